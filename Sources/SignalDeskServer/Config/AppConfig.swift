@@ -1,0 +1,100 @@
+import Foundation
+import Logging
+import SignalDeskCore
+
+/// Every setting of the server, parsed once at start-up (see docs/configuration.md).
+///
+/// Tests build one directly; nothing reads the process environment after start-up.
+public struct AppConfig: Sendable {
+    public enum DatabaseLocation: Sendable, Equatable {
+        case sqlite(path: String)
+        case postgres(url: String)
+
+        public var kind: String {
+            switch self {
+            case .sqlite: "sqlite"
+            case .postgres: "postgres"
+            }
+        }
+    }
+
+    public enum ExecutionMode: String, Sendable, CaseIterable {
+        case paper, testnet, live
+    }
+
+    public enum LogFormat: String, Sendable, CaseIterable {
+        case text, json
+    }
+
+    public var database: DatabaseLocation
+    /// PostgreSQL schema search path; tests use one schema per test.
+    public var postgresSearchPath: [String]?
+    public var jwtSecret: String
+    public var keyRing: KeyRing
+    public var bootstrapAdmin: (email: String, password: String)?
+    public var riskProfileModel2Email: String?
+    public var riskProfileLooseEmail: String?
+    public var defaultCapitalUSD: Double
+    public var enforce2FAForAdmins: Bool
+    public var enforce2FAEmails: Set<String>
+    public var tradingDayTimeZone: TimeZone
+    public var executionMode: ExecutionMode
+    public var binanceTestnetBaseURL: URL
+    public var bybitBaseURL: URL
+    public var ibkrBridgeBaseURL: URL?
+    public var telegramAPIBaseURL: URL
+    public var telegramBotToken: String?
+    public var telegramChatID: String?
+    public var webhookRatePerMinute: Int
+    public var webhookMaxAgeSeconds: Int
+    public var webhookAllowedIPs: [String]
+    public var webhookRequireSignature: Bool
+    public var workerEnabled: Bool
+    public var workerConcurrency: Int
+    public var signalLeaseSeconds: Int
+    public var incidentURL: URL?
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+    public var port: Int
+    public var maxBodyBytes: Int
+    /// Bcrypt cost for new password hashes. 12 in every deployment; tests lower it.
+    public var passwordHashCost: Int
+    /// Apply pending migrations when `serve` starts (development default).
+    public var autoMigrate: Bool
+
+    /// A configuration with every default of docs/configuration.md and the given secrets.
+    public init(database: DatabaseLocation, jwtSecret: String, keyRing: KeyRing) {
+        self.database = database
+        self.postgresSearchPath = nil
+        self.jwtSecret = jwtSecret
+        self.keyRing = keyRing
+        self.bootstrapAdmin = nil
+        self.riskProfileModel2Email = nil
+        self.riskProfileLooseEmail = nil
+        self.defaultCapitalUSD = 10_000
+        self.enforce2FAForAdmins = false
+        self.enforce2FAEmails = []
+        self.tradingDayTimeZone = TimeZone(identifier: "America/Bogota")!
+        self.executionMode = .paper
+        self.binanceTestnetBaseURL = URL(string: "https://testnet.binance.vision")!
+        self.bybitBaseURL = URL(string: "https://api-testnet.bybit.com")!
+        self.ibkrBridgeBaseURL = nil
+        self.telegramAPIBaseURL = URL(string: "https://api.telegram.org")!
+        self.telegramBotToken = nil
+        self.telegramChatID = nil
+        self.webhookRatePerMinute = 10
+        self.webhookMaxAgeSeconds = 300
+        self.webhookAllowedIPs = []
+        self.webhookRequireSignature = false
+        self.workerEnabled = true
+        self.workerConcurrency = 4
+        self.signalLeaseSeconds = 120
+        self.incidentURL = nil
+        self.logLevel = .info
+        self.logFormat = .text
+        self.port = 8080
+        self.maxBodyBytes = 65_536
+        self.passwordHashCost = 12
+        self.autoMigrate = false
+    }
+}

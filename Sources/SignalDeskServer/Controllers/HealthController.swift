@@ -1,0 +1,79 @@
+import Fluent
+import Vapor
+
+/// Liveness and readiness endpoints of API.md "Health".
+struct HealthController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("healthz", use: Self.healthz)
+        routes.get(use: Self.root)
+        routes.get("live", use: Self.live)
+        routes.get("ready", use: Self.ready)
+    }
+
+    struct Status: Content {
+        let status: String
+    }
+
+    struct Root: Content {
+        let app: String
+        let docs: String
+    }
+
+    struct Live: Content {
+        let status: String
+        let timestamp: Date
+        let uptimeSeconds: Double
+    }
+
+    struct Ready: Content {
+        let status: String
+        let database: String
+    }
+
+    @Sendable static func healthz(req: Request) -> Status {
+        Status(status: "ok")
+    }
+
+    @Sendable static func root(req: Request) -> Root {
+        Root(app: "signaldesk", docs: "/docs")
+    }
+
+    @Sendable static func live(req: Request) -> Live {
+        Live(status: "alive", timestamp: Date(), uptimeSeconds: req.application.uptime.roundedSeconds)
+    }
+
+    @Sendable static func ready(req: Request) async throws -> Response {
+        do {
+            _ = try await DatabaseProbe.ping(req.db)
+            return try await Ready(status: "ready", database: "connected").encodeResponse(for: req)
+        } catch {
+            req.logger.warning("Readiness check failed: database unreachable (\(type(of: error)))")
+            let response = try await Ready(status: "not_ready", database: "unreachable").encodeResponse(for: req)
+            response.status = .serviceUnavailable
+            return response
+        }
+    }
+}
+
+extension Application {
+    private struct StartedAtKey: StorageKey {
+        typealias Value = ContinuousClock.Instant
+    }
+
+    /// Marks the moment the application was configured; `/live` reports uptime from it.
+    func markStarted() {
+        storage[StartedAtKey.self] = ContinuousClock.now
+    }
+
+    var uptime: Duration {
+        storage[StartedAtKey.self].map { ContinuousClock.now - $0 } ?? .zero
+    }
+}
+
+extension Duration {
+    /// Seconds with millisecond precision.
+    var roundedSeconds: Double {
+        let (seconds, attoseconds) = components
+        return (Double(seconds) + Double(attoseconds / 1_000_000_000_000_000) / 1000)
+    }
+}

@@ -1,0 +1,23 @@
+import Vapor
+
+/// Counts every answer and its latency by method, route pattern and status.
+///
+/// The route label is the registered pattern (`/positions/close`, `/webhooks/tradingview/:uuid`),
+/// never the raw path, so ids and webhook uuids do not become label values; unmatched paths share
+/// one label.
+struct MetricsMiddleware: AsyncMiddleware {
+    let metrics: AppMetrics
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next.respond(to: request)
+        let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "unmatched"
+        metrics.recordRequest(
+            method: request.method.rawValue,
+            route: route,
+            status: response.status.code,
+            duration: ContinuousClock.now - start
+        )
+        return response
+    }
+}

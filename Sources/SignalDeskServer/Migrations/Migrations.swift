@@ -1,0 +1,22 @@
+import Fluent
+
+/// Every migration in the order it is applied. Append; never reorder or edit a released one.
+enum SignalDeskMigrations {
+    static let all: [any Migration] = [
+        CreateUsers(),
+        CreateSessions(),
+        CreateTwoFactor(),
+        CreateLoginAttempts(),
+        CreateExchangeSecrets(),
+        CreateStrategyAssignments(),
+        CreateWebhookEndpoints(),
+        CreateSignals(),
+        CreatePositions(),
+        CreateOrders(),
+        CreateDailyRiskState(),
+        CreateAuditLog(),
+        CreateOutbox(),
+        CreateSettings(),
+        CreateIdempotencyKeys(),
+    ]
+}

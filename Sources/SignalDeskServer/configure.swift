@@ -1,0 +1,86 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import NIOSSL
+import Vapor
+
+/// Configures `app` from `config`: database, migrations, middleware, routes and commands.
+public func configure(_ app: Application, config: AppConfig) async throws {
+    app.appConfig = config
+    app.markStarted()
+    app.logger.logLevel = config.logLevel
+    app.http.server.configuration.port = config.port
+    app.routes.defaultMaxBodySize = ByteCount(integerLiteral: config.maxBodyBytes)
+    app.passwords.use(.bcrypt(cost: config.passwordHashCost))
+    JSONCoding.install()
+
+    try configureDatabase(app, config: config)
+    app.migrations.add(SignalDeskMigrations.all)
+
+    app.middleware = Middlewares()
+    app.middleware.use(RequestIDMiddleware())
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(MetricsMiddleware(metrics: app.metrics))
+    app.middleware.use(APIErrorMiddleware())
+
+    try routes(app)
+
+    app.asyncCommands.use(SignalDeskMigrateCommand(), as: "migrate")
+    app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
+    app.asyncCommands.use(KeysCommand(), as: "keys")
+}
+
+private func configureDatabase(_ app: Application, config: AppConfig) throws {
+    switch config.database {
+    case .sqlite(let path) where path == ":memory:":
+        app.databases.use(.sqlite(.memory), as: .sqlite)
+    case .sqlite(let path):
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+    case .postgres(let url):
+        var postgres = try SQLPostgresConfiguration(url: url)
+        postgres.searchPath = config.postgresSearchPath
+        postgres.coreConfiguration.options.connectTimeout = .seconds(5)
+        app.databases.use(
+            .postgres(configuration: postgres, maxConnectionsPerEventLoop: 8, connectionPoolTimeout: .seconds(5)),
+            as: .psql
+        )
+    }
+}
+
+/// Prepares a `serve` run: migrations when AUTO_MIGRATE is on, and the bootstrap admin.
+public func prepareForServing(_ app: Application) async throws {
+    if app.appConfig.autoMigrate {
+        try await app.autoMigrate()
+    }
+    try await AdminAccounts.bootstrap(app: app)
+}
+
+/// JSON on the wire: snake_case keys and ISO-8601 dates, as crypto-saas clients expect.
+/// DTO properties that are decoded are named without acronyms (`apiKey`, not `apiKEY`), because
+/// snake_case decoding maps `api_key` to `apiKey`.
+enum JSONCoding {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    /// Vapor's content configuration is process-wide; installing the same coders twice is harmless.
+    static func install() {
+        ContentConfiguration.global.use(encoder: encoder, for: .json)
+        ContentConfiguration.global.use(decoder: decoder, for: .json)
+    }
+}

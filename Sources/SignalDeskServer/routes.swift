@@ -1,0 +1,13 @@
+import Vapor
+
+func routes(_ app: Application) throws {
+    try app.register(collection: HealthController())
+    try app.register(collection: DocsController())
+    app.get("metrics") { req -> Response in
+        Response(
+            status: .ok,
+            headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(buffer: ByteBuffer(bytes: req.application.metrics.render()))
+        )
+    }
+}

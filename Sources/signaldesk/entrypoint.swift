@@ -1,0 +1,8 @@
+import SignalDeskServer
+
+@main
+enum Entrypoint {
+    static func main() async {
+        await SignalDeskMain.run()
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+@testable import SignalDeskServer
+import Testing
+import VaporTesting
+
+@Suite struct ErrorMiddlewareTests {
+    struct Order: Content {
+        let symbol: String
+        let qty: Double
+    }
+
+    struct LeakyError: Error, CustomStringConvertible {
+        var description: String { "connection to postgres://admin:hunter2@db failed" }
+    }
+
+    /// Routes that only tests register: a JSON body and a handler failing with an internal error.
+    static func addProbeRoutes(_ app: Application) {
+        app.post("probe", "order") { req -> Order in try req.content.decode(Order.self) }
+        app.get("probe", "internal") { _ -> String in throw LeakyError() }
+        app.get("probe", "abort-500") { _ -> String in throw Abort(.internalServerError, reason: "secret detail") }
+    }
+
+    @Test func unknownRoutesAnswerJSON404() async throws {
+        try await withTestApp(.sqlite, migrate: false) { app in
+            try await app.testing().test(.GET, "no/such/route") { res in
+                #expect(res.status == .notFound)
+                #expect(res.headers.contentType == .json)
+                #expect(res.json() as NSDictionary == ["detail": "Not Found"])
+            }
+        }
+    }
+
+    @Test func malformedJSONIs422NamingTheBody() async throws {
+        try await withTestApp(.sqlite, migrate: false) { app in
+            Self.addProbeRoutes(app)
+            try await app.testing().test(.POST, "probe/order", headers: ["Content-Type": "application/json"],
+                                         body: .init(string: #"{"symbol": "BTCUSDT", "qty": "#)) { res in
+                #expect(res.status == .unprocessableEntity)
+                let detail = try #require(res.json()["detail"] as? [[String: Any]])
+                #expect(detail.first?["type"] as? String == "json_invalid")
+            }
+        }
+    }
+
+    @Test func wrongFieldTypesAndMissingFieldsAre422WithTheField() async throws {
+        try await withTestApp(.sqlite, migrate: false) { app in
+            Self.addProbeRoutes(app)
+            try await app.testing().test(.POST, "probe/order", headers: ["Content-Type": "application/json"],
+                                         body: .init(string: #"{"symbol": "BTCUSDT", "qty": "lots"}"#)) { res in
+                #expect(res.status == .unprocessableEntity)
+                let item = try #require((res.json()["detail"] as? [[String: Any]])?.first)
+                #expect(item["loc"] as? [String] == ["body", "qty"])
+                #expect(item["msg"] as? String == "Expected a number")
+                #expect(!res.body.string.contains("lots"))
+            }
+            try await app.testing().test(.POST, "probe/order", headers: ["Content-Type": "application/json"],
+                                         body: .init(string: #"{"qty": 1}"#)) { res in
+                #expect(res.status == .unprocessableEntity)
+                let item = try #require((res.json()["detail"] as? [[String: Any]])?.first)
+                #expect(item["loc"] as? [String] == ["body", "symbol"])
+                #expect(item["type"] as? String == "missing")
+            }
+        }
+    }
+
+    @Test func wrongContentTypeIs415() async throws {
+        try await withTestApp(.sqlite, migrate: false) { app in
+            Self.addProbeRoutes(app)
+            try await app.testing().test(.POST, "probe/order", headers: ["Content-Type": "text/html"],
+                                         body: .init(string: "<b>hi</b>")) { res in
+                #expect(res.status == .unsupportedMediaType)
+                #expect(res.json()["detail"] as? String == "Unsupported Content-Type: text/html")
+            }
+        }
+    }
+
+    @Test func oversizedBodyIs413OverTheNetwork() async throws {
+        try await withTestApp(.sqlite, adjust: { $0.maxBodyBytes = 2_048 }, migrate: false) { app in
+            Self.addProbeRoutes(app)
+            let padding = String(repeating: "x", count: 10_000)
+            try await app.testing(method: .running(port: 0)).test(
+                .POST, "probe/order", headers: ["Content-Type": "application/json"],
+                body: .init(string: #"{"symbol": "\#(padding)", "qty": 1}"#)
+            ) { res in
+                #expect(res.status == .payloadTooLarge)
+                #expect(res.json()["detail"] as? String == "Request body larger than 2048 bytes")
+            }
+        }
+    }
+
+    @Test func internalErrorsNeverReachTheClient() async throws {
+        try await withTestApp(.sqlite, migrate: false) { app in
+            Self.addProbeRoutes(app)
+            for path in ["probe/internal", "probe/abort-500"] {
+                try await app.testing().test(.GET, path) { res in
+                    #expect(res.status == .internalServerError)
+                    #expect(res.json() as NSDictionary == ["detail": "Internal Server Error"])
+                    #expect(!res.body.string.contains("hunter2"))
+                    #expect(!res.body.string.contains("secret detail"))
+                }
+            }
+        }
+    }
+
+    @Test func requestIDIsEchoedOrReplaced() async throws {
+        try await withTestApp(.sqlite, migrate: false) { app in
+            try await app.testing().test(.GET, "healthz", headers: ["X-Request-ID": "abc-123"]) { res in
+                #expect(res.headers.first(name: "X-Request-ID") == "abc-123")
+            }
+            try await app.testing().test(.GET, "healthz", headers: ["X-Request-ID": "bad id\twith spaces"]) { res in
+                let id = try #require(res.headers.first(name: "X-Request-ID"))
+                #expect(UUID(uuidString: id) != nil)
+            }
+        }
+    }
+}

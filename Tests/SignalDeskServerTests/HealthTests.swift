@@ -1,0 +1,87 @@
+import Foundation
+@testable import SignalDeskServer
+import Testing
+import VaporTesting
+
+@Suite struct HealthTests {
+    @Test(arguments: TestDatabase.all)
+    func livenessEndpoints(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            try await app.testing().test(.GET, "healthz") { res in
+                #expect(res.status == .ok)
+                #expect(res.json() as NSDictionary == ["status": "ok"])
+            }
+            try await app.testing().test(.GET, "/") { res in
+                #expect(res.status == .ok)
+                #expect(res.json() as NSDictionary == ["app": "signaldesk", "docs": "/docs"])
+            }
+            try await app.testing().test(.GET, "live") { res in
+                #expect(res.status == .ok)
+                let body = res.json()
+                #expect(body["status"] as? String == "alive")
+                #expect((body["uptime_seconds"] as? Double).map { $0 >= 0 } == true)
+                let timestamp = try #require(body["timestamp"] as? String)
+                #expect(ISO8601DateFormatter().date(from: timestamp) != nil)
+            }
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func readyMakesARealRoundTrip(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            try await app.testing().test(.GET, "ready") { res in
+                #expect(res.status == .ok)
+                #expect(res.json() as NSDictionary == ["status": "ready", "database": "connected"])
+            }
+        }
+    }
+
+    @Test func readyAnswers503QuicklyWhenPostgresIsUnreachable() async throws {
+        let port = try closedLoopbackPort()
+        try await withTestApp(.sqlite, adjust: { config in
+            config.database = .postgres(url: "postgres://signaldesk:pw@127.0.0.1:\(port)/signaldesk")
+        }, migrate: false) { app in
+            let start = ContinuousClock.now
+            try await app.testing().test(.GET, "ready") { res in
+                #expect(res.status == .serviceUnavailable)
+                #expect(res.json() as NSDictionary == ["status": "not_ready", "database": "unreachable"])
+            }
+            #expect(ContinuousClock.now - start < .seconds(5))
+            // Liveness does not depend on the database.
+            try await app.testing().test(.GET, "healthz") { res in
+                #expect(res.status == .ok)
+            }
+        }
+    }
+
+    @Test func deadlineGivesUpOnAnOperationThatIgnoresCancellation() async throws {
+        let start = ContinuousClock.now
+        await #expect(throws: DatabaseProbe.Timeout.self) {
+            try await DatabaseProbe.withDeadline(.milliseconds(100)) {
+                // Sleeps without honouring cancellation, like a connect to a silent host.
+                let until = ContinuousClock.now + .seconds(2)
+                while ContinuousClock.now < until {
+                    try? await Task.sleep(for: .milliseconds(20))
+                }
+            }
+        }
+        #expect(ContinuousClock.now - start < .seconds(1))
+    }
+}
+
+/// A loopback port with nothing listening: bound once to learn a free number, then closed.
+func closedLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TestFailure("socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw TestFailure("bind() failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

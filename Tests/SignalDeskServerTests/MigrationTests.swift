@@ -1,0 +1,82 @@
+import Fluent
+import SQLKit
+@testable import SignalDeskServer
+import Testing
+import VaporTesting
+
+@Suite struct MigrationTests {
+    static let tables: Set<String> = [
+        "users", "sessions", "two_factor", "login_attempts", "exchange_secrets", "strategy_assignments",
+        "webhook_endpoints", "signals", "positions", "orders", "daily_risk_state", "audit_log", "outbox",
+        "settings", "idempotency_keys",
+    ]
+
+    static let indexes: Set<String> = [
+        "idx_sessions_user", "idx_sessions_family", "idx_login_attempts_email_time", "idx_exchange_secrets_key_id",
+        "idx_signals_user_status", "idx_signals_status_created", "idx_signals_webhook_body",
+        "idx_positions_user_status", "idx_positions_user_opened", "idx_positions_user_closed_day",
+        "idx_positions_status_symbol", "idx_orders_signal", "idx_orders_user_created", "idx_audit_user_time",
+        "idx_audit_action_time", "idx_audit_time", "idx_outbox_status_next",
+    ]
+
+    struct Name: Decodable { let name: String }
+
+    static func tableNames(_ db: any Database, _ kind: TestDatabase) async throws -> Set<String> {
+        let sql = db as! any SQLDatabase
+        let query: SQLQueryString = switch kind {
+        case .sqlite: "SELECT name FROM sqlite_master WHERE type = 'table'"
+        case .postgres: "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()"
+        }
+        return Set(try await sql.raw(query).all(decoding: Name.self).map(\.name))
+    }
+
+    static func indexNames(_ db: any Database, _ kind: TestDatabase) async throws -> Set<String> {
+        let sql = db as! any SQLDatabase
+        let query: SQLQueryString = switch kind {
+        case .sqlite: "SELECT name FROM sqlite_master WHERE type = 'index'"
+        case .postgres: "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema()"
+        }
+        return Set(try await sql.raw(query).all(decoding: Name.self).map(\.name))
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func migrationsCreateTheWholeSchemaAndRevertCleanly(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let created = try await Self.tableNames(app.db, database)
+            #expect(Self.tables.isSubset(of: created), "missing: \(Self.tables.subtracting(created))")
+            let indexes = try await Self.indexNames(app.db, database)
+            #expect(Self.indexes.isSubset(of: indexes), "missing: \(Self.indexes.subtracting(indexes))")
+
+            // Running again is a no-op, as `signaldesk migrate` on an up-to-date database must be.
+            try await app.autoMigrate()
+
+            try await app.autoRevert()
+            let remaining = try await Self.tableNames(app.db, database)
+            #expect(remaining.isDisjoint(with: Self.tables), "left behind: \(remaining.intersection(Self.tables))")
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func uniqueConstraintsHoldInTheDatabase(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            try await User(email: "dup@example.com", passwordHash: "x", role: .trader).create(on: app.db)
+            await #expect(throws: (any Error).self) {
+                try await User(email: "dup@example.com", passwordHash: "y", role: .trader).create(on: app.db)
+            }
+            let user = try #require(try await User.query(on: app.db).first())
+            let sql = app.db as! any SQLDatabase
+            let webhook = UUID()
+            func insertSignal(alert: String) async throws {
+                try await sql.raw("""
+                    INSERT INTO signals (id, user_id, symbol, module, side, exchange, source, order_type, status,
+                        reason_codes, webhook_id, alert_id, lease_count, created_at, updated_at)
+                    VALUES (\(bind: UUID()), \(bind: user.id!), 'BTCUSDT', 'tv', 'LONG', 'BINANCE', 'tradingview',
+                        'market', 'CREATED', '[]', \(bind: webhook), \(bind: alert), 0, \(bind: Date()), \(bind: Date()))
+                    """).run()
+            }
+            try await insertSignal(alert: "alert-1")
+            try await insertSignal(alert: "alert-2")
+            await #expect(throws: (any Error).self) { try await insertSignal(alert: "alert-1") }
+        }
+    }
+}

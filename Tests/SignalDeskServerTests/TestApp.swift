@@ -1,0 +1,105 @@
+import Fluent
+import Foundation
+import SQLKit
+import SignalDeskCore
+@testable import SignalDeskServer
+import Testing
+import VaporTesting
+
+/// The databases every server test runs against: SQLite always, PostgreSQL when
+/// SIGNALDESK_TEST_DATABASE_URL is set (scripts/test.sh starts a throwaway cluster).
+enum TestDatabase: String, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+
+    static let postgresURL: String? = ProcessInfo.processInfo.environment["SIGNALDESK_TEST_DATABASE_URL"]
+        .flatMap { $0.isEmpty ? nil : $0 }
+
+    static var all: [TestDatabase] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+    var testDescription: String { rawValue }
+}
+
+/// A configuration for tests: fresh secrets, cheap Bcrypt, nothing read from the environment.
+func makeTestConfig(_ database: TestDatabase) throws -> AppConfig {
+    let location: AppConfig.DatabaseLocation
+    var searchPath: [String]?
+    switch database {
+    case .sqlite:
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signaldesk-tests")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        location = .sqlite(path: directory.appendingPathComponent("\(UUID().uuidString).sqlite").path)
+    case .postgres:
+        location = .postgres(url: TestDatabase.postgresURL!)
+        searchPath = ["t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)]
+    }
+    var config = AppConfig(
+        database: location,
+        jwtSecret: Hex.encode(SecureBytes.random(count: 32)),
+        keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "test1"))
+    )
+    config.postgresSearchPath = searchPath
+    config.passwordHashCost = 4
+    config.logLevel = .warning
+    return config
+}
+
+/// Runs `body` with a configured, migrated application on `database`, isolated from every other
+/// test (its own SQLite file or PostgreSQL schema), and removes what it created afterwards.
+func withTestApp(
+    _ database: TestDatabase,
+    adjust: (inout AppConfig) -> Void = { _ in },
+    migrate: Bool = true,
+    _ body: (Application) async throws -> Void
+) async throws {
+    var config = try makeTestConfig(database)
+    adjust(&config)
+    let app = try await Application.make(.testing)
+    do {
+        try await configure(app, config: config)
+        if let schema = config.postgresSearchPath?.first {
+            try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA \(ident: schema)").run()
+        }
+        if migrate { try await app.autoMigrate() }
+        try await body(app)
+    } catch {
+        await tearDown(app, config: config)
+        throw error
+    }
+    await tearDown(app, config: config)
+}
+
+private func tearDown(_ app: Application, config: AppConfig) async {
+    if let schema = config.postgresSearchPath?.first {
+        do {
+            try await (app.db as! any SQLDatabase).raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
+        } catch {
+            Issue.record("could not drop test schema \(schema): \(String(reflecting: error))")
+        }
+    }
+    do {
+        try await app.asyncShutdown()
+    } catch {
+        Issue.record("shutdown failed: \(String(reflecting: error))")
+    }
+    if case .sqlite(let path) = config.database {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+}
+
+extension TestingHTTPResponse {
+    /// The JSON body as a dictionary; records an issue (and returns an empty one) when it is not.
+    func json(sourceLocation: SourceLocation = #_sourceLocation) -> [String: Any] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)),
+            let dictionary = object as? [String: Any]
+        else {
+            Issue.record("body is not a JSON object: \(body.string)", sourceLocation: sourceLocation)
+            return [:]
+        }
+        return dictionary
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
