@@ -13,6 +13,8 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.http.server.configuration.port = config.port
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: config.maxBodyBytes)
     app.passwords.use(.bcrypt(cost: config.passwordHashCost))
+    try app.installDecoyPasswordHash()
+    await JWTKeys.install(on: app, secret: config.jwtSecret)
     JSONCoding.install()
 
     try configureDatabase(app, config: config)

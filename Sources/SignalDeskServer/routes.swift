@@ -3,6 +3,9 @@ import Vapor
 func routes(_ app: Application) throws {
     try app.register(collection: HealthController())
     try app.register(collection: DocsController())
+    try app.register(collection: AuthController())
+    try app.register(collection: TwoFactorController())
+    try app.register(collection: UsersController())
     app.get("metrics") { req -> Response in
         Response(
             status: .ok,

@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Vapor
 
 /// Liveness and readiness endpoints of API.md "Health".
@@ -8,6 +9,7 @@ struct HealthController: RouteCollection {
         routes.get(use: Self.root)
         routes.get("live", use: Self.live)
         routes.get("ready", use: Self.ready)
+        routes.adminOnly.get("health", "detailed", use: Self.detailed)
     }
 
     struct Status: Content {
@@ -53,6 +55,60 @@ struct HealthController: RouteCollection {
             return response
         }
     }
+}
+
+extension HealthController {
+    struct Detailed: Content {
+        struct DatabaseState: Content {
+            let kind: String
+            let status: String
+            let latencyMs: Double?
+        }
+
+        struct WorkerState: Content {
+            let enabled: Bool
+            let running: Bool
+        }
+
+        let status: String
+        let version: String
+        let uptimeSeconds: Double
+        let database: DatabaseState
+        let worker: WorkerState
+        let queueDepth: Int?
+        let venues: [String: String]
+    }
+
+    /// Admin view of the process: version, uptime, database kind and round-trip latency, worker
+    /// state, signals waiting (`CREATED`) and venue circuit states.
+    @Sendable static func detailed(req: Request) async throws -> Detailed {
+        let config = req.application.appConfig
+        var latency: Double?
+        var queueDepth: Int?
+        do {
+            latency = (try await DatabaseProbe.ping(req.db)).roundedSeconds * 1000
+            queueDepth = try await (req.db as! any SQLDatabase)
+                .select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "depth")
+                .from("signals").where("status", .equal, "CREATED")
+                .first(decodingColumn: "depth", as: Int.self)
+        } catch {
+            req.logger.warning("Detailed health: database unreachable (\(type(of: error)))")
+        }
+        return Detailed(
+            status: latency == nil ? "degraded" : "ok",
+            version: SignalDeskVersion.current,
+            uptimeSeconds: req.application.uptime.roundedSeconds,
+            database: .init(kind: config.database.kind, status: latency == nil ? "unreachable" : "connected", latencyMs: latency),
+            worker: .init(enabled: config.workerEnabled, running: req.application.executionWorkerRunning),
+            queueDepth: queueDepth,
+            venues: req.application.venueCircuitStates
+        )
+    }
+}
+
+/// The version `/health/detailed` reports.
+enum SignalDeskVersion {
+    static let current = "0.1.0"
 }
 
 extension Application {

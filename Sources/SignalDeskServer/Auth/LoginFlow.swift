@@ -1,0 +1,105 @@
+import Fluent
+import SignalDeskCore
+import Vapor
+
+/// The login decision, in the order crypto-saas answers: throttle, credentials, 2FA enforcement,
+/// OTP presence, OTP validity. Every refusal is audited as `auth.login.failed` with a reason and
+/// never the password or code.
+struct LoginFlow {
+    static let throttle = LoginThrottle()
+
+    let request: Request
+
+    var db: any Database { request.db }
+    var config: AppConfig { request.application.appConfig }
+
+    func login(email: String, password: String, otp: String?, now: Date = Date()) async throws -> TokenPair {
+        if let retryAfter = try await retryAfter(email: email, now: now) {
+            try await refuse(email: email, userID: nil, reason: "throttled", record: false, now: now)
+            throw APIError(
+                .tooManyRequests, "Too many failed login attempts. Try again in \(retryAfter) seconds.",
+                headers: ["Retry-After": String(retryAfter)])
+        }
+        let user = try await User.query(on: db).filter(\.$email == email).first()
+        let passwordMatches = try await verify(password: password, hash: user?.passwordHash)
+        guard let user, passwordMatches, let userID = user.id else {
+            try await refuse(email: email, userID: user?.id, reason: "bad_credentials", now: now)
+            throw APIError(.unauthorized, "Incorrect email or password")
+        }
+        guard user.role != .disabled else {
+            try await refuse(email: email, userID: userID, reason: "disabled", now: now)
+            throw APIError(.forbidden, "Account disabled")
+        }
+
+        let enrolment = try await TwoFactorService(keyRing: config.keyRing, db: db).enrolment(userID: userID)
+        let enabled = enrolment?.enabled == true
+        let enforced = (config.enforce2FAForAdmins && user.role == .admin) || config.enforce2FAEmails.contains(email)
+        if enforced && !enabled {
+            try await refuse(email: email, userID: userID, reason: "2fa_not_enabled", record: false, now: now)
+            throw APIError(.unauthorized, "2FA must be enabled for this account")
+        }
+        if let enrolment, enabled {
+            guard let otp else {
+                try await refuse(email: email, userID: userID, reason: "otp_required", record: false, now: now)
+                throw APIError(.unauthorized, "OTP required")
+            }
+            let service = TwoFactorService(keyRing: config.keyRing, db: db)
+            guard try await service.consume(code: otp, for: enrolment, now: now) else {
+                try await refuse(email: email, userID: userID, reason: "invalid_otp", now: now)
+                throw APIError(.unauthorized, "Invalid OTP")
+            }
+        }
+
+        try await LoginAttempt(email: email, succeeded: true, at: now).create(on: db)
+        let pair = try await TokenService(app: request.application, db: db).issue(for: user, now: now)
+        try await AuditLog.record(
+            "auth.login.success", userID: userID, entityType: "user", entityID: userID.uuidString,
+            details: ["two_factor": .bool(enabled)], on: db, at: now)
+        return pair
+    }
+
+    private func retryAfter(email: String, now: Date) async throws -> Int? {
+        let since = now.addingTimeInterval(-Self.throttle.window)
+        let attempts = try await LoginAttempt.query(on: db)
+            .filter(\.$email == email).filter(\.$createdAt > since)
+            .all()
+            .map { LoginThrottle.Attempt(at: $0.createdAt, succeeded: $0.succeeded) }
+        return Self.throttle.retryAfter(attempts: attempts, now: now)
+    }
+
+    /// Bcrypt on the thread pool. An unknown email still pays for one hash check, so response
+    /// time does not tell which emails exist.
+    private func verify(password: String, hash: String?) async throws -> Bool {
+        let target = hash ?? request.application.decoyPasswordHash
+        do {
+            return try await request.password.async.verify(password, created: target) && hash != nil
+        } catch {
+            request.logger.error("A stored password hash could not be checked: \(type(of: error))")
+            return false
+        }
+    }
+
+    /// Records a failed attempt (when it counts toward throttling) and audits the refusal.
+    private func refuse(email: String, userID: UUID?, reason: String, record: Bool = true, now: Date) async throws {
+        if record { try await LoginAttempt(email: email, succeeded: false, at: now).create(on: db) }
+        try await AuditLog.record(
+            "auth.login.failed", userID: userID, entityType: "user", entityID: userID?.uuidString,
+            details: ["email": .string(email), "reason": .string(reason)], on: db, at: now)
+    }
+}
+
+extension Application {
+    private struct DecoyHashKey: StorageKey {
+        typealias Value = String
+    }
+
+    /// A Bcrypt hash of a random password at the configured cost, checked when a login names an
+    /// unknown email. Made once by ``installDecoyPasswordHash()`` at configuration time.
+    var decoyPasswordHash: String {
+        storage[DecoyHashKey.self] ?? ""
+    }
+
+    func installDecoyPasswordHash() throws {
+        storage[DecoyHashKey.self] = try password.hash(Base64URL.encode(SecureBytes.random(count: 16)))
+    }
+}

@@ -1,0 +1,58 @@
+import Fluent
+import SQLKit
+import SignalDeskCore
+import Vapor
+
+/// TOTP enrolment and verification. Seeds are sealed with the key ring, bound to their user; a
+/// code is accepted at most once per user, enforced by an atomic compare-and-set on the last
+/// accepted time step so two concurrent logins cannot both use it.
+struct TwoFactorService {
+    static let issuer = "SignalDesk"
+
+    let keyRing: KeyRing
+    let db: any Database
+
+    static func sealContext(userID: UUID) -> SealContext {
+        SealContext(owner: userID.uuidString, purpose: "totp_seed")
+    }
+
+    func enrolment(userID: UUID) async throws -> TwoFactor? {
+        try await TwoFactor.query(on: db).filter(\.$user.$id == userID).first()
+    }
+
+    /// A fresh seed for `user`, replacing an enrolment that was never enabled.
+    func setUp(userID: UUID, email: String) async throws -> (secret: String, uri: String) {
+        let seed = TOTP.generateSecret()
+        let sealed = try keyRing.seal(seed, context: Self.sealContext(userID: userID))
+        if let existing = try await enrolment(userID: userID) {
+            existing.secretSealed = sealed
+            existing.lastUsedStep = nil
+            try await existing.save(on: db)
+        } else {
+            try await TwoFactor(userID: userID, secretSealed: sealed).create(on: db)
+        }
+        return (Base32.encode(seed), TOTP.provisioningURI(secret: seed, account: email, issuer: Self.issuer))
+    }
+
+    /// True when `code` is valid now and newer than any code this user used before; the code is
+    /// then spent.
+    func consume(code: String, for enrolment: TwoFactor, now: Date = Date()) async throws -> Bool {
+        let userID = enrolment.$user.id
+        let seed = try keyRing.open(enrolment.secretSealed, context: Self.sealContext(userID: userID))
+        guard let step = TOTP.validate(secret: seed, code: code, at: now) else { return false }
+        if let last = enrolment.lastUsedStep, step <= last { return false }
+        let updated = try await (db as! any SQLDatabase).update(TwoFactor.schema)
+            .set("last_used_step", to: SQLBind(step))
+            .set("updated_at", to: SQLBind(now))
+            .where("id", .equal, SQLBind(try enrolment.requireID()))
+            .where { clause in
+                clause.where("last_used_step", .is, SQLLiteral.null)
+                    .orWhere("last_used_step", .lessThan, SQLBind(step))
+            }
+            .returning("id")
+            .all()
+        guard !updated.isEmpty else { return false }
+        enrolment.lastUsedStep = step
+        return true
+    }
+}

@@ -1,0 +1,86 @@
+import Fluent
+import Vapor
+
+/// `/auth/2fa/*`: set up, enable and disable TOTP for the caller; admin reset for a user.
+struct TwoFactorController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let twoFactor = routes.authenticated.grouped("auth", "2fa")
+        twoFactor.post("setup", use: Self.setup)
+        twoFactor.post("verify-enable", use: Self.verifyEnable)
+        twoFactor.post("disable", use: Self.disable)
+        routes.adminOnly.post("ops", "admin", "users", ":email", "reset-2fa", use: Self.adminReset)
+    }
+
+    struct SetupAnswer: Content {
+        let message: String
+        let secret: String
+        let otpauthUri: String
+    }
+
+    struct OTPBody: Content {
+        let otp: String
+    }
+
+    struct Message: Content {
+        let message: String
+    }
+
+    static func service(_ req: Request) -> TwoFactorService {
+        TwoFactorService(keyRing: req.application.appConfig.keyRing, db: req.db)
+    }
+
+    @Sendable static func setup(req: Request) async throws -> SetupAnswer {
+        let caller = try req.caller
+        if try await service(req).enrolment(userID: caller.id)?.enabled == true {
+            // Replacing an active seed would let a stolen access token take over the second factor.
+            throw APIError(.badRequest, "2FA is already enabled. Disable it first.")
+        }
+        let (secret, uri) = try await service(req).setUp(userID: caller.id, email: caller.email)
+        try await AuditLog.record("auth.2fa.setup", userID: caller.id, entityType: "user", entityID: caller.id.uuidString, on: req.db)
+        return SetupAnswer(message: "2FA secret generated. Verify with one OTP to enable.", secret: secret, otpauthUri: uri)
+    }
+
+    @Sendable static func verifyEnable(req: Request) async throws -> Message {
+        let caller = try req.caller
+        let body = try req.content.decode(OTPBody.self)
+        guard let enrolment = try await service(req).enrolment(userID: caller.id) else {
+            throw APIError(.notFound, "2FA setup not found. Call /auth/2fa/setup first.")
+        }
+        if enrolment.enabled { throw APIError(.badRequest, "2FA is already enabled") }
+        guard try await service(req).consume(code: body.otp, for: enrolment) else {
+            throw APIError(.badRequest, "Invalid OTP")
+        }
+        enrolment.enabled = true
+        try await enrolment.save(on: req.db)
+        try await AuditLog.record("auth.2fa.enabled", userID: caller.id, entityType: "user", entityID: caller.id.uuidString, on: req.db)
+        return Message(message: "2FA enabled")
+    }
+
+    @Sendable static func disable(req: Request) async throws -> Message {
+        let caller = try req.caller
+        let body = try req.content.decode(OTPBody.self)
+        guard let enrolment = try await service(req).enrolment(userID: caller.id), enrolment.enabled else {
+            throw APIError(.notFound, "2FA is not enabled")
+        }
+        guard try await service(req).consume(code: body.otp, for: enrolment) else {
+            throw APIError(.badRequest, "Invalid OTP")
+        }
+        try await enrolment.delete(on: req.db)
+        try await AuditLog.record("auth.2fa.disabled", userID: caller.id, entityType: "user", entityID: caller.id.uuidString, on: req.db)
+        return Message(message: "2FA disabled")
+    }
+
+    @Sendable static func adminReset(req: Request) async throws -> Message {
+        let caller = try req.caller
+        let email = (req.parameters.get("email") ?? "").lowercased()
+        guard let user = try await User.query(on: req.db).filter(\.$email == email).first(), let userID = user.id else {
+            throw APIError(.notFound, "User not found")
+        }
+        let removed = try await TwoFactor.query(on: req.db).filter(\.$user.$id == userID).count()
+        try await TwoFactor.query(on: req.db).filter(\.$user.$id == userID).delete()
+        try await AuditLog.record(
+            "auth.2fa.reset", userID: caller.id, entityType: "user", entityID: userID.uuidString,
+            details: ["target_email": .string(email), "had_2fa": .bool(removed > 0)], on: req.db)
+        return Message(message: "2FA reset for \(email)")
+    }
+}

@@ -1,0 +1,65 @@
+import Fluent
+import JWT
+import Vapor
+
+/// Authenticates `Authorization: Bearer <access token>`.
+///
+/// The token must verify (HS256, our key, not expired; `alg: none` and foreign keys fail), and
+/// its session family must still be live and its user not disabled: one query joins both, so
+/// logout, revoke-all and role changes take effect on the next request.
+struct BearerAuthMiddleware: AsyncMiddleware {
+    static let invalid = APIError(.unauthorized, "Invalid authentication credentials", headers: ["WWW-Authenticate": "Bearer"])
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let token = request.headers.bearerAuthorization?.token else {
+            throw APIError(.unauthorized, "Not authenticated", headers: ["WWW-Authenticate": "Bearer"])
+        }
+        let claims: AccessClaims
+        do {
+            claims = try await request.application.jwt.keys.verify(token, as: AccessClaims.self)
+        } catch {
+            throw Self.invalid
+        }
+        guard let userID = UUID(uuidString: claims.uid), let family = UUID(uuidString: claims.sid) else {
+            throw Self.invalid
+        }
+        let user = try await User.query(on: request.db)
+            .join(Session.self, on: \Session.$user.$id == \User.$id)
+            .filter(\User.$id == userID)
+            .filter(Session.self, \.$familyID == family)
+            .filter(Session.self, \.$revokedAt == nil)
+            .filter(Session.self, \.$expiresAt > Date())
+            .first()
+        guard let user, user.role != .disabled else { throw Self.invalid }
+        request.auth.login(AuthenticatedUser(
+            id: userID, email: user.email, role: user.role, displayName: user.displayName, sessionFamily: family))
+        return try await next.respond(to: request)
+    }
+}
+
+/// Lets only the given roles through (403 `Insufficient permissions` otherwise).
+struct RoleGuard: AsyncMiddleware {
+    let allowed: Set<UserRole>
+
+    init(_ allowed: UserRole...) {
+        self.allowed = Set(allowed)
+    }
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard allowed.contains(try request.caller.role) else {
+            throw APIError(.forbidden, "Insufficient permissions")
+        }
+        return try await next.respond(to: request)
+    }
+}
+
+extension RoutesBuilder {
+    /// Routes for any signed-in user.
+    var authenticated: any RoutesBuilder { grouped(BearerAuthMiddleware()) }
+
+    /// Routes for admins only.
+    var adminOnly: any RoutesBuilder { grouped(BearerAuthMiddleware(), RoleGuard(.admin)) }
+
+    /// Read-only ops routes: admins and viewers.
+    var opsReaders: any RoutesBuilder { grouped(BearerAuthMiddleware(), RoleGuard(.admin, .viewer)) }
+}

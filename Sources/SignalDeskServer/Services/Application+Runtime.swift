@@ -1,0 +1,11 @@
+import Vapor
+
+extension Application {
+    /// Whether an execution worker runs in this process. No worker exists yet (the execution
+    /// engine issue adds it), so this reports false rather than pretending.
+    var executionWorkerRunning: Bool { false }
+
+    /// Circuit-breaker state per venue (`closed`, `open`, `half_open`). Empty until venue clients
+    /// with breakers exist.
+    var venueCircuitStates: [String: String] { [:] }
+}

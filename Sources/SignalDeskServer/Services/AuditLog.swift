@@ -1,0 +1,64 @@
+import Fluent
+import Foundation
+import Vapor
+
+/// A value in audit details: JSON scalars only.
+enum AuditValue: Encodable, Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByBooleanLiteral, ExpressibleByFloatLiteral
+{
+    case string(String), int(Int), double(Double), bool(Bool), null
+
+    init(stringLiteral value: String) { self = .string(value) }
+    init(integerLiteral value: Int) { self = .int(value) }
+    init(booleanLiteral value: Bool) { self = .bool(value) }
+    init(floatLiteral value: Double) { self = .double(value) }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let value): try container.encode(value)
+        case .int(let value): try container.encode(value)
+        case .double(let value): try container.encode(value)
+        case .bool(let value): try container.encode(value)
+        case .null: try container.encodeNil()
+        }
+    }
+}
+
+/// The single writer of audit rows.
+///
+/// Details are a flat JSON object of scalars. Keys that name a secret (passwords, secrets, tokens,
+/// OTPs, API keys) are redacted here, whatever a caller passes, so a mistake upstream cannot put a
+/// secret into the log.
+enum AuditLog {
+    static let redactedKeyParts = ["password", "secret", "token", "otp", "api_key", "apikey", "signature", "seed"]
+
+    static func record(
+        _ action: String,
+        userID: UUID?,
+        entityType: String? = nil,
+        entityID: String? = nil,
+        details: [String: AuditValue]? = nil,
+        on db: any Database,
+        at date: Date = Date()
+    ) async throws {
+        let entry = AuditEntry(
+            userID: userID, action: action, entityType: entityType, entityID: entityID,
+            details: try details.map(encode), createdAt: date)
+        try await entry.create(on: db)
+    }
+
+    static func sanitized(_ details: [String: AuditValue]) -> [String: AuditValue] {
+        details.reduce(into: [:]) { result, pair in
+            let key = pair.key.lowercased()
+            let secret = redactedKeyParts.contains { key.contains($0) } && !key.hasSuffix("_count")
+            result[pair.key] = secret ? .string("[redacted]") : pair.value
+        }
+    }
+
+    private static func encode(_ details: [String: AuditValue]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(sanitized(details)), as: UTF8.self)
+    }
+}
