@@ -6,6 +6,9 @@ func routes(_ app: Application) throws {
     try app.register(collection: AuthController())
     try app.register(collection: TwoFactorController())
     try app.register(collection: UsersController())
+    try app.register(collection: ExchangeSecretsController())
+    try app.register(collection: NotificationsController())
+    try app.register(collection: SecurityController())
     app.get("metrics") { req -> Response in
         Response(
             status: .ok,

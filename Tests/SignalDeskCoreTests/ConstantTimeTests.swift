@@ -56,3 +56,28 @@ import Testing
         #expect(!TelegramBotToken.isValid(String(repeating: "A", count: 40)))
     }
 }
+
+@Suite struct VaultValueTests {
+    @Test func masking() {
+        #expect(SecretMask.mask("abcdefghijklmnopxyz") == "abc***xyz")
+        #expect(SecretMask.mask("abcdefghi") == "abc***ghi")
+        #expect(SecretMask.mask("abcdefgh") == "***")
+        #expect(SecretMask.mask("") == "***")
+    }
+
+    @Test func exchangesParseAnyCase() {
+        #expect(Exchange(parsing: "binance") == .binance)
+        #expect(Exchange(parsing: " Bybit ") == .bybit)
+        #expect(Exchange(parsing: "IBKR") == .ibkr)
+        #expect(Exchange(parsing: "kraken") == nil)
+        #expect(Exchange.allCases.sorted().map(\.rawValue) == ["BINANCE", "BYBIT", "IBKR"])
+    }
+
+    @Test(arguments: [
+        ("ana@trading.co", true), ("smoke.1@trading.co", false), ("disabled_bo@trading.co", false),
+        ("x@example.com", false), ("x@EXAMPLE.invalid", false), ("x@example.org", true),
+    ])
+    func realUserFilter(email: String, real: Bool) {
+        #expect(RealUser.isReal(email: email) == real)
+    }
+}

@@ -53,33 +53,57 @@ func withTestApp(
 ) async throws {
     var config = try makeTestConfig(database)
     adjust(&config)
+    do {
+        try await withApp(config, migrate: migrate, body)
+    } catch {
+        await dropTestDatabase(config)
+        throw error
+    }
+    await dropTestDatabase(config)
+}
+
+/// Gives `body` a configuration on a fresh isolated database and removes the database afterwards;
+/// `body` may start several applications on it (``withApp(_:migrate:_:)``) to test restarts.
+func withTestDatabase(_ database: TestDatabase, _ body: (AppConfig) async throws -> Void) async throws {
+    let config = try makeTestConfig(database)
+    do {
+        try await body(config)
+    } catch {
+        await dropTestDatabase(config)
+        throw error
+    }
+    await dropTestDatabase(config)
+}
+
+/// Runs `body` with an application on `config`'s database as it is: several calls on one config
+/// are restarts of the server on the same data. Creates the PostgreSQL schema when missing.
+func withApp(_ config: AppConfig, migrate: Bool = true, _ body: (Application) async throws -> Void) async throws {
     let app = try await Application.make(.testing)
     do {
         try await configure(app, config: config)
         if let schema = config.postgresSearchPath?.first {
-            try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA \(ident: schema)").run()
+            try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
         }
         if migrate { try await app.autoMigrate() }
         try await body(app)
     } catch {
-        await tearDown(app, config: config)
+        try? await app.asyncShutdown()
         throw error
     }
-    await tearDown(app, config: config)
+    try await app.asyncShutdown()
 }
 
-private func tearDown(_ app: Application, config: AppConfig) async {
+/// Removes a test's database: its PostgreSQL schema or its SQLite files.
+func dropTestDatabase(_ config: AppConfig) async {
     if let schema = config.postgresSearchPath?.first {
         do {
+            let app = try await Application.make(.testing)
+            try await configure(app, config: config)
             try await (app.db as! any SQLDatabase).raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
+            try await app.asyncShutdown()
         } catch {
             Issue.record("could not drop test schema \(schema): \(String(reflecting: error))")
         }
-    }
-    do {
-        try await app.asyncShutdown()
-    } catch {
-        Issue.record("shutdown failed: \(String(reflecting: error))")
     }
     if case .sqlite(let path) = config.database {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }

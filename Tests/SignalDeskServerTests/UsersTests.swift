@@ -25,6 +25,8 @@ import VaporTesting
             #expect(badRole.status == .unprocessableEntity)
             let defaulted = try await client.send(.POST, "users", token: admin, json: ["email": "a@example.com", "password": "password-123"])
             #expect(defaulted.json()["role"] as? String == "trader")
+            // Absent values are null, not missing keys.
+            #expect(defaulted.json()["display_name"] is NSNull)
 
             let list = try await client.send(.GET, "users", token: admin)
             let emails = try JSONSerialization.jsonObject(with: Data(list.body.readableBytesView)) as? [[String: Any]]

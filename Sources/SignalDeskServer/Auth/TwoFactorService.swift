@@ -13,7 +13,7 @@ struct TwoFactorService {
     let db: any Database
 
     static func sealContext(userID: UUID) -> SealContext {
-        SealContext(owner: userID.uuidString, purpose: "totp_seed")
+        SealedField.totpSeed.context(owner: userID)
     }
 
     func enrolment(userID: UUID) async throws -> TwoFactor? {

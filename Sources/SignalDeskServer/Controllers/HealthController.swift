@@ -62,7 +62,7 @@ extension HealthController {
         struct DatabaseState: Content {
             let kind: String
             let status: String
-            let latencyMs: Double?
+            @NullEncodable var latencyMs: Double?
         }
 
         struct WorkerState: Content {
@@ -75,7 +75,7 @@ extension HealthController {
         let uptimeSeconds: Double
         let database: DatabaseState
         let worker: WorkerState
-        let queueDepth: Int?
+        @NullEncodable var queueDepth: Int?
         let venues: [String: String]
     }
 

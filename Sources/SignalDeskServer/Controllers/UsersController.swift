@@ -21,7 +21,7 @@ struct UsersController: RouteCollection {
     struct UserOut: Content {
         let id: UUID
         let email: String
-        let displayName: String?
+        @NullEncodable var displayName: String?
         let role: UserRole
 
         init(_ user: User) throws {
@@ -35,7 +35,7 @@ struct UsersController: RouteCollection {
     struct MeOut: Content {
         let id: UUID
         let email: String
-        let displayName: String?
+        @NullEncodable var displayName: String?
         let role: UserRole
         let twoFactorEnabled: Bool
         let riskProfile: String

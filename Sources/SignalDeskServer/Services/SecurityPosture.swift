@@ -1,0 +1,101 @@
+import Fluent
+import Foundation
+import SQLKit
+import SignalDeskCore
+import Vapor
+
+/// The security posture of API.md: 2FA coverage, secret age and secrets left on retired keys.
+struct SecurityPosture {
+    struct UserRow: Content, Equatable {
+        let userId: UUID
+        let email: String
+        let role: UserRole
+        let twoFactorEnabled: Bool
+        let binanceSecretConfigured: Bool
+        let ibkrSecretConfigured: Bool
+        let bybitSecretConfigured: Bool
+        @NullEncodable var oldestSecretAgeDays: Int?
+        let staleSecret: Bool
+    }
+
+    struct Summary: Content, Equatable {
+        let totalUsers: Int
+        let usersMissing2fa: Int
+        let usersWithStaleSecrets: Int
+        let secretsOnRetiredKeys: Int
+
+        // Explicit, because snake_case conversion would write `users_missing2fa`.
+        enum CodingKeys: String, CodingKey {
+            case totalUsers = "totalUsers"
+            case usersMissing2fa = "usersMissing_2fa"
+            case usersWithStaleSecrets = "usersWithStaleSecrets"
+            case secretsOnRetiredKeys = "secretsOnRetiredKeys"
+        }
+    }
+
+    struct Report: Content {
+        let generatedAt: Date
+        let maxSecretAgeDays: Int
+        let realOnly: Bool
+        let summary: Summary
+        let users: [UserRow]
+    }
+
+    let db: any Database
+    let keyRing: KeyRing
+
+    func report(realOnly: Bool, maxSecretAgeDays: Int, now: Date = Date()) async throws -> Report {
+        let users = try await User.query(on: db).sort(\.$email).all()
+            .filter { !realOnly || RealUser.isReal(email: $0.email) }
+        let twoFactorUsers = Set(try await TwoFactor.query(on: db).filter(\.$enabled == true).all().map { $0.$user.id })
+        let secrets = Dictionary(grouping: try await ExchangeSecret.query(on: db).all(), by: { $0.$user.id })
+
+        let rows: [UserRow] = try users.map { user in
+            let id = try user.requireID()
+            let mine = secrets[id] ?? []
+            let oldest = mine.compactMap(\.updatedAt).min()
+            let age = oldest.map { Int(now.timeIntervalSince($0) / 86_400) }
+            return UserRow(
+                userId: id, email: user.email, role: user.role, twoFactorEnabled: twoFactorUsers.contains(id),
+                binanceSecretConfigured: mine.contains { $0.exchange == .binance },
+                ibkrSecretConfigured: mine.contains { $0.exchange == .ibkr },
+                bybitSecretConfigured: mine.contains { $0.exchange == .bybit },
+                oldestSecretAgeDays: age,
+                staleSecret: age.map { $0 > maxSecretAgeDays } ?? false)
+        }
+        let summary = Summary(
+            totalUsers: rows.count,
+            usersMissing2fa: rows.filter { ($0.role == .admin || $0.role == .trader) && !$0.twoFactorEnabled }.count,
+            usersWithStaleSecrets: rows.filter(\.staleSecret).count,
+            secretsOnRetiredKeys: try await secretsOnRetiredKeys())
+        return Report(generatedAt: now, maxSecretAgeDays: maxSecretAgeDays, realOnly: realOnly, summary: summary, users: rows)
+    }
+
+    /// Stored secrets (rows of every sealed table) with a value sealed under any key but the
+    /// active one, across all users: what `keys rotate` would still have to re-seal.
+    func secretsOnRetiredKeys() async throws -> Int {
+        let sql = db as! any SQLDatabase
+        let prefix = "\(KeyRing.formatVersion).\(keyRing.activeKeyID)."
+        var total = 0
+        for table in SealedTable.all {
+            let count = try await sql.select()
+                .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                .from(table.name)
+                .where { group in
+                    for column in table.columns {
+                        group.orWhere { clause in
+                            clause.where(SQLColumn(column.name), .isNot, SQLLiteral.null)
+                                .where(
+                                    SQLFunction("substr", args: SQLColumn(column.name), SQLLiteral.numeric("1"),
+                                                SQLLiteral.numeric(String(prefix.utf8.count))),
+                                    .notEqual, SQLBind(prefix))
+                        }
+                    }
+                    return group
+                }
+                .first(decodingColumn: "n", as: Int.self) ?? 0
+            total += count
+        }
+        return total
+    }
+}
