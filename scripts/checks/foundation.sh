@@ -75,6 +75,10 @@ check "create-admin refuses a duplicate email" \
 check "create-admin refuses a short password" \
   bash -c "! (cd '$work' && env -i PATH='$PATH' '$SIGNALDESK_BIN' create-admin --email x@signaldesk.test --password short >/dev/null 2>&1)"
 
+rotate="$(cd "$work" && env -i PATH="$PATH" "$SIGNALDESK_BIN" keys rotate --dry-run 2>/dev/null | tail -n 1)"
+check "keys rotate --dry-run reports the active key" \
+  test "$(json_field active_key_id <<<"$rotate" 2>/dev/null)" = "dev1" -a "$(json_field dry_run <<<"$rotate" 2>/dev/null)" = "True"
+
 # --- serve on SQLite ---------------------------------------------------------------------------
 port="$(free_port)"
 base="http://127.0.0.1:$port"
