@@ -14,6 +14,18 @@ public enum RiskProfile: String, Sendable, CaseIterable, Codable {
         public let maxOpenPositions: Int
         public let cooldownMinutes: Int
         public let minRewardRisk: Double
+
+        public init(
+            riskPerTradePct: Double, maxDailyLossPct: Double, maxTradesPerDay: Int, maxOpenPositions: Int,
+            cooldownMinutes: Int, minRewardRisk: Double
+        ) {
+            self.riskPerTradePct = riskPerTradePct
+            self.maxDailyLossPct = maxDailyLossPct
+            self.maxTradesPerDay = maxTradesPerDay
+            self.maxOpenPositions = maxOpenPositions
+            self.cooldownMinutes = cooldownMinutes
+            self.minRewardRisk = minRewardRisk
+        }
     }
 
     public var limits: Limits {

@@ -1,0 +1,73 @@
+import Foundation
+
+/// Why opening a position is refused, in the order the checks run (API.md).
+public enum OpenBlock: Sendable, Equatable {
+    case maxOpenPositions
+    case cooldown(minutes: Int)
+    case dailyStop
+    case maxTrades
+    case riskPerTrade
+
+    /// The 409 detail, exactly as crypto-saas answers it.
+    public var message: String {
+        switch self {
+        case .maxOpenPositions: "Risk block: max open positions reached"
+        case .cooldown(let minutes): "Risk block: cooldown active (\(String(format: "%.1f", Double(minutes)))m)"
+        case .dailyStop: "Risk block: daily stop reached"
+        case .maxTrades: "Risk block: max trades reached"
+        case .riskPerTrade: "Risk block: risk per trade exceeded"
+        }
+    }
+
+    /// The suffix of the `position.open.blocked.*` audit action.
+    public var auditName: String {
+        switch self {
+        case .maxOpenPositions: "max_open_positions"
+        case .cooldown: "cooldown"
+        case .dailyStop: "daily_stop"
+        case .maxTrades: "max_trades"
+        case .riskPerTrade: "risk_per_trade"
+        }
+    }
+}
+
+/// The risk checks before opening a position from a signal.
+public struct OpenRiskCheck: Sendable {
+    /// What the checks look at, read inside the opening transaction.
+    public struct State: Sendable {
+        public var openPositions: Int
+        /// The latest open or close of any of the user's positions.
+        public var lastActivityAt: Date?
+        public var tradesToday: Int
+        public var realizedPnLToday: Double
+
+        public init(openPositions: Int, lastActivityAt: Date?, tradesToday: Int, realizedPnLToday: Double) {
+            self.openPositions = openPositions
+            self.lastActivityAt = lastActivityAt
+            self.tradesToday = tradesToday
+            self.realizedPnLToday = realizedPnLToday
+        }
+    }
+
+    public let limits: RiskLimits
+
+    public init(limits: RiskLimits) {
+        self.limits = limits
+    }
+
+    /// The first block that applies to opening `qty` at `entry` with `stop`, or nil to open.
+    /// Without a stop the risk of the trade is unknown and the risk-per-trade check is skipped.
+    public func firstBlock(state: State, qty: Double, entry: Double, stop: Double?, now: Date) -> OpenBlock? {
+        let profile = limits.profile.limits
+        if state.openPositions >= profile.maxOpenPositions { return .maxOpenPositions }
+        if let last = state.lastActivityAt, now.timeIntervalSince(last) < Double(profile.cooldownMinutes) * 60 {
+            return .cooldown(minutes: profile.cooldownMinutes)
+        }
+        if state.realizedPnLToday <= limits.dailyStop { return .dailyStop }
+        if state.tradesToday >= profile.maxTradesPerDay { return .maxTrades }
+        if let stop, RiskLimits.riskOf(qty: qty, entry: entry, stop: stop) > limits.maxRiskPerTrade + 1e-9 {
+            return .riskPerTrade
+        }
+        return nil
+    }
+}

@@ -1,0 +1,31 @@
+/// A user's limits in currency: the profile's percentages applied to their capital base.
+public struct RiskLimits: Sendable, Equatable {
+    public let profile: RiskProfile
+    public let capitalBaseUSD: Double
+
+    public init(profile: RiskProfile, capitalBaseUSD: Double) {
+        self.profile = profile
+        self.capitalBaseUSD = capitalBaseUSD
+    }
+
+    /// The realized PnL at which the day stops: `-capital * max_daily_loss_pct / 100` (negative).
+    public var dailyStop: Double { -capitalBaseUSD * profile.limits.maxDailyLossPct / 100 }
+
+    /// The most one trade may risk: `capital * risk_per_trade_pct / 100`.
+    public var maxRiskPerTrade: Double { capitalBaseUSD * profile.limits.riskPerTradePct / 100 }
+
+    /// What a position of `qty` risks between `entry` and `stop`.
+    public static func riskOf(qty: Double, entry: Double, stop: Double) -> Double {
+        qty * abs(entry - stop)
+    }
+
+    /// How far the day's realized PnL is above the daily stop, never negative.
+    public func remainingLossBuffer(realizedPnLToday: Double) -> Double {
+        max(0, realizedPnLToday - dailyStop)
+    }
+
+    /// Trades left today, never negative.
+    public func remainingTrades(tradesToday: Int) -> Int {
+        max(0, profile.limits.maxTradesPerDay - tradesToday)
+    }
+}
