@@ -18,6 +18,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     JSONCoding.install()
 
     try configureDatabase(app, config: config)
+    app.sqliteWriteGate = AsyncGate()
     app.migrations.add(SignalDeskMigrations.all)
 
     app.middleware = Middlewares()

@@ -9,6 +9,9 @@ func routes(_ app: Application) throws {
     try app.register(collection: ExchangeSecretsController())
     try app.register(collection: NotificationsController())
     try app.register(collection: SecurityController())
+    try app.register(collection: SignalsController())
+    try app.register(collection: PositionsController())
+    try app.register(collection: RiskAdminController())
     app.get("metrics") { req -> Response in
         Response(
             status: .ok,

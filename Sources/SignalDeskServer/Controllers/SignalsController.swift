@@ -1,0 +1,108 @@
+import Fluent
+import SignalDeskCore
+import Vapor
+
+/// `/signals`: the client-driven lifecycle of API signals (create, list, claim).
+struct SignalsController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let signals = routes.authenticated.grouped("signals")
+        signals.post(use: Self.create)
+        signals.get(use: Self.list)
+        signals.post("claim", use: Self.claim)
+    }
+
+    struct CreateBody: Content {
+        let symbol: String
+        let module: String
+        let baseRiskPercent: Double
+        let entryPrice: Double
+        let stopLoss: Double
+        let takeProfit: Double
+        let side: String?
+        let exchange: String?
+    }
+
+    @Sendable static func create(req: Request) async throws -> SignalOut {
+        let caller = try req.caller
+        let body = try req.content.decode(CreateBody.self)
+        var problems: [APIError.ValidationItem] = []
+        func problem(_ field: String, _ message: String) {
+            problems.append(.init(loc: ["body", field], msg: message, type: "value_error"))
+        }
+        let symbol = body.symbol.trimmingCharacters(in: .whitespaces).uppercased()
+        if symbol.isEmpty || symbol.count > 40 { problem("symbol", "symbol must be 1 to 40 characters") }
+        let module = body.module.trimmingCharacters(in: .whitespaces)
+        if module.isEmpty || module.count > 64 { problem("module", "module must be 1 to 64 characters") }
+        if !(body.baseRiskPercent.isFinite && body.baseRiskPercent > 0 && body.baseRiskPercent <= 100) {
+            problem("base_risk_percent", "base_risk_percent must be greater than 0 and at most 100")
+        }
+        var side: TradeSide?
+        if let given = body.side {
+            side = TradeSide(parsing: given)
+            if side == nil { problem("side", "side must be LONG or SHORT (or BUY/SELL)") }
+        }
+        let exchange = body.exchange.map { Exchange(parsing: $0) } ?? .binance
+        if exchange == nil { problem("exchange", "exchange must be BINANCE, IBKR or BYBIT") }
+        var levels: SignalLevels?
+        switch SignalLevels.validate(entry: body.entryPrice, stop: body.stopLoss, take: body.takeProfit, side: side) {
+        case .success(let valid): levels = valid
+        case .failure(let failure): problem(failure.field, failure.message)
+        }
+        guard problems.isEmpty, let levels, let exchange else { throw APIError(.unprocessableEntity, items: problems) }
+
+        let now = Date()
+        let signal = Signal()
+        signal.$user.id = caller.id
+        signal.symbol = symbol
+        signal.module = module
+        signal.side = levels.side
+        signal.exchange = exchange.rawValue
+        signal.source = "api"
+        signal.orderType = "market"
+        signal.baseRiskPercent = body.baseRiskPercent
+        signal.entryPrice = levels.entry
+        signal.stopLoss = levels.stop
+        signal.takeProfit = levels.take
+        signal.status = .created
+        signal.reasonCodes = []
+        signal.leaseCount = 0
+        signal.createdAt = now
+        signal.updatedAt = now
+        try await req.db.transaction { tx in
+            try await signal.create(on: tx)
+            try await AuditLog.record(
+                "signal.create", userID: caller.id, entityType: "signal", entityID: signal.id?.uuidString,
+                details: ["symbol": .string(symbol), "module": .string(module), "side": .string(levels.side.rawValue),
+                          "exchange": .string(exchange.rawValue), "source": "api"],
+                on: tx, at: now)
+        }
+        return try SignalOut(signal)
+    }
+
+    @Sendable static func list(req: Request) async throws -> [SignalOut] {
+        let caller = try req.caller
+        let limit = try QueryValue.int(req, "limit", default: 100, range: 1...500)
+        var query = Signal.query(on: req.db).filter(\.$user.$id == caller.id)
+        if let raw = req.query[String.self, at: "status"] {
+            guard let status = SignalStatus(rawValue: raw.uppercased()) else {
+                throw APIError(.unprocessableEntity, items: [.init(
+                    loc: ["query", "status"], msg: "status must be one of: \(SignalStatus.allCases.map(\.rawValue).joined(separator: ", "))",
+                    type: "enum")])
+            }
+            query = query.filter(\.$status == status)
+        }
+        return try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending).limit(limit).all().map(SignalOut.init)
+    }
+
+    @Sendable static func claim(req: Request) async throws -> [SignalOut] {
+        let caller = try req.caller
+        let limit = try QueryValue.int(req, "limit", default: 10, range: 1...100)
+        let store = SignalStore(app: req.application, db: req.db)
+        _ = try await store.expireLeases()
+        let claimed = try await store.claim(.client(userID: caller.id), limit: limit)
+        try await AuditLog.record(
+            "signal.claim", userID: caller.id, entityType: "signal", entityID: nil,
+            details: ["claimed_count": .int(claimed.count), "limit": .int(limit)], on: req.db)
+        return try claimed.map(SignalOut.init)
+    }
+}

@@ -1,0 +1,103 @@
+import Fluent
+import Foundation
+import SignalDeskCore
+
+final class Signal: Model, @unchecked Sendable {
+    static let schema = "signals"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "user_id") var user: User
+    @Field(key: "symbol") var symbol: String
+    @Field(key: "module") var module: String
+    @Enum(key: "side") var side: TradeSide
+    @Field(key: "exchange") var exchange: String
+    /// `api`, `tradingview` or `hmac`.
+    @Field(key: "source") var source: String
+    @Field(key: "order_type") var orderType: String
+    @OptionalField(key: "base_risk_percent") var baseRiskPercent: Double?
+    @OptionalField(key: "entry_price") var entryPrice: Double?
+    @OptionalField(key: "stop_loss") var stopLoss: Double?
+    @OptionalField(key: "take_profit") var takeProfit: Double?
+    @OptionalField(key: "qty") var qty: Double?
+    @Enum(key: "status") var status: SignalStatus
+    /// A JSON list of strings.
+    @Field(key: "reason_codes") var reasonCodesJSON: String
+    @OptionalField(key: "webhook_id") var webhookID: UUID?
+    @OptionalField(key: "alert_id") var alertID: String?
+    @OptionalField(key: "body_hash") var bodyHash: String?
+    @Field(key: "lease_count") var leaseCount: Int
+    @OptionalField(key: "leased_until") var leasedUntil: Date?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+
+    var reasonCodes: [String] {
+        get { (try? JSONDecoder().decode([String].self, from: Data(reasonCodesJSON.utf8))) ?? [] }
+        set { reasonCodesJSON = ReasonCodes.encode(newValue) }
+    }
+}
+
+enum ReasonCodes {
+    static func encode(_ codes: [String]) -> String {
+        String(decoding: (try? JSONEncoder().encode(codes)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+}
+
+enum PositionStatus: String, Codable, Sendable {
+    case open = "OPEN"
+    case closed = "CLOSED"
+}
+
+final class Position: Model, @unchecked Sendable {
+    static let schema = "positions"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "user_id") var user: User
+    @OptionalParent(key: "signal_id") var signal: Signal?
+    @Field(key: "symbol") var symbol: String
+    @Field(key: "exchange") var exchange: String
+    @Enum(key: "side") var side: TradeSide
+    @Field(key: "qty") var qty: Double
+    @Field(key: "entry_price") var entryPrice: Double
+    @OptionalField(key: "stop_loss") var stopLoss: Double?
+    @OptionalField(key: "take_profit") var takeProfit: Double?
+    @Enum(key: "status") var status: PositionStatus
+    @Field(key: "opened_at") var openedAt: Date
+    @Field(key: "opened_day") var openedDay: String
+    @OptionalField(key: "closed_at") var closedAt: Date?
+    @OptionalField(key: "closed_day") var closedDay: String?
+    @OptionalField(key: "exit_price") var exitPrice: Double?
+    @OptionalField(key: "realized_pnl") var realizedPnL: Double?
+    @Field(key: "fees") var fees: Double
+    @OptionalField(key: "close_reason") var closeReason: String?
+
+    init() {}
+}
+
+final class DailyRiskState: Model, @unchecked Sendable {
+    static let schema = "daily_risk_state"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "user_id") var user: User
+    @Field(key: "day") var day: String
+    @Field(key: "trades_count") var tradesCount: Int
+    @Field(key: "realized_pnl") var realizedPnL: Double
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+}
+
+final class IdempotencyRecord: Model, @unchecked Sendable {
+    static let schema = "idempotency_keys"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "user_id") var user: User
+    @Field(key: "scope") var scope: String
+    @Field(key: "key") var key: String
+    @Field(key: "status_code") var statusCode: Int
+    @Field(key: "response_body") var responseBody: String
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}

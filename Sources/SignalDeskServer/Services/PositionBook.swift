@@ -1,0 +1,167 @@
+import Fluent
+import Foundation
+import SQLKit
+import SignalDeskCore
+import Vapor
+
+/// Opening and closing positions: each one transaction, including the signal's transition and
+/// the daily-risk row, under the user's lock (``TradingTransactions``), so concurrent opens cannot
+/// both pass a limit and concurrent closes cannot lose a trade.
+struct PositionBook {
+    let app: Application
+    let db: any Database
+
+    var config: AppConfig { app.appConfig }
+    var calendar: TradingCalendar { TradingCalendar(timeZone: config.tradingDayTimeZone) }
+
+    enum OpenFailure: Error {
+        case notFound, notOwner, wrongStatus(SignalStatus), missingEntry, blocked(OpenBlock)
+    }
+
+    enum CloseFailure: Error {
+        case notFound, notOwner, notOpen(PositionStatus)
+    }
+
+    /// The risk limits of `user`: their profile and capital, or the configured defaults.
+    func limits(for user: User) -> RiskLimits {
+        RiskLimits(
+            profile: RiskProfile.resolve(
+                stored: user.riskProfile, email: user.email,
+                looseEmail: config.riskProfileLooseEmail, model2Email: config.riskProfileModel2Email),
+            capitalBaseUSD: user.capitalBaseUSD ?? config.defaultCapitalUSD)
+    }
+
+    func open(signalID: UUID, qty: Double, for user: User, now: Date = Date()) async throws -> Position {
+        let userID = try user.requireID()
+        let limits = limits(for: user)
+        let day = calendar.day(of: now)
+        return try await TradingTransactions(app: app, db: db).run { tx in
+            try await TradingTransactions(app: app, db: tx).lockUser(userID, on: tx)
+            guard let signal = try await Signal.find(signalID, on: tx) else { throw OpenFailure.notFound }
+            guard signal.$user.id == userID else { throw OpenFailure.notOwner }
+            guard signal.status == .executing else { throw OpenFailure.wrongStatus(signal.status) }
+            guard let entry = signal.entryPrice else { throw OpenFailure.missingEntry }
+
+            let state = try await riskState(userID: userID, day: day, on: tx)
+            if let block = OpenRiskCheck(limits: limits).firstBlock(state: state, qty: qty, entry: entry, stop: signal.stopLoss, now: now) {
+                throw OpenFailure.blocked(block)
+            }
+
+            let position = Position()
+            position.$user.id = userID
+            position.$signal.id = signal.id
+            position.symbol = signal.symbol
+            position.exchange = signal.exchange
+            position.side = signal.side
+            position.qty = qty
+            position.entryPrice = entry
+            position.stopLoss = signal.stopLoss
+            position.takeProfit = signal.takeProfit
+            position.status = .open
+            position.openedAt = now
+            position.openedDay = day
+            position.fees = 0
+            try await position.create(on: tx)
+            try await transition(signal, .open, now: now, on: tx)
+            try await ensureDailyRow(userID: userID, day: day, now: now, on: tx)
+            try await AuditLog.record(
+                "position.open", userID: userID, entityType: "position", entityID: position.id?.uuidString,
+                details: ["signal_id": .string(signalID.uuidString), "symbol": .string(position.symbol), "qty": .double(qty),
+                          "entry_price": .double(entry), "side": .string(position.side.rawValue)],
+                on: tx, at: now)
+            return position
+        }
+    }
+
+    /// Closes an open position. With an idempotency key, the answer is stored in the same
+    /// transaction (scope `positions.close`), so a repeated request can be answered from it.
+    func close(
+        positionID: UUID, exitPrice: Double, fees: Double, reason: String?, userID: UUID,
+        idempotencyKey: String? = nil, now: Date = Date()
+    ) async throws -> Position {
+        let day = calendar.day(of: now)
+        return try await TradingTransactions(app: app, db: db).run { tx in
+            try await TradingTransactions(app: app, db: tx).lockUser(userID, on: tx)
+            guard let position = try await Position.find(positionID, on: tx) else { throw CloseFailure.notFound }
+            guard position.$user.id == userID else { throw CloseFailure.notOwner }
+            guard position.status == .open else { throw CloseFailure.notOpen(position.status) }
+            let pnl = position.side.realizedPnL(entry: position.entryPrice, exit: exitPrice, qty: position.qty, fees: fees)
+            position.status = .closed
+            position.closedAt = now
+            position.closedDay = day
+            position.exitPrice = exitPrice
+            position.fees = fees
+            position.realizedPnL = pnl
+            position.closeReason = reason
+            try await position.save(on: tx)
+            if let signalID = position.$signal.id, let signal = try await Signal.find(signalID, on: tx), signal.status == .opened {
+                try await transition(signal, .complete, now: now, on: tx)
+            }
+            try await ensureDailyRow(userID: userID, day: day, now: now, on: tx)
+            // An increment in SQL, so a concurrent close on another connection cannot be lost.
+            try await (tx as! any SQLDatabase).raw("""
+                UPDATE daily_risk_state SET trades_count = trades_count + 1, realized_pnl = realized_pnl + \(bind: pnl),
+                    updated_at = \(bind: now)
+                WHERE user_id = \(bind: userID) AND day = \(bind: day)
+                """).run()
+            try await AuditLog.record(
+                "position.close", userID: userID, entityType: "position", entityID: positionID.uuidString,
+                details: ["exit_price": .double(exitPrice), "fees": .double(fees), "realized_pnl": .double(pnl),
+                          "close_reason": reason.map(AuditValue.string) ?? .null],
+                on: tx, at: now)
+            if let idempotencyKey {
+                let record = IdempotencyRecord()
+                record.$user.id = userID
+                record.scope = Self.closeScope
+                record.key = idempotencyKey
+                record.statusCode = 200
+                record.responseBody = String(decoding: try JSONCoding.encoder.encode(PositionOut(position)), as: UTF8.self)
+                record.createdAt = now
+                try await record.create(on: tx)
+            }
+            return position
+        }
+    }
+
+    static let closeScope = "positions.close"
+
+    /// The stored answer of an earlier request with this key, if any.
+    func storedAnswer(userID: UUID, scope: String, key: String) async throws -> IdempotencyRecord? {
+        try await IdempotencyRecord.query(on: db)
+            .filter(\.$user.$id == userID).filter(\.$scope == scope).filter(\.$key == key).first()
+    }
+
+    /// What the open checks look at, read inside the transaction.
+    func riskState(userID: UUID, day: String, on db: any Database) async throws -> OpenRiskCheck.State {
+        let open = try await Position.query(on: db).filter(\.$user.$id == userID).filter(\.$status == .open).count()
+        let lastOpen = try await Position.query(on: db).filter(\.$user.$id == userID).max(\.$openedAt)
+        let lastClose = try await Position.query(on: db).filter(\.$user.$id == userID).max(\.$closedAt)
+        let daily = try await DailyRiskState.query(on: db).filter(\.$user.$id == userID).filter(\.$day == day).first()
+        return OpenRiskCheck.State(
+            openPositions: open,
+            lastActivityAt: [lastOpen, lastClose.flatMap { $0 }].compactMap { $0 }.max(),
+            tradesToday: daily?.tradesCount ?? 0,
+            realizedPnLToday: daily?.realizedPnL ?? 0)
+    }
+
+    /// Moves `signal` through the lifecycle; a conditional update, so a concurrent change fails
+    /// instead of being overwritten.
+    private func transition(_ signal: Signal, _ event: SignalEvent, now: Date, on db: any Database) async throws {
+        let next = try signal.status.applying(event)
+        let changed = try await (db as! any SQLDatabase).raw("""
+            UPDATE signals SET status = \(bind: next.rawValue), updated_at = \(bind: now)
+            WHERE id = \(bind: signal.requireID()) AND status = \(bind: signal.status.rawValue)
+            RETURNING id
+            """).all()
+        guard !changed.isEmpty else { throw IllegalSignalTransition(from: signal.status, event: event) }
+        signal.status = next
+    }
+
+    private func ensureDailyRow(userID: UUID, day: String, now: Date, on db: any Database) async throws {
+        try await (db as! any SQLDatabase).raw("""
+            INSERT INTO daily_risk_state (id, user_id, day, trades_count, realized_pnl, updated_at)
+            VALUES (\(bind: UUID()), \(bind: userID), \(bind: day), 0, 0, \(bind: now))
+            ON CONFLICT (user_id, day) DO NOTHING
+            """).run()
+    }
+}

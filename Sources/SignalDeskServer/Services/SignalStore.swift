@@ -1,0 +1,64 @@
+import Fluent
+import Foundation
+import SQLKit
+import SignalDeskCore
+import Vapor
+
+/// Claims and leases of signals. Claims are atomic: on PostgreSQL the candidates are locked with
+/// `FOR UPDATE SKIP LOCKED`, so concurrent claimers skip each other's rows instead of waiting; on
+/// SQLite one guarded `UPDATE ... WHERE status = 'CREATED'` runs inside the serialized
+/// transaction. Either way a signal is handed to exactly one claimer.
+struct SignalStore {
+    let app: Application
+    let db: any Database
+
+    /// Who may claim which signals: clients claim their own `api` signals; the execution worker
+    /// claims webhook signals of every user.
+    enum Claimant: Sendable {
+        case client(userID: UUID)
+        case worker
+    }
+
+    func claim(_ claimant: Claimant, limit: Int, now: Date = Date()) async throws -> [Signal] {
+        let leaseUntil = now.addingTimeInterval(Double(app.appConfig.signalLeaseSeconds))
+        let postgres = TradingTransactions(app: app, db: db).isPostgres
+        let ids: [UUID] = try await TradingTransactions(app: app, db: db).run { tx in
+            let sql = tx as! any SQLDatabase
+            let owner: SQLQueryString = switch claimant {
+            case .client(let userID): "user_id = \(bind: userID) AND source = 'api'"
+            case .worker: "source IN ('tradingview', 'hmac')"
+            }
+            let lock: SQLQueryString = postgres ? "FOR UPDATE SKIP LOCKED" : ""
+            let rows = try await sql.raw("""
+                UPDATE signals
+                SET status = 'EXECUTING', lease_count = lease_count + 1, leased_until = \(bind: leaseUntil), updated_at = \(bind: now)
+                WHERE status = 'CREATED' AND id IN (
+                    SELECT id FROM signals WHERE status = 'CREATED' AND \(owner)
+                    ORDER BY created_at, id LIMIT \(bind: limit) \(lock))
+                RETURNING id
+                """).all()
+            return try rows.map { try $0.decode(column: "id", as: UUID.self) }
+        }
+        guard !ids.isEmpty else { return [] }
+        return try await Signal.query(on: db).filter(\.$id ~~ ids).sort(\.$createdAt).sort(\.$id).all()
+    }
+
+    /// Applies lease expiry to every `EXECUTING` signal whose lease ran out: back to `CREATED`
+    /// after its first claim, `EXPIRED` after a later one (``SignalStatus/applying(_:)``).
+    /// Returns how many returned and how many expired.
+    func expireLeases(now: Date = Date()) async throws -> (returned: Int, expired: Int) {
+        let sql = db as! any SQLDatabase
+        let expired = try await sql.raw("""
+            UPDATE signals SET status = 'EXPIRED', reason_codes = \(bind: ReasonCodes.encode(["lease_expired"])),
+                leased_until = NULL, updated_at = \(bind: now)
+            WHERE status = 'EXECUTING' AND leased_until < \(bind: now) AND lease_count >= 2
+            RETURNING id
+            """).all().count
+        let returned = try await sql.raw("""
+            UPDATE signals SET status = 'CREATED', leased_until = NULL, updated_at = \(bind: now)
+            WHERE status = 'EXECUTING' AND leased_until < \(bind: now) AND lease_count <= 1
+            RETURNING id
+            """).all().count
+        return (returned, expired)
+    }
+}

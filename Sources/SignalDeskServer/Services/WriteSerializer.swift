@@ -1,0 +1,74 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// A first-in first-out async lock.
+actor AsyncGate {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        if !busy {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            busy = false
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}
+
+/// Transactions that read and then write trading state (claims, opens, closes).
+///
+/// On PostgreSQL they run concurrently and take row locks (`FOR UPDATE`) where they read what
+/// they will change. SQLite has a single writer, and two deferred transactions that both read
+/// and then write can deadlock (one gets SQLITE_BUSY), so on SQLite these transactions run one at
+/// a time within the process; SQLite is the embedded single-process store, so the process is the
+/// whole system.
+struct TradingTransactions {
+    let app: Application
+    let db: any Database
+
+    var isPostgres: Bool { app.appConfig.database.kind == "postgres" }
+
+    func run<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        if isPostgres { return try await db.transaction(body) }
+        let gate = app.sqliteWriteGate
+        await gate.acquire()
+        do {
+            let result = try await db.transaction(body)
+            await gate.release()
+            return result
+        } catch {
+            await gate.release()
+            throw error
+        }
+    }
+
+    /// Locks the user's row until the transaction ends (PostgreSQL), serializing that user's opens
+    /// and closes across server instances. On SQLite ``run(_:)`` already serializes.
+    func lockUser(_ userID: UUID, on tx: any Database) async throws {
+        guard isPostgres else { return }
+        try await (tx as! any SQLDatabase).raw("SELECT id FROM users WHERE id = \(bind: userID) FOR UPDATE").run()
+    }
+}
+
+extension Application {
+    private struct SQLiteWriteGateKey: StorageKey {
+        typealias Value = AsyncGate
+    }
+
+    var sqliteWriteGate: AsyncGate {
+        get {
+            guard let gate = storage[SQLiteWriteGateKey.self] else { fatalError("configure() installs the write gate") }
+            return gate
+        }
+        set { storage[SQLiteWriteGateKey.self] = newValue }
+    }
+}
