@@ -28,15 +28,30 @@ struct SignalStore {
             case .client(let userID): "user_id = \(bind: userID) AND source = 'api'"
             case .worker: "source IN ('tradingview', 'hmac')"
             }
-            let lock: SQLQueryString = postgres ? "FOR UPDATE SKIP LOCKED" : ""
-            let rows = try await sql.raw("""
-                UPDATE signals
-                SET status = 'EXECUTING', lease_count = lease_count + 1, leased_until = \(bind: leaseUntil), updated_at = \(bind: now)
-                WHERE status = 'CREATED' AND id IN (
-                    SELECT id FROM signals WHERE status = 'CREATED' AND \(owner)
-                    ORDER BY created_at, id LIMIT \(bind: limit) \(lock))
-                RETURNING id
-                """).all()
+            let set: SQLQueryString = """
+                status = 'EXECUTING', lease_count = lease_count + 1, leased_until = \(bind: leaseUntil), updated_at = \(bind: now)
+                """
+            let rows: [any SQLRow]
+            if postgres {
+                // The CTE runs once; an IN (subquery ... LIMIT) may be re-evaluated per row and
+                // lock more rows than the limit.
+                rows = try await sql.raw("""
+                    WITH picked AS (
+                        SELECT id FROM signals WHERE status = 'CREATED' AND \(owner)
+                        ORDER BY created_at, id LIMIT \(bind: limit) FOR UPDATE SKIP LOCKED)
+                    UPDATE signals SET \(set) FROM picked
+                    WHERE signals.id = picked.id AND signals.status = 'CREATED'
+                    RETURNING signals.id
+                    """).all()
+            } else {
+                rows = try await sql.raw("""
+                    UPDATE signals SET \(set)
+                    WHERE status = 'CREATED' AND id IN (
+                        SELECT id FROM signals WHERE status = 'CREATED' AND \(owner)
+                        ORDER BY created_at, id LIMIT \(bind: limit))
+                    RETURNING id
+                    """).all()
+            }
             return try rows.map { try $0.decode(column: "id", as: UUID.self) }
         }
         guard !ids.isEmpty else { return [] }
