@@ -61,6 +61,7 @@ public func prepareForServing(_ app: Application) async throws {
         try await app.autoMigrate()
     }
     try await AdminAccounts.bootstrap(app: app)
+    app.lifecycle.use(LeaseSweeper())
 }
 
 /// JSON on the wire: snake_case keys and ISO-8601 dates, as crypto-saas clients expect.

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import SQLKit
+import SignalDeskCore
 @testable import SignalDeskServer
 import Testing
 import VaporTesting
@@ -136,6 +137,27 @@ import VaporTesting
             let signal = try #require(try await Signal.find(UUID(uuidString: id), on: app.db))
             #expect(signal.status == .expired && signal.reasonCodes == ["lease_expired"])
             #expect(try await client.claim(token).isEmpty)
+        }
+    }
+}
+
+@Suite struct LeaseSweeperTests {
+    @Test func theSweeperReturnsAbandonedClaimsOnItsOwn() async throws {
+        try await withTestApp(.sqlite, adjust: { $0.signalLeaseSeconds = 5 }) { app in
+            app.lifecycle.use(LeaseSweeper(interval: .milliseconds(50)))
+            try await app.asyncBoot()
+            let client = Client(app: app)
+            let (token, _) = try await client.signIn("ana@trading.co")
+            let id = try #require(UUID(uuidString: try await client.createSignal(token)))
+            _ = try await client.claim(token)
+            try await (app.db as! any SQLDatabase).raw("UPDATE signals SET leased_until = \(bind: Date().addingTimeInterval(-1))").run()
+            var status: SignalStatus?
+            for _ in 0..<100 {
+                status = try await Signal.find(id, on: app.db)?.status
+                if status == .created { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(status == .created)
         }
     }
 }
