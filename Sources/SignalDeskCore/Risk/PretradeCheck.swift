@@ -1,0 +1,120 @@
+import Foundation
+
+/// The pretrade checks of API.md, all evaluated and reported in order.
+public enum PretradeCheck {
+    /// What the trader proposes and the market looks like.
+    public struct Proposal: Sendable {
+        public var rewardRisk: Double
+        public var trendTimeframe: String
+        public var signalTimeframe: String
+        public var timingTimeframe: String
+        public var spreadBps: Double
+        public var slippageBps: Double
+        public var volume24hUSDT: Double
+        public var inRegularTradingHours: Bool
+        public var macroEventBlock: Bool
+        public var earningsWithin24h: Bool
+
+        public init(
+            rewardRisk: Double = 2.0, trendTimeframe: String = "4H", signalTimeframe: String = "1H",
+            timingTimeframe: String = "15M", spreadBps: Double = 5, slippageBps: Double = 10,
+            volume24hUSDT: Double = 100_000_000, inRegularTradingHours: Bool = true, macroEventBlock: Bool = false,
+            earningsWithin24h: Bool = false
+        ) {
+            self.rewardRisk = rewardRisk
+            self.trendTimeframe = trendTimeframe
+            self.signalTimeframe = signalTimeframe
+            self.timingTimeframe = timingTimeframe
+            self.spreadBps = spreadBps
+            self.slippageBps = slippageBps
+            self.volume24hUSDT = volume24hUSDT
+            self.inRegularTradingHours = inRegularTradingHours
+            self.macroEventBlock = macroEventBlock
+            self.earningsWithin24h = earningsWithin24h
+        }
+    }
+
+    /// The user's side of the checks: assignment, credentials and today's risk.
+    public struct Account: Sendable {
+        public var strategyEnabled: Bool
+        public var strategy: StrategyID
+        public var secretConfigured: Bool
+        public var limits: RiskLimits
+        public var risk: OpenRiskCheck.State
+
+        public init(strategyEnabled: Bool, strategy: StrategyID, secretConfigured: Bool, limits: RiskLimits, risk: OpenRiskCheck.State) {
+            self.strategyEnabled = strategyEnabled
+            self.strategy = strategy
+            self.secretConfigured = secretConfigured
+            self.limits = limits
+            self.risk = risk
+        }
+    }
+
+    public static func evaluate(exchange: Exchange, account: Account, proposal: Proposal, now: Date) -> [RuleCheck] {
+        let rules = account.strategy.rules(on: exchange)
+        let profile = account.limits.profile.limits
+        let risk = account.risk
+        var checks: [RuleCheck] = [
+            RuleCheck(name: "strategy_enabled", passed: account.strategyEnabled,
+                      detail: "enabled=\(account.strategyEnabled) strategy=\(account.strategy.rawValue)"),
+            RuleCheck(name: "exchange_secret_configured", passed: account.secretConfigured,
+                      detail: "configured=\(account.secretConfigured) exchange=\(exchange.rawValue)"),
+            RuleCheck(name: "daily_stop_not_reached", passed: risk.realizedPnLToday > account.limits.dailyStop,
+                      detail: "realized_pnl=\(number(risk.realizedPnLToday)) daily_stop=\(number(account.limits.dailyStop))"),
+            RuleCheck(name: "max_trades_not_reached", passed: risk.tradesToday < profile.maxTradesPerDay,
+                      detail: "trades=\(risk.tradesToday)/\(profile.maxTradesPerDay)"),
+            RuleCheck(name: "max_open_positions_not_reached", passed: risk.openPositions < profile.maxOpenPositions,
+                      detail: "open=\(risk.openPositions)/\(profile.maxOpenPositions)"),
+            cooldown(last: risk.lastActivityAt, minutes: profile.cooldownMinutes, now: now),
+            RuleCheck(name: "strategy_rr_min", passed: proposal.rewardRisk.isFinite && proposal.rewardRisk >= rules.minRewardRisk,
+                      detail: "value=\(number(proposal.rewardRisk)) min=\(number(rules.minRewardRisk))"),
+            timeframe("strategy_trend_tf", proposal.trendTimeframe, rules.trendTimeframes),
+            timeframe("strategy_signal_tf", proposal.signalTimeframe, rules.signalTimeframes),
+            timeframe("strategy_timing_tf", proposal.timingTimeframe, rules.timingTimeframes),
+        ]
+        switch exchange {
+        case .binance, .bybit:
+            let minVolume = rules.minVolume24hUSDT ?? 0
+            let maxSpread = rules.maxSpreadBps ?? .infinity
+            let maxSlippage = rules.maxSlippageBps ?? .infinity
+            checks += [
+                RuleCheck(name: "liq_volume_24h", passed: proposal.volume24hUSDT >= minVolume,
+                          detail: "value=\(number(proposal.volume24hUSDT)) min=\(number(minVolume))"),
+                RuleCheck(name: "liq_spread_bps", passed: proposal.spreadBps <= maxSpread,
+                          detail: "value=\(number(proposal.spreadBps)) max=\(number(maxSpread))"),
+                RuleCheck(name: "liq_slippage_bps", passed: proposal.slippageBps <= maxSlippage,
+                          detail: "value=\(number(proposal.slippageBps)) max=\(number(maxSlippage))"),
+            ]
+        case .ibkr:
+            checks += [
+                RuleCheck(name: "ibkr_in_rth", passed: proposal.inRegularTradingHours, detail: "in_rth=\(proposal.inRegularTradingHours)"),
+                RuleCheck(name: "ibkr_no_macro_block", passed: !proposal.macroEventBlock, detail: "macro_event_block=\(proposal.macroEventBlock)"),
+                RuleCheck(name: "ibkr_no_earnings_24h", passed: !proposal.earningsWithin24h, detail: "earnings_within_24h=\(proposal.earningsWithin24h)"),
+            ]
+        }
+        return checks
+    }
+
+    private static func cooldown(last: Date?, minutes: Int, now: Date) -> RuleCheck {
+        guard let last else {
+            return RuleCheck(name: "cooldown_passed", passed: true, detail: "minutes_since_last=none cooldown=\(minutes)")
+        }
+        let since = now.timeIntervalSince(last) / 60
+        return RuleCheck(name: "cooldown_passed", passed: since >= Double(minutes),
+                         detail: "minutes_since_last=\(number(since)) cooldown=\(minutes)")
+    }
+
+    private static func timeframe(_ name: String, _ value: String, _ allowed: [String]) -> RuleCheck {
+        let normalized = value.trimmingCharacters(in: .whitespaces).uppercased()
+        return RuleCheck(name: name, passed: allowed.contains(normalized),
+                         detail: "value=\(normalized) allowed=[\(allowed.joined(separator: ","))]")
+    }
+
+    /// Numbers in details: integers without a fraction, others with up to two decimals.
+    static func number(_ value: Double) -> String {
+        guard value.isFinite else { return value > 0 ? "inf" : "-inf" }
+        if value == value.rounded() && abs(value) < 1e15 { return String(Int64(value)) }
+        return String(format: "%.2f", value)
+    }
+}
