@@ -42,6 +42,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .target(
@@ -63,6 +65,14 @@ let package = Package(
             ],
             resources: [.copy("Resources")]
         ),
+        .target(
+            name: "SignalDeskFakes",
+            dependencies: [
+                "SignalDeskCore",
+                "SignalDeskVenues",
+                .product(name: "Vapor", package: "vapor"),
+            ]
+        ),
         .executableTarget(
             name: "signaldesk",
             dependencies: ["SignalDeskServer"]
@@ -73,13 +83,14 @@ let package = Package(
         ),
         .testTarget(
             name: "SignalDeskVenuesTests",
-            dependencies: ["SignalDeskVenues"]
+            dependencies: ["SignalDeskVenues", "SignalDeskFakes"]
         ),
         .testTarget(
             name: "SignalDeskServerTests",
             dependencies: [
                 "SignalDeskServer",
                 "SignalDeskCore",
+                "SignalDeskFakes",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ]
