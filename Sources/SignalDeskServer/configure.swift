@@ -19,6 +19,8 @@ public func configure(_ app: Application, config: AppConfig) async throws {
 
     try configureDatabase(app, config: config)
     app.sqliteWriteGate = AsyncGate()
+    app.marketPrices = MarketPrices()
+    app.venues = VenueRegistry(config: config, client: app.http.client.shared, prices: app.marketPrices)
     app.migrations.add(SignalDeskMigrations.all)
 
     app.middleware = Middlewares()

@@ -12,6 +12,8 @@ func routes(_ app: Application) throws {
     try app.register(collection: SignalsController())
     try app.register(collection: PositionsController())
     try app.register(collection: RiskAdminController())
+    try app.register(collection: StrategyController())
+    try app.register(collection: ExecutionController())
     app.get("metrics") { req -> Response in
         Response(
             status: .ok,

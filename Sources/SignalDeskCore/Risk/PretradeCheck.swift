@@ -112,7 +112,7 @@ public enum PretradeCheck {
     }
 
     /// Numbers in details: integers without a fraction, others with up to two decimals.
-    static func number(_ value: Double) -> String {
+    public static func number(_ value: Double) -> String {
         guard value.isFinite else { return value > 0 ? "inf" : "-inf" }
         if value == value.rounded() && abs(value) < 1e15 { return String(Int64(value)) }
         return String(format: "%.2f", value)

@@ -53,6 +53,9 @@ extension AppConfig {
         config.workerEnabled = reader.bool("WORKER_ENABLED") ?? true
         config.workerConcurrency = reader.integer("WORKER_CONCURRENCY", in: 1...64) ?? 4
         config.signalLeaseSeconds = reader.integer("SIGNAL_LEASE_SECONDS", in: 5...86_400) ?? 120
+        config.paperFeeBps = reader.double("PAPER_FEE_BPS", in: 0...1_000) ?? config.paperFeeBps
+        config.paperSlippageBps = reader.double("PAPER_SLIPPAGE_BPS", in: 0...1_000) ?? config.paperSlippageBps
+        config.venueTimeoutSeconds = reader.double("VENUE_TIMEOUT_SECONDS", in: 0.1...60) ?? config.venueTimeoutSeconds
         config.incidentURL = reader.httpURL("INCIDENT_URL")
         config.logLevel = reader.logLevel("LOG_LEVEL") ?? .info
         config.logFormat = reader.choice("LOG_FORMAT", LogFormat.self) ?? (production ? .json : .text)
@@ -167,6 +170,15 @@ struct EnvironmentReader {
         guard let value = string(name) else { return nil }
         guard let number = Double(value), number.isFinite, number > 0 else {
             problem("\(name) must be a positive number")
+            return nil
+        }
+        return number
+    }
+
+    mutating func double(_ name: String, in range: ClosedRange<Double>) -> Double? {
+        guard let value = string(name) else { return nil }
+        guard let number = Double(value), number.isFinite, range.contains(number) else {
+            problem("\(name) must be a number from \(PretradeCheck.number(range.lowerBound)) to \(PretradeCheck.number(range.upperBound))")
             return nil
         }
         return number

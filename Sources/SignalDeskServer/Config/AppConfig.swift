@@ -52,6 +52,10 @@ public struct AppConfig: Sendable {
     public var workerEnabled: Bool
     public var workerConcurrency: Int
     public var signalLeaseSeconds: Int
+    public var paperFeeBps: Double
+    public var paperSlippageBps: Double
+    /// Deadline of one venue HTTP call.
+    public var venueTimeoutSeconds: Double
     public var incidentURL: URL?
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
@@ -89,6 +93,9 @@ public struct AppConfig: Sendable {
         self.workerEnabled = true
         self.workerConcurrency = 4
         self.signalLeaseSeconds = 120
+        self.paperFeeBps = 10
+        self.paperSlippageBps = 5
+        self.venueTimeoutSeconds = 5
         self.incidentURL = nil
         self.logLevel = .info
         self.logFormat = .text

@@ -101,7 +101,7 @@ extension HealthController {
             database: .init(kind: config.database.kind, status: latency == nil ? "unreachable" : "connected", latencyMs: latency),
             worker: .init(enabled: config.workerEnabled, running: req.application.executionWorkerRunning),
             queueDepth: queueDepth,
-            venues: req.application.venueCircuitStates
+            venues: await req.application.venues.circuitStates()
         )
     }
 }

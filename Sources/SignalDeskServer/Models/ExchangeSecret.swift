@@ -45,8 +45,6 @@ final class StrategyAssignment: Model, @unchecked Sendable {
 enum ExchangeAccess {
     /// False when an assignment disables `exchange` for the user.
     static func isEnabled(userID: UUID, exchange: Exchange, on db: any Database) async throws -> Bool {
-        let assignment = try await StrategyAssignment.query(on: db)
-            .filter(\.$user.$id == userID).filter(\.$exchange == exchange).first()
-        return assignment?.enabled ?? true
+        try await EffectiveStrategy.load(userID: userID, exchange: exchange, on: db).enabled
     }
 }

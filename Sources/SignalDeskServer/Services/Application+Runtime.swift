@@ -5,7 +5,4 @@ extension Application {
     /// engine issue adds it), so this reports false rather than pretending.
     var executionWorkerRunning: Bool { false }
 
-    /// Circuit-breaker state per venue (`closed`, `open`, `half_open`). Empty until venue clients
-    /// with breakers exist.
-    var venueCircuitStates: [String: String] { [:] }
 }

@@ -1,0 +1,141 @@
+import Fluent
+import SignalDeskCore
+import SignalDeskVenues
+import Vapor
+
+extension ExecutionController {
+    struct OrderBody: Content {
+        let exchange: String?
+        let symbol: String
+        let side: String
+        let qty: Double
+    }
+
+    struct PrepareAnswer: Content {
+        let mode: String
+        let exchange: Exchange
+        let symbol: String
+        let side: String
+        let qty: Double
+        let apiKeyMasked: String
+        let signaturePreview: String
+    }
+
+    /// Validates the order body, the exchange assignment and the credentials.
+    static func orderContext(_ req: Request, exchange: Exchange, body: OrderBody) async throws
+        -> (caller: AuthenticatedUser, symbol: String, side: TradeSide, credentials: VenueCredentials, masked: String)
+    {
+        let caller = try req.caller
+        let symbol = try symbol(body.symbol)
+        let side = try side(body.side)
+        try positive(body.qty, "qty")
+        let strategy = try await EffectiveStrategy.load(userID: caller.id, exchange: exchange, on: req.db)
+        try await requireEnabled(exchange, strategy: strategy, caller: caller, on: req.db)
+        guard let (credentials, masked) = try await ExchangeCredentials.load(
+            userID: caller.id, exchange: exchange, keyRing: req.application.appConfig.keyRing, on: req.db)
+        else { throw APIError(.badRequest, "Missing credentials for \(exchange.rawValue)") }
+        return (caller, symbol, side, credentials, masked)
+    }
+
+    @Sendable static func prepare(req: Request) async throws -> PrepareAnswer {
+        let body = try req.content.decode(OrderBody.self)
+        guard let exchange = body.exchange.flatMap(Exchange.init(parsing:)) else {
+            throw APIError(.unprocessableEntity, items: [.init(loc: ["body", "exchange"], msg: "exchange must be BINANCE, IBKR or BYBIT", type: "enum")])
+        }
+        let context = try await orderContext(req, exchange: exchange, body: body)
+        let order = OrderRequest(symbol: context.symbol, side: context.side, qty: body.qty, clientOrderID: "sd-prepare")
+        let signature = req.application.venues.venue(for: exchange).previewSignature(order, credentials: context.credentials)
+        try await AuditLog.record(
+            "execution.prepare", userID: context.caller.id, entityType: "exchange", entityID: exchange.rawValue,
+            details: ["exchange": .string(exchange.rawValue), "symbol": .string(context.symbol), "side": .string(context.side.orderWord),
+                      "qty": .double(body.qty)], on: req.db)
+        return PrepareAnswer(
+            mode: "dry_run", exchange: exchange, symbol: context.symbol, side: context.side.orderWord, qty: body.qty,
+            apiKeyMasked: context.masked, signaturePreview: String(signature.prefix(16)) + "...")
+    }
+
+    struct TestOrderAnswer: Content {
+        let exchange: Exchange
+        let mode: String
+        let symbol: String
+        let side: String
+        let qty: Double
+        let sent: Bool
+        let orderRef: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(exchange, forKey: .exchange)
+            try container.encode(mode, forKey: .mode)
+            try container.encode(symbol, forKey: .symbol)
+            try container.encode(side, forKey: .side)
+            try container.encode(qty, forKey: .qty)
+            try container.encode(sent, forKey: .sent)
+            // Only IBKR answers carry an order reference.
+            try container.encodeIfPresent(orderRef, forKey: .orderRef)
+        }
+    }
+
+    @Sendable static func testOrder(req: Request) async throws -> TestOrderAnswer {
+        let exchange = try exchange(req)
+        let body = try req.content.decode(OrderBody.self)
+        let context = try await orderContext(req, exchange: exchange, body: body)
+        let clientID = "sdtest-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        let order = OrderRequest(symbol: context.symbol, side: context.side, qty: body.qty, clientOrderID: clientID)
+        let venue = req.application.venues.venue(for: exchange)
+        let action = "execution.\(exchange.rawValue.lowercased()).test_order"
+        let outcome: Result<TestOrderResult, VenueError>
+        do {
+            outcome = .success(try await venue.testOrder(order, credentials: context.credentials))
+        } catch {
+            outcome = .failure(error)
+        }
+        switch outcome {
+        case .success(let result):
+            try await AuditLog.record(
+                "\(action).success", userID: context.caller.id, entityType: "exchange", entityID: exchange.rawValue,
+                details: ["symbol": .string(context.symbol), "side": .string(context.side.orderWord), "qty": .double(body.qty),
+                          "mode": .string(result.mode), "order_ref": result.orderRef.map(AuditValue.string) ?? .null], on: req.db)
+            return TestOrderAnswer(exchange: exchange, mode: result.mode, symbol: context.symbol, side: context.side.orderWord,
+                                   qty: body.qty, sent: true, orderRef: result.orderRef)
+        case .failure(let error):
+            let message = VenueFailureText.describe(error, exchange: exchange, credentials: context.credentials,
+                                                    timeout: req.application.appConfig.venueTimeoutSeconds)
+            try await AuditLog.record(
+                "\(action).error", userID: context.caller.id, entityType: "exchange", entityID: exchange.rawValue,
+                details: ["symbol": .string(context.symbol), "error": .string(message)], on: req.db)
+            throw APIError(.badGateway, message)
+        }
+    }
+}
+
+/// Client-facing text for a venue failure, in crypto-saas's words
+/// (`Binance test order failed: Binance testnet error {code}: {body}`). Upstream bodies are
+/// shortened and any echo of the caller's key or secret is masked.
+enum VenueFailureText {
+    static func describe(_ error: VenueError, exchange: Exchange, credentials: VenueCredentials, timeout: Double) -> String {
+        let venueName: String = switch exchange {
+        case .binance: "Binance"
+        case .bybit: "Bybit"
+        case .ibkr: "IBKR"
+        }
+        func scrub(_ body: String) -> String {
+            let short = body.count > 500 ? String(body.prefix(500)) + "..." : body
+            return short.replacingOccurrences(of: credentials.apiSecret, with: "***")
+                .replacingOccurrences(of: credentials.apiKey, with: SecretMask.mask(credentials.apiKey))
+        }
+        let detail: String
+        switch (exchange, error) {
+        case (.ibkr, .invalid(let message)): detail = message
+        case (.ibkr, .rejected(let status, _, let body)), (.ibkr, .unavailable(let status, let body)):
+            detail = "bridge error \(status): \(scrub(body))"
+        case (_, .rejected(let status, _, let body)), (_, .unavailable(let status, let body)):
+            detail = "\(venueName) testnet error \(status): \(scrub(body))"
+        case (_, .timeout): detail = "\(venueName) testnet error timeout: no answer within \(PretradeCheck.number(timeout)) s"
+        case (_, .transport(let what)): detail = "\(venueName) testnet error connection: \(what)"
+        case (_, .circuitOpen): detail = "\(venueName) testnet error circuit_open: too many recent failures, retry later"
+        case (_, .invalid(let message)): detail = "\(venueName) testnet error invalid: \(message)"
+        }
+        return "\(venueName) test order failed: \(detail)"
+    }
+}

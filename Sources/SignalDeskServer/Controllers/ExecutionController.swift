@@ -1,0 +1,182 @@
+import Fluent
+import SignalDeskCore
+import SignalDeskVenues
+import Vapor
+
+/// `/ops/execution/*`: pretrade and exit checks, dry-run preparation and signed test orders, for
+/// the caller's own account. Every outcome is audited.
+struct ExecutionController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let execution = routes.grouped(BearerAuthMiddleware(), RoleGuard(.admin, .trader)).grouped("ops", "execution")
+        execution.post("pretrade", ":exchange", "check", use: Self.pretrade)
+        execution.post("exit", ":exchange", "check", use: Self.exit)
+        execution.post("prepare", use: Self.prepare)
+        execution.post(":exchange", "test-order", use: Self.testOrder)
+    }
+
+    static func exchange(_ req: Request) throws -> Exchange {
+        guard let exchange = req.parameters.get("exchange").flatMap(Exchange.init(parsing:)) else {
+            throw APIError(.notFound, "Not Found")
+        }
+        return exchange
+    }
+
+    /// 403 for an exchange the user's assignment disables, audited.
+    static func requireEnabled(_ exchange: Exchange, strategy: EffectiveStrategy, caller: AuthenticatedUser, on db: any Database) async throws {
+        guard strategy.enabled else {
+            try await AuditLog.record(
+                "execution.blocked.exchange_disabled", userID: caller.id, entityType: "exchange", entityID: exchange.rawValue,
+                details: ["exchange": .string(exchange.rawValue)], on: db)
+            throw APIError(.forbidden, "Exchange \(exchange.rawValue) is disabled for this user")
+        }
+    }
+
+    static func side(_ text: String) throws -> TradeSide {
+        guard let side = TradeSide(parsing: text) else {
+            throw APIError(.unprocessableEntity, items: [.init(loc: ["body", "side"], msg: "side must be BUY or SELL (or LONG/SHORT)", type: "enum")])
+        }
+        return side
+    }
+
+    static func positive(_ value: Double, _ field: String) throws {
+        guard value.isFinite, value > 0 else {
+            throw APIError(.unprocessableEntity, items: [.init(loc: ["body", field], msg: "\(field) must be a positive finite number", type: "value_error")])
+        }
+    }
+
+    static func symbol(_ text: String) throws -> String {
+        let symbol = text.trimmingCharacters(in: .whitespaces).uppercased()
+        guard (1...40).contains(symbol.count) else {
+            throw APIError(.unprocessableEntity, items: [.init(loc: ["body", "symbol"], msg: "symbol must be 1 to 40 characters", type: "value_error")])
+        }
+        return symbol
+    }
+
+    // MARK: pretrade
+
+    struct PretradeBody: Content {
+        let symbol: String
+        let side: String
+        let qty: Double
+        let rrEstimate: Double?
+        let trendTf: String?
+        let signalTf: String?
+        let timingTf: String?
+        let spreadBps: Double?
+        let slippageBps: Double?
+        let volume24hUsdt: Double?
+        let inRth: Bool?
+        let macroEventBlock: Bool?
+        let earningsWithin24h: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case symbol, side, qty, rrEstimate, trendTf, signalTf, timingTf, spreadBps, slippageBps, inRth, macroEventBlock
+            case volume24hUsdt = "volume24hUsdt"
+            case earningsWithin24h = "earningsWithin24h"
+        }
+    }
+
+    struct PretradeAnswer: Content {
+        let passed: Bool
+        let exchange: Exchange
+        let strategyId: StrategyID
+        let strategySource: String
+        let riskProfile: String
+        let checks: [RuleCheck]
+    }
+
+    @Sendable static func pretrade(req: Request) async throws -> PretradeAnswer {
+        let caller = try req.caller
+        let exchange = try exchange(req)
+        let body = try req.content.decode(PretradeBody.self)
+        let symbol = try symbol(body.symbol)
+        _ = try side(body.side)
+        try positive(body.qty, "qty")
+        guard let user = try await User.find(caller.id, on: req.db) else { throw BearerAuthMiddleware.invalid }
+        let strategy = try await EffectiveStrategy.load(userID: caller.id, exchange: exchange, on: req.db)
+        let book = PositionBook(app: req.application, db: req.db)
+        let limits = book.limits(for: user)
+        let now = Date()
+        let risk = try await book.riskState(userID: caller.id, day: book.calendar.day(of: now), on: req.db)
+        let configured = try await ExchangeSecret.query(on: req.db).filter(\.$user.$id == caller.id).filter(\.$exchange == exchange).count() > 0
+        let defaults = PretradeCheck.Proposal()
+        let proposal = PretradeCheck.Proposal(
+            rewardRisk: body.rrEstimate ?? defaults.rewardRisk, trendTimeframe: body.trendTf ?? defaults.trendTimeframe,
+            signalTimeframe: body.signalTf ?? defaults.signalTimeframe, timingTimeframe: body.timingTf ?? defaults.timingTimeframe,
+            spreadBps: body.spreadBps ?? defaults.spreadBps, slippageBps: body.slippageBps ?? defaults.slippageBps,
+            volume24hUSDT: body.volume24hUsdt ?? defaults.volume24hUSDT, inRegularTradingHours: body.inRth ?? true,
+            macroEventBlock: body.macroEventBlock ?? false, earningsWithin24h: body.earningsWithin24h ?? false)
+        let checks = PretradeCheck.evaluate(
+            exchange: exchange,
+            account: .init(strategyEnabled: strategy.enabled, strategy: strategy.strategy, secretConfigured: configured, limits: limits, risk: risk),
+            proposal: proposal, now: now)
+        let failed = checks.filter { !$0.passed }.map(\.name)
+        try await AuditLog.record(
+            failed.isEmpty ? "pretrade.check.passed" : "pretrade.check.blocked", userID: caller.id, entityType: "exchange",
+            entityID: exchange.rawValue,
+            details: ["exchange": .string(exchange.rawValue), "symbol": .string(symbol), "strategy_id": .string(strategy.strategy.rawValue),
+                      "failed_checks": .string(failed.joined(separator: ","))], on: req.db)
+        return PretradeAnswer(passed: failed.isEmpty, exchange: exchange, strategyId: strategy.strategy, strategySource: strategy.source,
+                              riskProfile: limits.profile.rawValue, checks: checks)
+    }
+
+    // MARK: exit
+
+    struct ExitBody: Content {
+        let symbol: String
+        let side: String
+        let entryPrice: Double
+        let currentPrice: Double
+        let stopLoss: Double?
+        let takeProfit: Double?
+        let openedMinutes: Double?
+        let trendBreak: Bool?
+        let signalReverse: Bool?
+        let macroEventBlock: Bool?
+        let earningsWithin24h: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case symbol, side, entryPrice, currentPrice, stopLoss, takeProfit, openedMinutes, trendBreak, signalReverse, macroEventBlock
+            case earningsWithin24h = "earningsWithin24h"
+        }
+    }
+
+    struct ExitAnswer: Content {
+        let shouldExit: Bool
+        let exchange: Exchange
+        let strategyId: StrategyID
+        let strategySource: String
+        let reasons: [String]
+        let checks: [RuleCheck]
+    }
+
+    @Sendable static func exit(req: Request) async throws -> ExitAnswer {
+        let caller = try req.caller
+        let exchange = try exchange(req)
+        let body = try req.content.decode(ExitBody.self)
+        let symbol = try symbol(body.symbol)
+        let side = try side(body.side)
+        try positive(body.entryPrice, "entry_price")
+        try positive(body.currentPrice, "current_price")
+        if let stop = body.stopLoss { try positive(stop, "stop_loss") }
+        if let take = body.takeProfit { try positive(take, "take_profit") }
+        let minutes = body.openedMinutes ?? 0
+        guard minutes.isFinite, minutes >= 0 else {
+            throw APIError(.unprocessableEntity, items: [.init(loc: ["body", "opened_minutes"], msg: "opened_minutes must be 0 or more", type: "value_error")])
+        }
+        let strategy = try await EffectiveStrategy.load(userID: caller.id, exchange: exchange, on: req.db)
+        try await requireEnabled(exchange, strategy: strategy, caller: caller, on: req.db)
+        let outcome = ExitCheck.evaluate(
+            .init(side: side, entryPrice: body.entryPrice, currentPrice: body.currentPrice, stopLoss: body.stopLoss, takeProfit: body.takeProfit,
+                  openedMinutes: minutes, trendBreak: body.trendBreak ?? false, signalReverse: body.signalReverse ?? false,
+                  macroEventBlock: body.macroEventBlock ?? false, earningsWithin24h: body.earningsWithin24h ?? false),
+            rules: strategy.strategy.rules(on: exchange), exchange: exchange)
+        try await AuditLog.record(
+            outcome.shouldExit ? "exit.check.triggered" : "exit.check.hold", userID: caller.id, entityType: "exchange",
+            entityID: exchange.rawValue,
+            details: ["exchange": .string(exchange.rawValue), "symbol": .string(symbol), "reasons": .string(outcome.reasons.joined(separator: ","))],
+            on: req.db)
+        return ExitAnswer(shouldExit: outcome.shouldExit, exchange: exchange, strategyId: strategy.strategy, strategySource: strategy.source,
+                          reasons: outcome.reasons, checks: outcome.checks)
+    }
+}
