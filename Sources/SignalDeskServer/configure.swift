@@ -20,6 +20,9 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     try configureDatabase(app, config: config)
     app.sqliteWriteGate = AsyncGate()
     app.marketPrices = MarketPrices()
+    app.killSwitch = KillSwitch()
+    app.signalWakeup = SignalWakeup()
+    app.webhookRateLimiter = RateLimiter(limit: config.webhookRatePerMinute)
     app.venues = VenueRegistry(config: config, client: app.http.client.shared, prices: app.marketPrices)
     app.migrations.add(SignalDeskMigrations.all)
 

@@ -14,6 +14,8 @@ func routes(_ app: Application) throws {
     try app.register(collection: RiskAdminController())
     try app.register(collection: StrategyController())
     try app.register(collection: ExecutionController())
+    try app.register(collection: WebhooksController())
+    try app.register(collection: KillSwitchController())
     app.get("metrics") { req -> Response in
         Response(
             status: .ok,

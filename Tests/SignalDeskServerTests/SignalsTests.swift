@@ -93,7 +93,7 @@ import VaporTesting
                     let signal = Signal()
                     signal.$user.id = user.id!
                     signal.symbol = "BTCUSDT"; signal.module = "swing"; signal.side = .long; signal.exchange = "BINANCE"
-                    signal.source = "api"; signal.orderType = "market"; signal.entryPrice = 100; signal.stopLoss = 95
+                    signal.source = "api"; signal.orderType = "market"; signal.action = "open"; signal.entryPrice = 100; signal.stopLoss = 95
                     signal.takeProfit = 110; signal.status = .created; signal.reasonCodes = []; signal.leaseCount = 0
                     signal.createdAt = start.addingTimeInterval(Double(index)); signal.updatedAt = signal.createdAt
                     try await signal.create(on: tx)

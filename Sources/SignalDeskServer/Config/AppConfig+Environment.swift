@@ -57,6 +57,7 @@ extension AppConfig {
         config.paperSlippageBps = reader.double("PAPER_SLIPPAGE_BPS", in: 0...1_000) ?? config.paperSlippageBps
         config.venueTimeoutSeconds = reader.double("VENUE_TIMEOUT_SECONDS", in: 0.1...60) ?? config.venueTimeoutSeconds
         config.incidentURL = reader.httpURL("INCIDENT_URL")
+        config.publicBaseURL = reader.httpURL("PUBLIC_BASE_URL")
         config.logLevel = reader.logLevel("LOG_LEVEL") ?? .info
         config.logFormat = reader.choice("LOG_FORMAT", LogFormat.self) ?? (production ? .json : .text)
         config.port = reader.integer("PORT", in: 1...65_535) ?? 8080

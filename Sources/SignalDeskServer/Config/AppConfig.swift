@@ -57,6 +57,8 @@ public struct AppConfig: Sendable {
     /// Deadline of one venue HTTP call.
     public var venueTimeoutSeconds: Double
     public var incidentURL: URL?
+    /// The public address webhook URLs are built from; the request's Host header otherwise.
+    public var publicBaseURL: URL?
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
     public var port: Int
@@ -97,6 +99,7 @@ public struct AppConfig: Sendable {
         self.paperSlippageBps = 5
         self.venueTimeoutSeconds = 5
         self.incidentURL = nil
+        self.publicBaseURL = nil
         self.logLevel = .info
         self.logFormat = .text
         self.port = 8080

@@ -22,6 +22,8 @@ struct PositionsController: RouteCollection {
     @Sendable static func open(req: Request) async throws -> PositionOut {
         let signalID = try QueryValue.uuid(req, "signal_id")
         let qty = try QueryValue.double(req, "qty")
+        let halt = try await req.application.killSwitch.state(on: req.db)
+        if halt.enabled { throw APIError(.conflict, "Trading halted: \(halt.reason ?? "kill switch engaged")") }
         let user = try await user(req)
         let book = PositionBook(app: req.application, db: req.db)
         do {

@@ -59,6 +59,7 @@ struct SignalsController: RouteCollection {
         signal.exchange = exchange.rawValue
         signal.source = "api"
         signal.orderType = "market"
+        signal.action = "open"
         signal.baseRiskPercent = body.baseRiskPercent
         signal.entryPrice = levels.entry
         signal.stopLoss = levels.stop
@@ -99,7 +100,9 @@ struct SignalsController: RouteCollection {
         let limit = try QueryValue.int(req, "limit", default: 10, range: 1...100)
         let store = SignalStore(app: req.application, db: req.db)
         _ = try await store.expireLeases()
-        let claimed = try await store.claim(.client(userID: caller.id), limit: limit)
+        // While trading is halted, claims hand out nothing.
+        let halted = try await req.application.killSwitch.state(on: req.db).enabled
+        let claimed = halted ? [] : try await store.claim(.client(userID: caller.id), limit: limit)
         try await AuditLog.record(
             "signal.claim", userID: caller.id, entityType: "signal", entityID: nil,
             details: ["claimed_count": .int(claimed.count), "limit": .int(limit)], on: req.db)

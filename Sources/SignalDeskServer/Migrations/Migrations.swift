@@ -18,5 +18,6 @@ enum SignalDeskMigrations {
         CreateOutbox(),
         CreateSettings(),
         CreateIdempotencyKeys(),
+        AddSignalAction(),
     ]
 }

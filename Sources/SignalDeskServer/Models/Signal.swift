@@ -14,6 +14,8 @@ final class Signal: Model, @unchecked Sendable {
     /// `api`, `tradingview` or `hmac`.
     @Field(key: "source") var source: String
     @Field(key: "order_type") var orderType: String
+    /// `open` or `close` (close/exit alerts close the user's open position in the symbol).
+    @Field(key: "action") var action: String
     @OptionalField(key: "base_risk_percent") var baseRiskPercent: Double?
     @OptionalField(key: "entry_price") var entryPrice: Double?
     @OptionalField(key: "stop_loss") var stopLoss: Double?

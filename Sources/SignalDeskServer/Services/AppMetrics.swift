@@ -29,6 +29,27 @@ public final class AppMetrics: Sendable {
         ).record(duration)
     }
 
+    func webhookAuthFailure(route: String) {
+        registry.makeCounter(
+            descriptor: .init(metricName: "webhook_auth_failures", unitName: "total", helpText: "Webhook requests refused at authentication"),
+            labels: [("route", route)]
+        ).increment()
+    }
+
+    func rateLimitHit(scope: String) {
+        registry.makeCounter(
+            descriptor: .init(metricName: "rate_limit_hits", unitName: "total", helpText: "Requests refused by a rate limit"),
+            labels: [("scope", scope)]
+        ).increment()
+    }
+
+    func signalCreated(source: String) {
+        registry.makeCounter(
+            descriptor: .init(metricName: "signals_created", unitName: "total", helpText: "Signals accepted, by source"),
+            labels: [("source", source)]
+        ).increment()
+    }
+
     /// The exposition text of every metric.
     func render() -> [UInt8] {
         registry.emitToBuffer()

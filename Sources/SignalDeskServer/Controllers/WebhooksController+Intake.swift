@@ -1,0 +1,139 @@
+import Fluent
+import SignalDeskCore
+import SignalDeskVenues
+import Vapor
+
+extension WebhooksController {
+    struct Accepted: Content {
+        let status: String
+        let signalId: UUID
+    }
+
+    static func raw(_ req: Request) -> [UInt8] {
+        req.body.data.map { Array($0.readableBytesView) } ?? []
+    }
+
+    /// Refuses a source outside WEBHOOK_ALLOWED_IPS, when the list is set.
+    static func checkSource(_ req: Request) throws {
+        let allowed = req.application.appConfig.webhookAllowedIPs
+        guard !allowed.isEmpty else { return }
+        guard let address = req.remoteAddress?.ipAddress, allowed.contains(address) else {
+            throw APIError(.forbidden, "Source address not allowed")
+        }
+    }
+
+    static func refuseAuthentication(_ req: Request, route: String, userID: UUID?, reason: String, error: APIError = authFailed) async throws -> Never {
+        req.application.metrics.webhookAuthFailure(route: route)
+        try await AuditLog.record(
+            "webhook.auth_failed", userID: userID, entityType: "webhook", entityID: nil,
+            details: ["route": .string(route), "reason": .string(reason)], on: req.db)
+        throw error
+    }
+
+    /// The user switch, the platform kill switch and the rate limit, in that order (after authentication).
+    static func admit(_ req: Request, endpoint: WebhookEndpoint, owner: User) async throws {
+        let halted = try await req.application.killSwitch.state(on: req.db).enabled
+        guard endpoint.enabled, !halted, owner.role != .disabled else {
+            try await AuditLog.record(
+                "webhook.rejected", userID: owner.id, entityType: "webhook", entityID: endpoint.webhookUUID,
+                details: ["reason": .string(halted ? "kill_switch" : "webhooks_disabled")], on: req.db)
+            throw APIError(.locked, "Webhooks disabled")
+        }
+        if let retryAfter = await req.application.webhookRateLimiter.attempt(endpoint.webhookUUID) {
+            req.application.metrics.rateLimitHit(scope: "webhook")
+            throw APIError(.tooManyRequests, "Rate limit exceeded: at most \(req.application.appConfig.webhookRatePerMinute) alerts per minute",
+                           headers: ["Retry-After": String(retryAfter)])
+        }
+    }
+
+    static func reject(_ req: Request, userID: UUID?, message: String) async throws -> Never {
+        try await AuditLog.record("webhook.rejected", userID: userID, entityType: "webhook", entityID: nil,
+                                  details: ["reason": .string(message)], on: req.db)
+        throw APIError(.badRequest, message)
+    }
+
+    /// Parses, checks freshness and stores the alert; answers 202 or 200 for a duplicate.
+    static func intake(_ req: Request, object: [String: JSONValue], body: [UInt8], endpoint: WebhookEndpoint, owner: User, source: String) async throws -> Response {
+        let alert: TradingViewAlert
+        do {
+            alert = try TradingViewAlert.parse(object)
+        } catch {
+            try await reject(req, userID: owner.id, message: error.message)
+        }
+        if alert.isStale(now: Date(), maxAge: Double(req.application.appConfig.webhookMaxAgeSeconds)) {
+            try await reject(req, userID: owner.id, message: "Stale alert")
+        }
+        let outcome = try await WebhookIntake(app: req.application, db: req.db).accept(alert, body: body, endpoint: endpoint, source: source)
+        switch outcome {
+        case .accepted(let id): return try await Accepted(status: "accepted", signalId: id).encodeResponse(status: .accepted, for: req)
+        case .duplicate(let id): return try await Accepted(status: "duplicate", signalId: id).encodeResponse(status: .ok, for: req)
+        }
+    }
+
+    /// `POST /webhooks/tradingview/{uuid}`: the secret travels in the body (TradingView cannot set headers).
+    @Sendable static func tradingView(req: Request) async throws -> Response {
+        try checkSource(req)
+        let body = raw(req)
+        let uuid = (req.parameters.get("uuid") ?? "").lowercased()
+        let object = TradingViewAlert.object(from: body)
+        let provided = object.flatMap(TradingViewAlert.secret(in:)) ?? ""
+        let found = try await WebhookIntake.endpoint(uuid: uuid, on: req.db)
+        // Always one constant-time comparison, against a decoy when the uuid is unknown.
+        let matches = ConstantTime.equals(WebhookIntake.digest(Array(provided.utf8)), found?.0.secretDigest ?? WebhookIntake.decoyDigest)
+        guard let (endpoint, owner) = found, matches, !provided.isEmpty, let object else {
+            try await refuseAuthentication(req, route: "tradingview", userID: found?.1.id, reason: found == nil ? "unknown_webhook" : "bad_secret")
+        }
+        let signature = req.headers.first(name: "X-Signature")
+        if signature != nil || req.application.appConfig.webhookRequireSignature {
+            try await verifySignature(req, signature: signature, body: body, endpoint: endpoint, owner: owner, route: "tradingview")
+        }
+        try await admit(req, endpoint: endpoint, owner: owner)
+        return try await intake(req, object: object, body: body, endpoint: endpoint, owner: owner, source: "tradingview")
+    }
+
+    static func verifySignature(_ req: Request, signature: String?, body: [UInt8], endpoint: WebhookEndpoint?, owner: User?, route: String) async throws {
+        guard let signature, !signature.isEmpty else {
+            try await refuseAuthentication(req, route: route, userID: owner?.id, reason: "missing_signature",
+                                           error: APIError(.unauthorized, "Missing X-Signature header"))
+        }
+        var secret = "signaldesk-decoy-secret"
+        if let endpoint {
+            secret = try req.application.appConfig.keyRing.openString(
+                endpoint.secretSealed, context: SealedField.webhookSecret.context(owner: endpoint.$user.id))
+        }
+        let expected = RequestSigning.hmacSHA256Hex(secret: secret, payload: String(decoding: body, as: UTF8.self))
+        let given = signature.lowercased().replacingOccurrences(of: "sha256=", with: "")
+        guard ConstantTime.equals(expected, given), endpoint != nil else {
+            try await refuseAuthentication(req, route: route, userID: owner?.id, reason: "bad_signature",
+                                           error: APIError(.unauthorized, "Invalid signature"))
+        }
+    }
+
+    /// `POST /webhook`: `{"token": webhook uuid, "action", "symbol", ...}` signed with `X-Signature`.
+    @Sendable static func hmac(req: Request) async throws -> Response {
+        try checkSource(req)
+        let body = raw(req)
+        let signature = req.headers.first(name: "X-Signature")
+        let object = TradingViewAlert.object(from: body)
+        let token: String? = if case .string(let value)? = object?["token"] { value.lowercased() } else { nil }
+        let found = try await token.asyncMap { try await WebhookIntake.endpoint(uuid: $0, on: req.db) } ?? nil
+        try await verifySignature(req, signature: signature, body: body, endpoint: found?.0, owner: found?.1, route: "hmac")
+        guard let (endpoint, owner) = found, let object else { throw APIError(.unauthorized, "Invalid signature") }
+        try await admit(req, endpoint: endpoint, owner: owner)
+        let action = object["action"]?.text?.lowercased() ?? ""
+        guard ["buy", "sell", "close"].contains(action) else {
+            try await reject(req, userID: owner.id, message: "Invalid action. Must be one of: buy, sell, close")
+        }
+        // The token is the webhook id, not a secret to keep: drop it so parsing sees no credential.
+        var fields = object
+        fields["token"] = nil
+        return try await intake(req, object: fields, body: body, endpoint: endpoint, owner: owner, source: "hmac")
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

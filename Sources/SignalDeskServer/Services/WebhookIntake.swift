@@ -1,0 +1,112 @@
+import Crypto
+import Fluent
+import Foundation
+import SQLKit
+import SignalDeskCore
+import Vapor
+
+/// The accept path of webhook alerts: duplicate detection and one small transaction (signal +
+/// audit). Everything slow (pretrade, venue calls) happens in the worker after the reply.
+struct WebhookIntake {
+    /// Identical bodies without an alert id within this many seconds are one alert.
+    static let duplicateWindow: TimeInterval = 60
+
+    let app: Application
+    let db: any Database
+
+    enum Outcome: Equatable {
+        case accepted(UUID)
+        case duplicate(UUID)
+    }
+
+    /// The endpoint for `uuid`, with its owner, in one query.
+    static func endpoint(uuid: String, on db: any Database) async throws -> (WebhookEndpoint, User)? {
+        guard let endpoint = try await WebhookEndpoint.query(on: db)
+            .join(User.self, on: \WebhookEndpoint.$user.$id == \User.$id)
+            .filter(\.$webhookUUID == uuid)
+            .first()
+        else { return nil }
+        return (endpoint, try endpoint.joined(User.self))
+    }
+
+    static func digest(_ bytes: some DataProtocol) -> String {
+        Hex.encode(SHA256.hash(data: bytes))
+    }
+
+    /// Compared when the uuid is unknown, so both failures cost the same.
+    static let decoyDigest = digest(Array("signaldesk-no-such-webhook".utf8))
+
+    /// Stores the alert as a `CREATED` signal unless it repeats an earlier one.
+    func accept(_ alert: TradingViewAlert, body: [UInt8], endpoint: WebhookEndpoint, source: String, now: Date = Date()) async throws -> Outcome {
+        let endpointID = try endpoint.requireID()
+        let userID = endpoint.$user.id
+        let bodyHash = Self.digest(body)
+        let key: String
+        if let alertID = alert.alertID {
+            key = "id:" + alertID
+        } else {
+            // Without an id: the same body inside the window is the same alert. The bucketed key
+            // makes simultaneous twins collide on the unique index; the lookup covers the window.
+            let since = now.addingTimeInterval(-Self.duplicateWindow)
+            if let earlier = try await Signal.query(on: db)
+                .filter(\.$webhookID == endpointID).filter(\.$bodyHash == bodyHash).filter(\.$createdAt > since)
+                .sort(\.$createdAt).first()
+            {
+                return try await duplicate(earlier, userID: userID, alert: alert)
+            }
+            key = "body:\(bodyHash.prefix(32)):\(Int(now.timeIntervalSince1970 / Self.duplicateWindow))"
+        }
+
+        let exchange = alert.exchange ?? .binance
+        let signal = Signal()
+        signal.$user.id = userID
+        signal.symbol = alert.symbol.formatted(exchange.symbolStyle)
+        signal.module = alert.strategy ?? "tradingview"
+        signal.side = alert.side ?? .long
+        signal.exchange = exchange.rawValue
+        signal.source = source
+        signal.orderType = alert.orderType
+        signal.action = alert.action == .close ? "close" : "open"
+        signal.entryPrice = alert.price
+        signal.stopLoss = alert.stopLoss
+        signal.takeProfit = alert.takeProfit
+        signal.qty = alert.qty
+        signal.status = .created
+        signal.reasonCodes = []
+        signal.webhookID = endpointID
+        signal.alertID = key
+        signal.bodyHash = bodyHash
+        signal.leaseCount = 0
+        signal.createdAt = now
+        signal.updatedAt = now
+        do {
+            try await db.transaction { tx in
+                try await signal.create(on: tx)
+                try await AuditLog.record(
+                    "webhook.accepted", userID: userID, entityType: "signal", entityID: signal.id?.uuidString,
+                    details: ["source": .string(source), "symbol": .string(signal.symbol), "action": .string(alert.action.rawValue),
+                              "exchange": .string(exchange.rawValue), "alert_id": alert.alertID.map(AuditValue.string) ?? .null],
+                    on: tx, at: now)
+            }
+        } catch {
+            // A twin (same alert id, or same body in the same window) committed first.
+            guard (error as? any DatabaseError)?.isConstraintFailure == true,
+                let earlier = try await Signal.query(on: db).filter(\.$webhookID == endpointID).filter(\.$alertID == key).first() else {
+                throw error
+            }
+            return try await duplicate(earlier, userID: userID, alert: alert)
+        }
+        app.metrics.signalCreated(source: source)
+        if let price = alert.price { await app.marketPrices.update(signal.symbol, price) }
+        app.signalWakeup.signal()
+        return .accepted(try signal.requireID())
+    }
+
+    private func duplicate(_ earlier: Signal, userID: UUID, alert: TradingViewAlert) async throws -> Outcome {
+        let id = try earlier.requireID()
+        try await AuditLog.record(
+            "webhook.duplicate", userID: userID, entityType: "signal", entityID: id.uuidString,
+            details: ["alert_id": alert.alertID.map(AuditValue.string) ?? .null], on: db)
+        return .duplicate(id)
+    }
+}
