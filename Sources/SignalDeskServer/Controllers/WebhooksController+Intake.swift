@@ -74,7 +74,7 @@ extension WebhooksController {
     @Sendable static func tradingView(req: Request) async throws -> Response {
         try checkSource(req)
         let body = raw(req)
-        let uuid = (req.parameters.get("uuid") ?? "").lowercased()
+        let uuid = (req.parameters.get("webhook_uuid") ?? "").lowercased()
         let object = TradingViewAlert.object(from: body)
         let provided = object.flatMap(TradingViewAlert.secret(in:)) ?? ""
         let found = try await WebhookIntake.endpoint(uuid: uuid, on: req.db)

@@ -10,8 +10,8 @@ struct WebhooksController: RouteCollection {
         mine.get("info", use: Self.info)
         mine.post("secret", use: Self.rotateSecret)
         mine.put("enabled", use: Self.setEnabled)
-        routes.post("webhooks", "tradingview", ":uuid", use: Self.tradingView)
-        routes.post("api", "webhooks", "signal", ":uuid", use: Self.tradingView)
+        routes.post("webhooks", "tradingview", ":webhook_uuid", use: Self.tradingView)
+        routes.post("api", "webhooks", "signal", ":webhook_uuid", use: Self.tradingView)
         routes.post("webhook", use: Self.hmac)
     }
 
