@@ -22,6 +22,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.marketPrices = MarketPrices()
     app.killSwitch = KillSwitch()
     app.signalWakeup = SignalWakeup()
+    app.priceWakeup = SignalWakeup()
     app.webhookRateLimiter = RateLimiter(limit: config.webhookRatePerMinute)
     app.venues = VenueRegistry(config: config, client: app.http.client.shared, prices: app.marketPrices)
     app.migrations.add(SignalDeskMigrations.all)
@@ -37,6 +38,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(SignalDeskMigrateCommand(), as: "migrate")
     app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
     app.asyncCommands.use(KeysCommand(), as: "keys")
+    app.asyncCommands.use(WorkerCommand(), as: "worker")
 }
 
 private func configureDatabase(_ app: Application, config: AppConfig) throws {
@@ -67,6 +69,9 @@ public func prepareForServing(_ app: Application) async throws {
     }
     try await AdminAccounts.bootstrap(app: app)
     app.lifecycle.use(LeaseSweeper())
+    app.lifecycle.use(TelegramSender())
+    app.lifecycle.use(PositionMonitor())
+    if app.appConfig.workerEnabled { app.lifecycle.use(ExecutionWorker()) }
 }
 
 /// JSON on the wire: snake_case keys and ISO-8601 dates, as crypto-saas clients expect.

@@ -142,3 +142,30 @@ import Testing
         #expect(PnLSummary(closes: []).profitFactor == nil && PnLSummary(closes: []).winRate == 0)
     }
 }
+
+@Suite struct SizingTests {
+    let limits = RiskLimits(profile: .model2ConservadorProductivo, capitalBaseUSD: 10_000)
+
+    @Test func sizesFromTheRiskAllowance() {
+        // 0.5% of 10,000 = 50 at risk over a 5-dollar stop distance.
+        #expect(PositionSizing.quantity(limits: limits, entry: 100, stop: 95) == 10)
+        #expect(PositionSizing.quantity(limits: limits, entry: 100, stop: 105) == 10)
+        #expect(PositionSizing.quantity(limits: limits, entry: 100, stop: 95, requestedRiskPct: 0.25) == 5)
+        // A larger request is capped by the profile.
+        #expect(PositionSizing.quantity(limits: limits, entry: 100, stop: 95, requestedRiskPct: 5) == 10)
+        #expect(PositionSizing.quantity(limits: limits, entry: 100, stop: nil) == nil)
+        #expect(PositionSizing.quantity(limits: limits, entry: 100, stop: 100) == nil)
+        let qty = PositionSizing.quantity(limits: limits, entry: 30_000, stop: 29_123)!
+        #expect(RiskLimits.riskOf(qty: qty, entry: 30_000, stop: 29_123) <= limits.maxRiskPerTrade)
+    }
+
+    @Test func closeSignalsComplete() throws {
+        #expect(try SignalStatus.executing.applying(.closedPosition) == .completed)
+        #expect(throws: IllegalSignalTransition.self) { try SignalStatus.created.applying(.closedPosition) }
+    }
+
+    @Test func rewardRisk() {
+        #expect(PositionSizing.rewardRisk(entry: 100, stop: 95, take: 110) == 2)
+        #expect(PositionSizing.rewardRisk(entry: 100, stop: nil, take: 110) == nil)
+    }
+}

@@ -17,6 +17,8 @@ public enum SignalEvent: Sendable, Equatable {
     case open
     /// Its position was closed.
     case complete
+    /// A close/exit signal closed the user's position (close signals open nothing).
+    case closedPosition
     /// A pretrade check failed.
     case reject
     /// The venue refused or errored.
@@ -50,6 +52,7 @@ extension SignalStatus {
         case (.executing, .fail): return .failed
         case (.executing, .leaseExpired(let leases)): return leases <= 1 ? .created : .expired
         case (.opened, .complete): return .completed
+        case (.executing, .closedPosition): return .completed
         case (.created, _), (.executing, _), (.opened, _), (.completed, _), (.rejected, _), (.failed, _), (.expired, _):
             throw IllegalSignalTransition(from: self, event: event)
         }

@@ -76,6 +76,8 @@ extension HealthController {
         let database: DatabaseState
         let worker: WorkerState
         @NullEncodable var queueDepth: Int?
+        @NullEncodable var oldestPendingAgeSeconds: Double?
+        @NullEncodable var outboxBacklog: Int?
         let venues: [String: String]
     }
 
@@ -85,12 +87,18 @@ extension HealthController {
         let config = req.application.appConfig
         var latency: Double?
         var queueDepth: Int?
+        var oldestAge: Double?
+        var backlog: Int?
         do {
             latency = (try await DatabaseProbe.ping(req.db)).roundedSeconds * 1000
             queueDepth = try await (req.db as! any SQLDatabase)
                 .select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "depth")
                 .from("signals").where("status", .equal, "CREATED")
                 .first(decodingColumn: "depth", as: Int.self)
+            if let oldest = try await Signal.query(on: req.db).filter(\.$status == .created).min(\.$createdAt) {
+                oldestAge = max(0, Date().timeIntervalSince(oldest))
+            }
+            backlog = try await OutboxMessage.query(on: req.db).filter(\.$status == "PENDING").count()
         } catch {
             req.logger.warning("Detailed health: database unreachable (\(type(of: error)))")
         }
@@ -101,6 +109,8 @@ extension HealthController {
             database: .init(kind: config.database.kind, status: latency == nil ? "unreachable" : "connected", latencyMs: latency),
             worker: .init(enabled: config.workerEnabled, running: req.application.executionWorkerRunning),
             queueDepth: queueDepth,
+            oldestPendingAgeSeconds: oldestAge,
+            outboxBacklog: backlog,
             venues: await req.application.venues.circuitStates()
         )
     }

@@ -1,8 +1,7 @@
 import Vapor
 
 extension Application {
-    /// Whether an execution worker runs in this process. No worker exists yet (the execution
-    /// engine issue adds it), so this reports false rather than pretending.
-    var executionWorkerRunning: Bool { false }
+    /// Whether an execution worker runs in this process.
+    var executionWorkerRunning: Bool { executionWorker?.isRunning ?? false }
 
 }

@@ -59,26 +59,43 @@ extension Application {
     }
 }
 
-/// Wakes the execution worker when a webhook signal was accepted (in process; PostgreSQL
-/// deployments with separate workers also use LISTEN/NOTIFY).
+/// Wakes a background loop at once (the execution worker on an accepted signal, the position
+/// monitor on a new price). `wait()` returns on the next `signal()`, at once when one came since
+/// the last wait, or when the waiting task is cancelled.
 final class SignalWakeup: Sendable {
-    private let waiters = NIOLockedValueBox<[CheckedContinuation<Void, Never>]>([])
-    private let pending = NIOLockedValueBox(false)
+    private struct State {
+        var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+        var pending = false
+    }
+
+    private let state = NIOLockedValueBox(State())
 
     func signal() {
-        let toWake = waiters.withLockedValue { current -> [CheckedContinuation<Void, Never>] in
-            defer { current.removeAll() }
-            return current
+        let toWake = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+            let waiting = Array(state.waiters.values)
+            state.waiters.removeAll()
+            if waiting.isEmpty { state.pending = true }
+            return waiting
         }
-        if toWake.isEmpty { pending.withLockedValue { $0 = true } }
         toWake.forEach { $0.resume() }
     }
 
-    /// Returns at once when a signal arrived since the last wait, else when the next one does.
     func wait() async {
-        if pending.withLockedValue({ value -> Bool in defer { value = false }; return value }) { return }
-        await withCheckedContinuation { continuation in
-            waiters.withLockedValue { $0.append(continuation) }
+        let id = UUID()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLockedValue { state -> Bool in
+                    if state.pending || Task.isCancelled {
+                        state.pending = false
+                        return true
+                    }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume()
         }
     }
 }

@@ -47,37 +47,45 @@ struct PositionBook {
                 throw OpenFailure.blocked(block)
             }
 
-            let position = Position()
-            position.$user.id = userID
-            position.$signal.id = signal.id
-            position.symbol = signal.symbol
-            position.exchange = signal.exchange
-            position.side = signal.side
-            position.qty = qty
-            position.entryPrice = entry
-            position.stopLoss = signal.stopLoss
-            position.takeProfit = signal.takeProfit
-            position.status = .open
-            position.openedAt = now
-            position.openedDay = day
-            position.fees = 0
-            try await position.create(on: tx)
-            try await transition(signal, .open, now: now, on: tx)
-            try await ensureDailyRow(userID: userID, day: day, now: now, on: tx)
-            try await AuditLog.record(
-                "position.open", userID: userID, entityType: "position", entityID: position.id?.uuidString,
-                details: ["signal_id": .string(signalID.uuidString), "symbol": .string(position.symbol), "qty": .double(qty),
-                          "entry_price": .double(entry), "side": .string(position.side.rawValue)],
-                on: tx, at: now)
-            return position
+            return try await insertPosition(from: signal, qty: qty, entry: entry, fees: 0, userID: userID, day: day, now: now, on: tx)
         }
+    }
+
+    /// Creates the OPEN position of an `EXECUTING` signal, moves the signal to `OPENED`, ensures
+    /// the day's risk row and writes `position.open`. Runs inside the caller's transaction.
+    func insertPosition(
+        from signal: Signal, qty: Double, entry: Double, fees: Double, userID: UUID, day: String, now: Date, on tx: any Database
+    ) async throws -> Position {
+        let position = Position()
+        position.$user.id = userID
+        position.$signal.id = signal.id
+        position.symbol = signal.symbol
+        position.exchange = signal.exchange
+        position.side = signal.side
+        position.qty = qty
+        position.entryPrice = entry
+        position.stopLoss = signal.stopLoss
+        position.takeProfit = signal.takeProfit
+        position.status = .open
+        position.openedAt = now
+        position.openedDay = day
+        position.fees = fees
+        try await position.create(on: tx)
+        try await transition(signal, .open, now: now, on: tx)
+        try await ensureDailyRow(userID: userID, day: day, now: now, on: tx)
+        try await AuditLog.record(
+            "position.open", userID: userID, entityType: "position", entityID: position.id?.uuidString,
+            details: ["signal_id": .string(signal.id?.uuidString ?? ""), "symbol": .string(position.symbol), "qty": .double(qty),
+                      "entry_price": .double(entry), "side": .string(position.side.rawValue)],
+            on: tx, at: now)
+        return position
     }
 
     /// Closes an open position. With an idempotency key, the answer is stored in the same
     /// transaction (scope `positions.close`), so a repeated request can be answered from it.
     func close(
         positionID: UUID, exitPrice: Double, fees: Double, reason: String?, userID: UUID,
-        idempotencyKey: String? = nil, now: Date = Date()
+        idempotencyKey: String? = nil, notify: Bool = false, now: Date = Date()
     ) async throws -> Position {
         let day = calendar.day(of: now)
         return try await TradingTransactions(app: app, db: db).run { tx in
@@ -109,6 +117,10 @@ struct PositionBook {
                 details: ["exit_price": .double(exitPrice), "fees": .double(fees), "realized_pnl": .double(pnl),
                           "close_reason": reason.map(AuditValue.string) ?? .null],
                 on: tx, at: now)
+            if notify {
+                try await OutboxMessage(userID: userID, text: NotificationText.closed(symbol: position.symbol, pnl: pnl, reason: reason ?? "closed"), now: now)
+                    .create(on: tx)
+            }
             if let idempotencyKey {
                 let record = IdempotencyRecord()
                 record.$user.id = userID
@@ -146,7 +158,7 @@ struct PositionBook {
 
     /// Moves `signal` through the lifecycle; a conditional update, so a concurrent change fails
     /// instead of being overwritten.
-    private func transition(_ signal: Signal, _ event: SignalEvent, now: Date, on db: any Database) async throws {
+    func transition(_ signal: Signal, _ event: SignalEvent, now: Date, on db: any Database) async throws {
         let next = try signal.status.applying(event)
         let changed = try await (db as! any SQLDatabase).raw("""
             UPDATE signals SET status = \(bind: next.rawValue), updated_at = \(bind: now)

@@ -97,7 +97,10 @@ struct WebhookIntake {
             return try await duplicate(earlier, userID: userID, alert: alert)
         }
         app.metrics.signalCreated(source: source)
-        if let price = alert.price { await app.marketPrices.update(signal.symbol, price) }
+        if let price = alert.price {
+            await app.marketPrices.update(signal.symbol, price)
+            app.priceWakeup.signal()
+        }
         app.signalWakeup.signal()
         return .accepted(try signal.requireID())
     }

@@ -1,0 +1,242 @@
+import Fluent
+import Foundation
+import SQLKit
+import SignalDeskCore
+import SignalDeskVenues
+import Vapor
+
+/// Executes one claimed webhook signal: pretrade checks, sizing, the venue order and the
+/// bookkeeping, each step recorded.
+///
+/// Crash safety: the order row is written `PENDING` (unique client order id, derived from the
+/// signal id) before the venue is called. A later attempt at the same signal finds that row and
+/// asks the venue about the client id before ordering, so an order the venue accepted is booked,
+/// never placed twice. An answer that is unknown (timeout, 5xx) is resolved the same way.
+struct SignalExecution {
+    let app: Application
+
+    var db: any Database { app.db }
+    var config: AppConfig { app.appConfig }
+
+    /// Test hook: runs after the venue accepted an order and before the bookkeeping commits.
+    typealias Fault = @Sendable (Signal) async throws -> Void
+
+    static func clientOrderID(_ signalID: UUID, index: Int? = nil) -> String {
+        let hex = signalID.uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        guard let index else { return "sd" + hex }
+        return "sc" + hex.prefix(30) + String(format: "%02d", index)
+    }
+
+    func execute(_ signal: Signal) async {
+        do {
+            if signal.action == "close" {
+                try await executeClose(signal)
+            } else {
+                try await executeOpen(signal)
+            }
+        } catch {
+            // Left EXECUTING: the lease returns it for one more attempt, which starts by asking the venue.
+            app.logger.error("Signal \(signal.id?.uuidString ?? "?") execution stopped: \(String(reflecting: error))")
+        }
+    }
+
+    /// The venue and credentials for a signal under EXECUTION_MODE.
+    func venue(for exchange: Exchange, userID: UUID) async throws -> (any Venue, VenueCredentials?) {
+        switch config.executionMode {
+        case .paper:
+            return (app.venues.paper, VenueCredentials(apiKey: "paper", apiSecret: "paper"))
+        case .testnet, .live:
+            let loaded = try await ExchangeCredentials.load(userID: userID, exchange: exchange, keyRing: config.keyRing, on: db)
+            return (app.venues.venue(for: exchange), loaded?.0)
+        }
+    }
+
+    func executeOpen(_ signal: Signal) async throws {
+        let userID = signal.$user.id
+        guard let user = try await User.find(userID, on: db) else { return try await reject(signal, ["user_missing"]) }
+        let exchange = Exchange(rawValue: signal.exchange) ?? .binance
+        let strategy = try await EffectiveStrategy.load(userID: userID, exchange: exchange, on: db)
+        let book = PositionBook(app: app, db: db)
+        let limits = book.limits(for: user)
+        let now = Date()
+        let risk = try await book.riskState(userID: userID, day: book.calendar.day(of: now), on: db)
+        let (venue, credentials) = try await venue(for: exchange, userID: userID)
+        var entry = signal.entryPrice
+        if entry == nil { entry = await app.marketPrices.last(signal.symbol) }
+        let rules = strategy.strategy.rules(on: exchange)
+        // Alerts carry no timeframes or liquidity figures: those checks take the strategy's own
+        // values; everything about the account and the levels is checked for real.
+        let proposal = PretradeCheck.Proposal(
+            rewardRisk: entry.flatMap { PositionSizing.rewardRisk(entry: $0, stop: signal.stopLoss, take: signal.takeProfit) } ?? rules.minRewardRisk,
+            trendTimeframe: rules.trendTimeframes[0], signalTimeframe: rules.signalTimeframes[0], timingTimeframe: rules.timingTimeframes[0],
+            spreadBps: 0, slippageBps: 0, volume24hUSDT: rules.minVolume24hUSDT ?? 0)
+        var failed = PretradeCheck.evaluate(
+            exchange: exchange,
+            account: .init(strategyEnabled: strategy.enabled, strategy: strategy.strategy, secretConfigured: credentials != nil,
+                           limits: limits, risk: risk),
+            proposal: proposal, now: now
+        ).filter { !$0.passed }.map(\.name)
+        if config.executionMode == .live { failed.append("live_trading_not_enabled") }
+        guard let entry else { return try await reject(signal, failed + ["price_unknown"]) }
+        let qty = signal.qty ?? PositionSizing.quantity(limits: limits, entry: entry, stop: signal.stopLoss, requestedRiskPct: signal.baseRiskPercent)
+        guard let qty else { return try await reject(signal, failed + ["size_unknown"]) }
+        if let stop = signal.stopLoss, RiskLimits.riskOf(qty: qty, entry: entry, stop: stop) > limits.maxRiskPerTrade + 1e-9 {
+            failed.append("risk_per_trade")
+        }
+        guard failed.isEmpty, let credentials else { return try await reject(signal, failed) }
+
+        let request = OrderRequest(symbol: signal.symbol, side: signal.side, qty: qty, type: signal.orderType == "limit" ? .limit : .market,
+                                   price: signal.orderType == "limit" ? entry : nil, clientOrderID: Self.clientOrderID(try signal.requireID()))
+        guard let result = try await placeOnce(request, signal: signal, venue: venue, credentials: credentials) else { return }
+        let fill = result.averagePrice ?? entry
+        let filledQty = result.filledQty > 0 ? result.filledQty : qty
+        try await app.executionFault?(signal)
+        try await db.transaction { tx in
+            try await markOrder(request.clientOrderID, result: result, on: tx)
+            let position = try await book.insertPosition(
+                from: signal, qty: filledQty, entry: fill, fees: result.fees, userID: userID, day: book.calendar.day(of: Date()), now: Date(), on: tx)
+            try await (tx as! any SQLDatabase).update("orders").set("position_id", to: SQLBind(try position.requireID()))
+                .where("client_order_id", .equal, SQLBind(request.clientOrderID)).run()
+            try await AuditLog.record(
+                "execution.order.filled", userID: userID, entityType: "order", entityID: request.clientOrderID,
+                details: ["venue": .string(venue.name), "symbol": .string(signal.symbol), "qty": .double(filledQty), "price": .double(fill)], on: tx)
+            try await OutboxMessage(userID: userID, text: NotificationText.executed(
+                symbol: signal.symbol, side: signal.side.orderWord, qty: filledQty, price: fill, venue: venue.name), now: Date()).create(on: tx)
+        }
+        app.outboxWakeup?.signal()
+        await app.marketPrices.update(signal.symbol, fill)
+    }
+
+    /// Places `request` at most once: an existing order row means an earlier attempt, so the venue
+    /// is asked first. Returns the venue's answer, or nil when the signal was failed or must wait.
+    func placeOnce(_ request: OrderRequest, signal: Signal, venue: any Venue, credentials: VenueCredentials) async throws -> OrderResult? {
+        let now = Date()
+        let inserted = try await (db as! any SQLDatabase).raw("""
+            INSERT INTO orders (id, user_id, signal_id, venue, client_order_id, symbol, side, qty, price, status, created_at, updated_at)
+            VALUES (\(bind: UUID()), \(bind: signal.$user.id), \(bind: signal.requireID()), \(bind: venue.name), \(bind: request.clientOrderID),
+                    \(bind: request.symbol), \(bind: request.side.orderWord), \(bind: request.qty), \(bind: request.price), 'PENDING', \(bind: now), \(bind: now))
+            ON CONFLICT (client_order_id) DO NOTHING
+            RETURNING id
+            """).all()
+        if inserted.isEmpty {
+            // An earlier attempt got this far: the venue may already hold the order.
+            do {
+                if let known = try await venue.queryOrder(clientOrderID: request.clientOrderID, symbol: request.symbol, credentials: credentials) {
+                    return known
+                }
+            } catch {
+                try await setOrder(request.clientOrderID, status: "UNKNOWN", error: "\(error)")
+                return nil
+            }
+        }
+        do {
+            return try await venue.placeOrder(request, credentials: credentials)
+        } catch where error.outcomeUnknown {
+            if let known = try? await venue.queryOrder(clientOrderID: request.clientOrderID, symbol: request.symbol, credentials: credentials) {
+                return known
+            }
+            try await setOrder(request.clientOrderID, status: "UNKNOWN", error: "\(error)")
+            return nil
+        } catch {
+            try await setOrder(request.clientOrderID, status: "REJECTED", error: "\(error)")
+            try await fail(signal, message: VenueFailureText.describe(error, exchange: Exchange(rawValue: signal.exchange) ?? .binance,
+                                                                     credentials: credentials, timeout: config.venueTimeoutSeconds))
+            return nil
+        }
+    }
+
+    private func setOrder(_ clientOrderID: String, status: String, error: String?) async throws {
+        try await (db as! any SQLDatabase).update("orders").set("status", to: SQLBind(status)).set("error", to: SQLBind(error))
+            .set("updated_at", to: SQLBind(Date())).where("client_order_id", .equal, SQLBind(clientOrderID)).run()
+    }
+
+    private func markOrder(_ clientOrderID: String, result: OrderResult, on tx: any Database) async throws {
+        try await (tx as! any SQLDatabase).update("orders")
+            .set("status", to: SQLBind(result.status.rawValue)).set("venue_order_id", to: SQLBind(result.venueOrderID))
+            .set("filled_qty", to: SQLBind(result.filledQty)).set("average_price", to: SQLBind(result.averagePrice))
+            .set("updated_at", to: SQLBind(Date())).where("client_order_id", .equal, SQLBind(clientOrderID)).run()
+    }
+
+    func reject(_ signal: Signal, _ reasons: [String]) async throws {
+        try await finish(signal, .reject, reasons: reasons, audit: "signal.rejected",
+                         text: NotificationText.rejected(symbol: signal.symbol, reasons: reasons))
+    }
+
+    func fail(_ signal: Signal, message: String) async throws {
+        try await finish(signal, .fail, reasons: [message], audit: "signal.failed", text: NotificationText.failed(symbol: signal.symbol, error: message))
+    }
+
+    private func finish(_ signal: Signal, _ event: SignalEvent, reasons: [String], audit: String, text: String) async throws {
+        let now = Date()
+        try await db.transaction { tx in
+            try await PositionBook(app: app, db: tx).transition(signal, event, now: now, on: tx)
+            try await (tx as! any SQLDatabase).update("signals").set("reason_codes", to: SQLBind(ReasonCodes.encode(reasons)))
+                .where("id", .equal, SQLBind(try signal.requireID())).run()
+            try await AuditLog.record(audit, userID: signal.$user.id, entityType: "signal", entityID: signal.id?.uuidString,
+                                      details: ["reasons": .string(reasons.joined(separator: ","))], on: tx, at: now)
+            try await OutboxMessage(userID: signal.$user.id, text: text, now: now).create(on: tx)
+        }
+        app.outboxWakeup?.signal()
+    }
+
+    /// A close/exit alert: closes the user's open positions in the symbol at the venue's fill.
+    func executeClose(_ signal: Signal) async throws {
+        let userID = signal.$user.id
+        let positions = try await Position.query(on: db)
+            .filter(\.$user.$id == userID).filter(\.$symbol == signal.symbol).filter(\.$status == .open).all()
+        guard !positions.isEmpty else { return try await reject(signal, ["no_open_position"]) }
+        for (index, position) in positions.enumerated() {
+            guard try await closePosition(position, clientOrderID: Self.clientOrderID(try signal.requireID(), index: index),
+                                          reason: "signal_close", signal: signal) else { return }
+        }
+        try await db.transaction { tx in
+            try await PositionBook(app: app, db: tx).transition(signal, .closedPosition, now: Date(), on: tx)
+            try await AuditLog.record("execution.close", userID: userID, entityType: "signal", entityID: signal.id?.uuidString,
+                                      details: ["positions": .int(positions.count), "symbol": .string(signal.symbol)], on: tx)
+        }
+    }
+
+    /// Closes one position on its venue (the opposite order) and in the database. False when the
+    /// venue refused or did not answer (the position stays open).
+    func closePosition(_ position: Position, clientOrderID: String, reason: String, signal: Signal?) async throws -> Bool {
+        let exchange = Exchange(rawValue: position.exchange) ?? .binance
+        let (venue, credentials) = try await venue(for: exchange, userID: position.$user.id)
+        guard let credentials else {
+            if let signal { try await fail(signal, message: "Missing credentials for \(exchange.rawValue)") }
+            return false
+        }
+        let last = await app.marketPrices.last(position.symbol)
+        let request = OrderRequest(symbol: position.symbol, side: position.side == .long ? .short : .long, qty: position.qty,
+                                   price: config.executionMode == .paper ? last : nil, clientOrderID: clientOrderID)
+        let result: OrderResult
+        if let signal {
+            guard let placed = try await placeOnce(request, signal: signal, venue: venue, credentials: credentials) else { return false }
+            result = placed
+        } else {
+            do {
+                result = try await venue.placeOrder(request, credentials: credentials)
+            } catch {
+                app.logger.warning("Exit order for position \(position.id?.uuidString ?? "?") failed: \(error)")
+                return false
+            }
+        }
+        let exit = result.averagePrice ?? last ?? position.entryPrice
+        _ = try await PositionBook(app: app, db: db).close(
+            positionID: try position.requireID(), exitPrice: exit, fees: position.fees + result.fees, reason: reason,
+            userID: position.$user.id, notify: true)
+        app.outboxWakeup?.signal()
+        return true
+    }
+}
+
+extension Application {
+    private struct FaultKey: StorageKey {
+        typealias Value = SignalExecution.Fault
+    }
+
+    /// Test hook between venue acceptance and the bookkeeping commit (nil in production).
+    var executionFault: SignalExecution.Fault? {
+        get { storage[FaultKey.self] }
+        set { storage[FaultKey.self] = newValue }
+    }
+}

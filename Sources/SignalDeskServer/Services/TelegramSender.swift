@@ -1,0 +1,129 @@
+import AsyncHTTPClient
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import SignalDeskCore
+import SignalDeskVenues
+import Vapor
+
+/// Delivers the outbox to Telegram (`POST {base}/bot<token>/sendMessage`): the user's own bot when
+/// set, else the platform bot. Retries with exponential backoff (honouring `retry_after` on 429);
+/// a delivery failure never touches the trade it reports.
+final class TelegramSender: LifecycleHandler, Sendable {
+    static let maxAttempts = 8
+    let interval: Duration
+    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    private let wake = SignalWakeup()
+
+    init(interval: Duration = .seconds(1)) {
+        self.interval = interval
+    }
+
+    func didBootAsync(_ application: Application) async throws {
+        application.outboxWakeup = wake
+        let interval = self.interval
+        let started = Task { [weak application, wake] in
+            while !Task.isCancelled {
+                guard let application else { return }
+                do {
+                    try await TelegramSender.deliverDue(app: application)
+                } catch {
+                    application.logger.warning("Outbox delivery failed: \(String(reflecting: error))")
+                }
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { try? await Task.sleep(for: interval) }
+                    group.addTask { await wake.wait() }
+                    await group.next()
+                    group.cancelAll()
+                }
+            }
+        }
+        task.withLockedValue { $0 = started }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        task.withLockedValue { $0 }?.cancel()
+        wake.signal()
+    }
+
+    /// Sends every due message once. Returns how many were sent.
+    @discardableResult
+    static func deliverDue(app: Application, now: Date = Date()) async throws -> Int {
+        let due = try await OutboxMessage.query(on: app.db)
+            .filter(\.$status == "PENDING").filter(\.$nextAttemptAt <= now)
+            .sort(\.$createdAt).limit(20).all()
+        var sent = 0
+        for message in due {
+            if try await deliver(message, app: app, now: now) { sent += 1 }
+        }
+        return sent
+    }
+
+    private static func destination(for message: OutboxMessage, app: Application) async throws -> (token: String, chat: String)? {
+        let config = app.appConfig
+        if let userID = message.$user.id, let user = try await User.find(userID, on: app.db),
+            let sealedToken = user.telegramBotTokenSealed, let sealedChat = user.telegramChatIDSealed
+        {
+            return (try config.keyRing.openString(sealedToken, context: SealedField.telegramBotToken.context(owner: userID)),
+                    try config.keyRing.openString(sealedChat, context: SealedField.telegramChatID.context(owner: userID)))
+        }
+        guard let token = config.telegramBotToken, let chat = config.telegramChatID else { return nil }
+        return (token, chat)
+    }
+
+    private static func deliver(_ message: OutboxMessage, app: Application, now: Date) async throws -> Bool {
+        guard let (token, chat) = try await destination(for: message, app: app) else {
+            message.status = "SKIPPED"
+            message.lastError = "no Telegram bot configured"
+            try await message.save(on: app.db)
+            return false
+        }
+        let base = app.appConfig.telegramAPIBaseURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        var request = HTTPClientRequest(url: "\(base)/bot\(token)/sendMessage")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        let body: [String: String] = ["chat_id": chat, "text": message.payload, "parse_mode": "HTML"]
+        request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(body)))
+        message.attempts += 1
+        var retryAfter: Double?
+        var failure: String?
+        do {
+            let response = try await app.http.client.shared.execute(request, timeout: .seconds(10))
+            let text = String(buffer: try await response.body.collect(upTo: 1 << 16))
+            let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+            if response.status == .ok, object?["ok"] as? Bool == true {
+                message.status = "SENT"
+                message.sentAt = now
+                message.lastError = nil
+                try await message.save(on: app.db)
+                return true
+            }
+            retryAfter = ((object?["parameters"] as? [String: Any])?["retry_after"] as? NSNumber)?.doubleValue
+            failure = "HTTP \(response.status.code)"
+        } catch {
+            failure = String(describing: type(of: error))
+        }
+        // The token is part of the URL: never keep or log anything that could contain it.
+        message.lastError = failure
+        if message.attempts >= maxAttempts {
+            message.status = "FAILED"
+        } else {
+            let backoff = retryAfter ?? min(300, pow(2, Double(message.attempts)))
+            message.nextAttemptAt = now.addingTimeInterval(backoff)
+        }
+        try await message.save(on: app.db)
+        return false
+    }
+}
+
+extension Application {
+    private struct OutboxWakeupKey: StorageKey {
+        typealias Value = SignalWakeup
+    }
+
+    /// Wakes the Telegram sender when a message was queued (set once the sender runs).
+    var outboxWakeup: SignalWakeup? {
+        get { storage[OutboxWakeupKey.self] }
+        set { storage[OutboxWakeupKey.self] = newValue }
+    }
+}

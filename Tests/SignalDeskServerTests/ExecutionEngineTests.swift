@@ -1,0 +1,210 @@
+import Fluent
+import Foundation
+import SQLKit
+import SignalDeskCore
+import SignalDeskFakes
+@testable import SignalDeskServer
+import Testing
+import VaporTesting
+
+/// Polls `condition` until it holds or `seconds` pass.
+func eventually(_ seconds: Double = 5, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return try await condition()
+}
+
+/// Starts the background services a `serve` process runs, fast-paced for tests.
+func startEngine(_ app: Application) async throws {
+    app.lifecycle.use(TelegramSender(interval: .milliseconds(100)))
+    app.lifecycle.use(PositionMonitor(interval: .milliseconds(200)))
+    app.lifecycle.use(ExecutionWorker(pollInterval: .milliseconds(100)))
+    try await app.asyncBoot()
+}
+
+@Suite struct ExecutionEngineTests {
+    static let botToken = "123456:" + String(repeating: "B", count: 35)
+
+    @Test(arguments: TestDatabase.all)
+    func alertToPaperOrderToTelegramAndCloseWithPnL(_ database: TestDatabase) async throws {
+        let telegram = try await FakeTelegram.start()
+        do {
+            try await withTestApp(database, adjust: {
+                $0.telegramAPIBaseURL = URL(string: telegram.baseURL)!
+                $0.telegramBotToken = Self.botToken
+                $0.telegramChatID = "-1001"
+                $0.paperSlippageBps = 0
+                $0.paperFeeBps = 0
+            }) { app in
+                try await startEngine(app)
+                let client = Client(app: app)
+                let (token, uuid, secret) = try await client.webhookUser()
+                let started = Date()
+                let accepted = try await client.alert(uuid, #"{"secret":"\#(secret)","symbol":"BINANCE:BTCUSDT","side":"buy","price":30000,"stop_loss":29000,"take_profit":33000,"alert_id":"e2e-1"}"#)
+                #expect(accepted.status == .accepted)
+                #expect(try await eventually { try await Position.query(on: app.db).filter(\.$status == .open).count() == 1 })
+                let position = try #require(try await Position.query(on: app.db).first())
+                // Sized from the profile: 0.5% of 10,000 over a 1,000 stop distance.
+                #expect(position.qty == 0.05 && position.entryPrice == 30000 && position.stopLoss == 29000 && position.takeProfit == 33000)
+                let order = try #require(try await Order.query(on: app.db).first())
+                #expect(order.status == "FILLED" && order.venue == "PAPER" && order.clientOrderID.hasPrefix("sd"))
+                #expect(try await Signal.query(on: app.db).first()?.status == .opened)
+                #expect(try await eventually { telegram.messages.contains { $0.text.contains("Executed") } })
+                #expect(Date().timeIntervalSince(started) < 5)
+                let message = try #require(telegram.messages.first)
+                #expect(message.token == Self.botToken && message.chatID == "-1001" && message.parseMode == "HTML")
+                #expect(message.text.contains("<b>BTCUSDT</b>"))
+
+                let close = try await client.alert(uuid, #"{"secret":"\#(secret)","symbol":"BTCUSDT","side":"exit","price":31000,"alert_id":"e2e-2"}"#)
+                #expect(close.status == .accepted)
+                #expect(try await eventually { try await Position.query(on: app.db).filter(\.$status == .closed).count() == 1 })
+                let closed = try #require(try await Position.query(on: app.db).first())
+                #expect(closed.exitPrice == 31000 && closed.realizedPnL == 50 && closed.closeReason == "signal_close")
+                #expect(try await eventually { telegram.messages.contains { $0.text.contains("Closed") } })
+                let risk = try await client.send(.GET, "positions/risk/today", token: token).json()
+                #expect(risk["trades_today"] as? Int == 1 && risk["realized_pnl_today"] as? Double == 50)
+                #expect(try await Signal.query(on: app.db).filter(\.$action == "close").first()?.status == .completed)
+            }
+        } catch {
+            await telegram.shutdown()
+            throw error
+        }
+        await telegram.shutdown()
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func aSignalThatCannotBeSizedIsRejected(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            try await startEngine(app)
+            let client = Client(app: app)
+            let (_, uuid, secret) = try await client.webhookUser()
+            _ = try await client.alert(uuid, #"{"secret":"\#(secret)","symbol":"ETHUSDT","side":"sell","price":2000}"#)
+            #expect(try await eventually { try await Signal.query(on: app.db).first()?.status == .rejected })
+            #expect(try await Signal.query(on: app.db).first()?.reasonCodes == ["size_unknown"])
+            #expect(try await Order.query(on: app.db).count() == 0)
+            // No Telegram configured anywhere: the message is skipped, the trade decision stands.
+            #expect(try await eventually { try await OutboxMessage.query(on: app.db).first()?.status == "SKIPPED" })
+        }
+    }
+
+    @Test func aFailingTelegramNeverFailsTheTradeAndIsRetried() async throws {
+        let telegram = try await FakeTelegram.start()
+        telegram.server.behavior = .status(500, body: #"{"ok":false,"error_code":500}"#)
+        do {
+            try await withTestApp(.sqlite, adjust: {
+                $0.telegramAPIBaseURL = URL(string: telegram.baseURL)!
+                $0.telegramBotToken = Self.botToken
+                $0.telegramChatID = "7"
+            }) { app in
+                try await startEngine(app)
+                let client = Client(app: app)
+                let (_, uuid, secret) = try await client.webhookUser()
+                _ = try await client.alert(uuid, #"{"secret":"\#(secret)","symbol":"BTCUSDT","side":"buy","price":30000,"qty":0.001}"#)
+                #expect(try await eventually { try await Position.query(on: app.db).count() == 1 })
+                #expect(try await eventually { try await OutboxMessage.query(on: app.db).first()?.attempts ?? 0 >= 1 })
+                let pending = try #require(try await OutboxMessage.query(on: app.db).first())
+                #expect(pending.status == "PENDING" && pending.lastError == "HTTP 500" && pending.nextAttemptAt > Date())
+                telegram.server.behavior = .normal
+                try await TelegramSender.deliverDue(app: app, now: Date().addingTimeInterval(600))
+                #expect(try await OutboxMessage.query(on: app.db).first()?.status == "SENT")
+                #expect(telegram.messages.count == 1)
+            }
+        } catch {
+            await telegram.shutdown()
+            throw error
+        }
+        await telegram.shutdown()
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func aCrashAfterTheVenueAcceptedIsFinishedWithoutOrderingAgain(_ database: TestDatabase) async throws {
+        let accounts = ["test-api-key-1234": "test-api-secret-5678"]
+        let binance = try await FakeBinance.start(accounts: accounts)
+        do {
+            try await withTestApp(database, adjust: {
+                $0.executionMode = .testnet
+                $0.binanceTestnetBaseURL = URL(string: binance.baseURL)!
+                $0.signalLeaseSeconds = 5
+            }) { app in
+                let crashed = ReleaseFlag()
+                app.executionFault = { _ in
+                    if !crashed.isSet {
+                        crashed.set()
+                        throw TestFailure("worker killed between the venue's accept and the commit")
+                    }
+                }
+                try await startEngine(app)
+                let client = Client(app: app)
+                let (token, uuid, secret) = try await client.webhookUser()
+                _ = try await client.send(.POST, "users/exchange-secrets", token: token,
+                                          json: ["exchange": "BINANCE", "api_key": "test-api-key-1234", "api_secret": "test-api-secret-5678"])
+                _ = try await client.alert(uuid, #"{"secret":"\#(secret)","symbol":"BTCUSDT","side":"buy","price":30000,"qty":0.001,"alert_id":"crash-1"}"#)
+                #expect(try await eventually { crashed.isSet })
+                #expect(try await eventually { binance.requests.filter { $0 == "POST /api/v3/order" }.count == 1 })
+                #expect(try await Position.query(on: app.db).count() == 0)
+                #expect(try await Order.query(on: app.db).first()?.status == "PENDING")
+                // The lease runs out as after a restart; the next attempt asks Binance first.
+                try await (app.db as! any SQLDatabase).raw("UPDATE signals SET leased_until = \(bind: Date().addingTimeInterval(-1))").run()
+                #expect(try await eventually(8) { try await Position.query(on: app.db).count() == 1 })
+                #expect(binance.requests.filter { $0 == "POST /api/v3/order" }.count == 1)
+                #expect(binance.requests.contains("GET /api/v3/order"))
+                #expect(try await Order.query(on: app.db).count() == 1)
+                #expect(try await Order.query(on: app.db).first()?.status == "FILLED")
+                #expect(try await Signal.query(on: app.db).first()?.status == .opened)
+            }
+        } catch {
+            await binance.shutdown()
+            throw error
+        }
+        await binance.shutdown()
+    }
+
+    @Test func twoWorkerProcessesOnOnePostgreSQLNeverShareASignal() async throws {
+        guard TestDatabase.postgresURL != nil else { return }
+        try await withTestDatabase(.postgres) { config in
+            try await withApp(config) { app in
+                try await app.db.transaction { tx in
+                    for userIndex in 0..<20 {
+                        let user = User(email: "u\(userIndex)@trading.co", passwordHash: "x", role: .trader)
+                        try await user.create(on: tx)
+                        for index in 0..<10 {
+                            let signal = Signal()
+                            signal.$user.id = user.id!
+                            signal.symbol = "BTCUSDT"; signal.module = "tv"; signal.side = .long; signal.exchange = "BINANCE"
+                            signal.source = "tradingview"; signal.orderType = "market"; signal.action = "open"
+                            signal.entryPrice = 30000; signal.stopLoss = 29000; signal.qty = 0.001
+                            signal.status = .created; signal.reasonCodes = []; signal.leaseCount = 0
+                            signal.createdAt = Date().addingTimeInterval(Double(index)); signal.updatedAt = signal.createdAt
+                            signal.alertID = "w-\(userIndex)-\(index)"
+                            try await signal.create(on: tx)
+                        }
+                    }
+                }
+            }
+            // Two independent applications (as two processes would be), each with its own worker.
+            try await withApp(config, migrate: false) { first in
+                try await withApp(config, migrate: false) { second in
+                    first.lifecycle.use(ExecutionWorker(pollInterval: .milliseconds(50)))
+                    second.lifecycle.use(ExecutionWorker(pollInterval: .milliseconds(50)))
+                    try await first.asyncBoot()
+                    try await second.asyncBoot()
+                    #expect(try await eventually(30) {
+                        try await Signal.query(on: first.db).filter(\.$status ~~ [.created, .executing]).count() == 0
+                    })
+                    let audits = try await AuditEntry.query(on: first.db)
+                        .filter(\.$action ~~ ["execution.order.filled", "signal.rejected", "signal.failed"]).all()
+                    let perSignal = Dictionary(grouping: audits, by: { $0.action == "execution.order.filled" ? "order" : $0.entityID ?? "" })
+                    #expect(audits.filter { $0.action != "execution.order.filled" }.count + (perSignal["order"]?.count ?? 0) == 200)
+                    let orders = try await Order.query(on: first.db).all()
+                    #expect(Set(orders.map(\.clientOrderID)).count == orders.count)
+                    let rejectedIDs = audits.filter { $0.action == "signal.rejected" }.compactMap(\.entityID)
+                    #expect(Set(rejectedIDs).count == rejectedIDs.count)
+                    #expect(orders.count + rejectedIDs.count == 200)
+                }
+            }
+        }
+    }
+}
