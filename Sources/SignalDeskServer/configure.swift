@@ -3,6 +3,7 @@ import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
 import NIOSSL
+import SQLKit
 import Vapor
 
 /// Configures `app` from `config`: database, migrations, middleware, routes and commands.
@@ -18,6 +19,10 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     JSONCoding.install()
 
     try configureDatabase(app, config: config)
+    if case .sqlite(let path) = config.database, path != ":memory:" {
+        // Write-ahead logging: readers and the writer no longer block each other (persistent per file).
+        try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
+    }
     app.sqliteWriteGate = AsyncGate()
     app.marketPrices = MarketPrices()
     app.killSwitch = KillSwitch()
@@ -46,6 +51,12 @@ private func configureDatabase(_ app: Application, config: AppConfig) throws {
     case .sqlite(let path) where path == ":memory:":
         app.databases.use(.sqlite(.memory), as: .sqlite)
     case .sqlite(let path):
+        // SQLite runs its calls on the application's blocking thread pool, and a connection that
+        // finds the file locked retries there until it is free. With the process-wide default pool
+        // (one thread per core, shared by every application and by Bcrypt) waiting connections
+        // can starve the one holding the lock; a pool of our own, larger than the connection
+        // count, cannot be starved that way.
+        app.threadPool = NIOThreadPool(numberOfThreads: 2 * System.coreCount + 2)
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
