@@ -102,8 +102,11 @@ final class PositionMonitor: LifecycleHandler, Sendable {
     }
 
     func shutdownAsync(_ application: Application) async {
-        task.withLockedValue { $0 }?.cancel()
+        // Wait for the loop to stop: the database shuts down right after this.
+        let current = task.withLockedValue { $0 }
+        current?.cancel()
         application.priceWakeup.signal()
+        await current?.value
     }
 
     /// Evaluates every open position with a known price once; returns how many were closed.

@@ -35,6 +35,9 @@ final class LeaseSweeper: LifecycleHandler, Sendable {
     }
 
     func shutdownAsync(_ application: Application) async {
-        task.withLockedValue { $0 }?.cancel()
+        // Wait for the loop to stop: the database shuts down right after this.
+        let current = task.withLockedValue { $0 }
+        current?.cancel()
+        await current?.value
     }
 }

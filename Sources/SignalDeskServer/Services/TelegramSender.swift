@@ -42,8 +42,11 @@ final class TelegramSender: LifecycleHandler, Sendable {
     }
 
     func shutdownAsync(_ application: Application) async {
-        task.withLockedValue { $0 }?.cancel()
+        // Wait for the loop to stop: the database shuts down right after this.
+        let current = task.withLockedValue { $0 }
+        current?.cancel()
         wake.signal()
+        await current?.value
     }
 
     /// Sends every due message once. Returns how many were sent.
