@@ -34,7 +34,7 @@ pg_create_database signaldesk_bench
 port="$(free_port)"
 base="http://127.0.0.1:$port"
 (cd "$work" && exec env -i PATH="$PATH" HOME="$work" DATABASE_URL="$(pg_url signaldesk_bench)" \
-  WEBHOOK_RATE_PER_MINUTE=100000000 WORKER_ENABLED=false LOG_LEVEL=warning \
+  WEBHOOK_RATE_PER_MINUTE=100000 WORKER_ENABLED=false LOG_LEVEL=warning \
   "$SIGNALDESK_BIN" serve --hostname 127.0.0.1 --port "$port" >"$work/server.log" 2>&1) &
 server_pid=$!
 wait_for_http "$base/healthz" 60 || { cat "$work/server.log"; exit 1; }
