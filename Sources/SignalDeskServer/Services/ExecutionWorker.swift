@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import NIOConcurrencyHelpers
 import SQLKit
+import SignalDeskCore
 import Vapor
 
 /// Turns accepted webhook signals into orders. Claims `CREATED` webhook signals atomically (so
@@ -9,12 +10,11 @@ import Vapor
 /// WORKER_CONCURRENCY at a time; woken at once by an accepted alert in this process, and polling
 /// otherwise. Executes nothing while the kill switch is engaged.
 final class ExecutionWorker: LifecycleHandler, Sendable {
-    let pollInterval: Duration
-    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    let loop: BackgroundLoop
     private let running = NIOLockedValueBox(false)
 
     init(pollInterval: Duration = .seconds(1)) {
-        self.pollInterval = pollInterval
+        loop = BackgroundLoop(name: "Execution worker", interval: pollInterval)
     }
 
     var isRunning: Bool { running.withLockedValue { $0 } }
@@ -22,35 +22,14 @@ final class ExecutionWorker: LifecycleHandler, Sendable {
     func didBootAsync(_ application: Application) async throws {
         application.executionWorker = self
         running.withLockedValue { $0 = true }
-        let poll = pollInterval
-        let started = Task { [weak application] in
-            while !Task.isCancelled {
-                guard let application else { return }
-                var worked = false
-                do {
-                    worked = try await ExecutionWorker.runOnce(app: application)
-                } catch {
-                    application.logger.warning("Execution worker: \(String(reflecting: error))")
-                }
-                if worked { continue }
-                let wakeup = application.signalWakeup
-                await withTaskGroup(of: Void.self) { group in
-                    group.addTask { try? await Task.sleep(for: poll) }
-                    group.addTask { await wakeup.wait() }
-                    await group.next()
-                    group.cancelAll()
-                }
-            }
+        loop.start(app: application, wakeup: application.signalWakeup) { app in
+            try await ExecutionWorker.runOnce(app: app)
         }
-        task.withLockedValue { $0 = started }
     }
 
     func shutdownAsync(_ application: Application) async {
         running.withLockedValue { $0 = false }
-        let current = task.withLockedValue { $0 }
-        current?.cancel()
-        application.signalWakeup.signal()
-        await current?.value
+        await loop.stop()
     }
 
     /// Claims and executes one batch. True when there was work.
@@ -72,41 +51,21 @@ final class ExecutionWorker: LifecycleHandler, Sendable {
 /// Closes open positions whose exit rules are met (stop, take, the strategy's maximum hold), on
 /// every new price and every 15 s, with `close_reason` set to the first reason met.
 final class PositionMonitor: LifecycleHandler, Sendable {
-    let interval: Duration
-    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    let loop: BackgroundLoop
 
     init(interval: Duration = .seconds(15)) {
-        self.interval = interval
+        loop = BackgroundLoop(name: "Position monitor", interval: interval)
     }
 
     func didBootAsync(_ application: Application) async throws {
-        let interval = self.interval
-        let started = Task { [weak application] in
-            while !Task.isCancelled {
-                guard let application else { return }
-                do {
-                    try await PositionMonitor.sweep(app: application)
-                } catch {
-                    application.logger.warning("Position monitor: \(String(reflecting: error))")
-                }
-                let wakeup = application.priceWakeup
-                await withTaskGroup(of: Void.self) { group in
-                    group.addTask { try? await Task.sleep(for: interval) }
-                    group.addTask { await wakeup.wait() }
-                    await group.next()
-                    group.cancelAll()
-                }
-            }
+        loop.start(app: application, wakeup: application.priceWakeup) { app in
+            try await PositionMonitor.sweep(app: app)
+            return false
         }
-        task.withLockedValue { $0 = started }
     }
 
     func shutdownAsync(_ application: Application) async {
-        // Wait for the loop to stop: the database shuts down right after this.
-        let current = task.withLockedValue { $0 }
-        current?.cancel()
-        application.priceWakeup.signal()
-        await current?.value
+        await loop.stop()
     }
 
     /// Evaluates every open position with a known price once; returns how many were closed.
@@ -115,7 +74,7 @@ final class PositionMonitor: LifecycleHandler, Sendable {
         var closed = 0
         for position in try await Position.query(on: app.db).filter(\.$status == .open).all() {
             guard let price = await app.marketPrices.last(position.symbol),
-                let exchange = SignalDeskCoreExchange(rawValue: position.exchange)
+                let exchange = Exchange(rawValue: position.exchange)
             else { continue }
             let strategy = try await EffectiveStrategy.load(userID: position.$user.id, exchange: exchange, on: app.db)
             let outcome = ExitRules.evaluate(position: position, price: price, strategy: strategy, exchange: exchange, now: now)

@@ -1,8 +1,6 @@
 import Foundation
 import SignalDeskCore
 
-typealias SignalDeskCoreExchange = Exchange
-
 /// The exit checks of the core applied to a stored position at a price.
 enum ExitRules {
     static func evaluate(position: Position, price: Double, strategy: EffectiveStrategy, exchange: Exchange, now: Date) -> ExitCheck.Outcome {

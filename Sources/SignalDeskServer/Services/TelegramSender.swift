@@ -11,42 +11,23 @@ import Vapor
 /// a delivery failure never touches the trade it reports.
 final class TelegramSender: LifecycleHandler, Sendable {
     static let maxAttempts = 8
-    let interval: Duration
-    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
-    private let wake = SignalWakeup()
+    let loop: BackgroundLoop
 
     init(interval: Duration = .seconds(1)) {
-        self.interval = interval
+        loop = BackgroundLoop(name: "Outbox delivery", interval: interval)
     }
 
     func didBootAsync(_ application: Application) async throws {
+        let wake = SignalWakeup()
         application.outboxWakeup = wake
-        let interval = self.interval
-        let started = Task { [weak application, wake] in
-            while !Task.isCancelled {
-                guard let application else { return }
-                do {
-                    try await TelegramSender.deliverDue(app: application)
-                } catch {
-                    application.logger.warning("Outbox delivery failed: \(String(reflecting: error))")
-                }
-                await withTaskGroup(of: Void.self) { group in
-                    group.addTask { try? await Task.sleep(for: interval) }
-                    group.addTask { await wake.wait() }
-                    await group.next()
-                    group.cancelAll()
-                }
-            }
+        loop.start(app: application, wakeup: wake) { app in
+            try await TelegramSender.deliverDue(app: app)
+            return false
         }
-        task.withLockedValue { $0 = started }
     }
 
     func shutdownAsync(_ application: Application) async {
-        // Wait for the loop to stop: the database shuts down right after this.
-        let current = task.withLockedValue { $0 }
-        current?.cancel()
-        wake.signal()
-        await current?.value
+        await loop.stop()
     }
 
     /// Sends every due message once. Returns how many were sent.
