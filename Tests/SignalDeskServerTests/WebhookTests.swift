@@ -249,3 +249,36 @@ extension Client {
         }
     }
 }
+
+@Suite struct FirstUseRaceTests {
+    @Test(arguments: TestDatabase.all)
+    func concurrentFirstUsesNeverFail(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let client = Client(app: app)
+            let (token, _) = try await client.signIn("ana@trading.co")
+            let infos = try await withThrowingTaskGroup(of: (UInt, String?).self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        let response = try await client.send(.GET, "webhooks/info", token: token)
+                        return (response.status.code, response.json()["webhook_uuid"] as? String)
+                    }
+                }
+                return try await group.reduce(into: [(UInt, String?)]()) { $0.append($1) }
+            }
+            #expect(infos.allSatisfy { $0.0 == 200 })
+            #expect(Set(infos.compactMap(\.1)).count == 1)
+            let saves = try await withThrowingTaskGroup(of: UInt.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        try await client.send(.POST, "users/exchange-secrets", token: token, json: [
+                            "exchange": "BINANCE", "api_key": "key-\(index)-0000000", "api_secret": "secret-\(index)",
+                        ]).status.code
+                    }
+                }
+                return try await group.reduce(into: [UInt]()) { $0.append($1) }
+            }
+            #expect(saves.allSatisfy { $0 == 201 })
+            #expect(try await ExchangeSecret.query(on: app.db).count() == 1)
+        }
+    }
+}

@@ -54,21 +54,29 @@ struct ExchangeSecretsController: RouteCollection {
         let ring = req.application.appConfig.keyRing
         let sealedKey = try ring.seal(apiKey, context: SealedField.exchangeAPIKey(exchange).context(owner: caller.id))
         let sealedSecret = try ring.seal(apiSecret, context: SealedField.exchangeAPISecret(exchange).context(owner: caller.id))
-        try await req.db.transaction { tx in
-            let row = try await ExchangeSecret.query(on: tx)
-                .filter(\.$user.$id == caller.id).filter(\.$exchange == exchange).first() ?? ExchangeSecret()
-            let created = row.id == nil
-            row.$user.id = caller.id
-            row.exchange = exchange
-            row.apiKeySealed = sealedKey
-            row.apiSecretSealed = sealedSecret
-            row.apiKeyMasked = SecretMask.mask(apiKey)
-            row.keyID = ring.activeKeyID
-            try await row.save(on: tx)
-            try await AuditLog.record(
-                "exchange.secret.upsert", userID: caller.id, entityType: "exchange_secret", entityID: row.id?.uuidString,
-                details: ["exchange": .string(exchange.rawValue), "created": .bool(created), "key_version": .string(ring.activeKeyID)],
-                on: tx)
+        // Two concurrent saves for one exchange: the loser of the unique index retries as an update.
+        for attempt in 1...2 {
+            do {
+                try await TradingTransactions(app: req.application, db: req.db).run { tx in
+                    let row = try await ExchangeSecret.query(on: tx)
+                        .filter(\.$user.$id == caller.id).filter(\.$exchange == exchange).first() ?? ExchangeSecret()
+                    let created = row.id == nil
+                    row.$user.id = caller.id
+                    row.exchange = exchange
+                    row.apiKeySealed = sealedKey
+                    row.apiSecretSealed = sealedSecret
+                    row.apiKeyMasked = SecretMask.mask(apiKey)
+                    row.keyID = ring.activeKeyID
+                    try await row.save(on: tx)
+                    try await AuditLog.record(
+                        "exchange.secret.upsert", userID: caller.id, entityType: "exchange_secret", entityID: row.id?.uuidString,
+                        details: ["exchange": .string(exchange.rawValue), "created": .bool(created), "key_version": .string(ring.activeKeyID)],
+                        on: tx)
+                }
+                break
+            } catch {
+                guard attempt == 1, (error as? any DatabaseError)?.isConstraintFailure == true else { throw error }
+            }
         }
         return try await Message(message: "Encrypted credentials saved for \(exchange.rawValue)")
             .encodeResponse(status: .created, for: req)

@@ -42,7 +42,7 @@ struct KillSwitchController: RouteCollection {
             throw APIError(.unprocessableEntity, items: [.init(loc: ["body", "reason"], msg: "reason must be at most 500 characters", type: "value_error")])
         }
         let state = KillSwitch.State(enabled: body.enabled, reason: body.enabled ? reason : nil, updatedAt: Date(), updatedBy: caller.id)
-        try await req.db.transaction { tx in
+        try await TradingTransactions(app: req.application, db: req.db).run { tx in
             try await req.application.killSwitch.set(state, on: tx)
             try await AuditLog.record(
                 body.enabled ? "ops.kill_switch.on" : "ops.kill_switch.off", userID: caller.id, entityType: "settings",

@@ -38,7 +38,7 @@ struct StrategyController: RouteCollection {
         guard let user = try await User.query(on: req.db).filter(\.$email == email).first(), let userID = user.id else {
             throw APIError(.notFound, "User not found")
         }
-        try await req.db.transaction { tx in
+        try await TradingTransactions(app: req.application, db: req.db).run { tx in
             let row = try await StrategyAssignment.query(on: tx).filter(\.$user.$id == userID).filter(\.$exchange == exchange).first()
                 ?? StrategyAssignment(userID: userID, exchange: exchange, strategyID: strategy.rawValue, enabled: body.enabled)
             row.strategyID = strategy.rawValue

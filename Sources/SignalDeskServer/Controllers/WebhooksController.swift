@@ -44,7 +44,15 @@ struct WebhooksController: RouteCollection {
         endpoint.webhookUUID = UUID().uuidString.lowercased()
         try setSecret(Hex.encode(SecureBytes.random(count: 32)), on: endpoint, ring: req.application.appConfig.keyRing)
         endpoint.enabled = true
-        try await endpoint.create(on: req.db)
+        do {
+            try await endpoint.create(on: req.db)
+        } catch {
+            // A concurrent first use created it: use that one.
+            guard (error as? any DatabaseError)?.isConstraintFailure == true,
+                let existing = try await WebhookEndpoint.query(on: req.db).filter(\.$user.$id == userID).first()
+            else { throw error }
+            return existing
+        }
         return endpoint
     }
 

@@ -24,13 +24,15 @@ actor AsyncGate {
     }
 }
 
-/// Transactions that read and then write trading state (claims, opens, closes).
+/// Transactions that read and then write (claims, opens, closes, upserts of settings and
+/// credentials).
 ///
 /// On PostgreSQL they run concurrently and take row locks (`FOR UPDATE`) where they read what
 /// they will change. SQLite has a single writer, and two deferred transactions that both read
 /// and then write can deadlock (one gets SQLITE_BUSY), so on SQLite these transactions run one at
-/// a time within the process; SQLite is the embedded single-process store, so the process is the
-/// whole system.
+/// a time within the process (in WAL mode a deferred transaction whose snapshot went stale fails
+/// with SQLITE_BUSY instead of waiting); SQLite is the embedded single-process store, so the
+/// process is the whole system.
 struct TradingTransactions {
     let app: Application
     let db: any Database
