@@ -74,7 +74,7 @@ struct LoginFlow {
         do {
             return try await request.password.async.verify(password, created: target) && hash != nil
         } catch {
-            request.logger.error("A stored password hash could not be checked: \(type(of: error))")
+            request.logger.error("Stored credential hash of this account is unreadable: \(type(of: error))")
             return false
         }
     }
