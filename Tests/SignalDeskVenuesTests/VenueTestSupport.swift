@@ -11,7 +11,7 @@ let credentials = VenueCredentials(apiKey: testKey, apiSecret: testSecret)
 /// Runs `body` with a fake exchange and an HTTP client, shutting both down afterwards.
 func withFake(
     _ start: ([String: String]) async throws -> FakeServer,
-    timeout: Duration = .seconds(2),
+    timeout: Duration = .seconds(10),
     _ body: (FakeServer, HTTPTransport) async throws -> Void
 ) async throws {
     let server = try await start([testKey: testSecret])
