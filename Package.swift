@@ -77,6 +77,10 @@ let package = Package(
             name: "signaldesk",
             dependencies: ["SignalDeskServer"]
         ),
+        .executableTarget(
+            name: "signaldesk-fakes",
+            dependencies: ["SignalDeskFakes"]
+        ),
         .testTarget(
             name: "SignalDeskCoreTests",
             dependencies: ["SignalDeskCore"]
