@@ -80,6 +80,7 @@ public func prepareForServing(_ app: Application) async throws {
     }
     try await AdminAccounts.bootstrap(app: app)
     app.lifecycle.use(LeaseSweeper())
+    app.lifecycle.use(AuditSealer())
     app.lifecycle.use(TelegramSender())
     app.lifecycle.use(PositionMonitor())
     if app.appConfig.workerEnabled { app.lifecycle.use(ExecutionWorker()) }

@@ -16,6 +16,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: ExecutionController())
     try app.register(collection: WebhooksController())
     try app.register(collection: KillSwitchController())
+    try app.register(collection: AuditController())
     app.get("metrics") { req -> Response in
         Response(
             status: .ok,

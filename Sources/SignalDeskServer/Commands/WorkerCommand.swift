@@ -15,6 +15,7 @@ struct WorkerCommand: AsyncCommand {
         let app = context.application
         if app.appConfig.autoMigrate { try await app.autoMigrate() }
         app.lifecycle.use(LeaseSweeper())
+        app.lifecycle.use(AuditSealer())
         app.lifecycle.use(TelegramSender())
         app.lifecycle.use(PositionMonitor())
         app.lifecycle.use(ExecutionWorker())

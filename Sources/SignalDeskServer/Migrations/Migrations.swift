@@ -19,5 +19,6 @@ enum SignalDeskMigrations {
         CreateSettings(),
         CreateIdempotencyKeys(),
         AddSignalAction(),
+        AddAuditChainSequence(),
     ]
 }

@@ -14,6 +14,7 @@ final class AuditEntry: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "prev_hash") var prevHash: String?
     @OptionalField(key: "row_hash") var rowHash: String?
+    @OptionalField(key: "chain_seq") var chainSeq: Int64?
 
     init() {}
 

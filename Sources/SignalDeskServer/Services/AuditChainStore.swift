@@ -1,0 +1,105 @@
+import Fluent
+import Foundation
+import SQLKit
+import SignalDeskCore
+import Vapor
+
+/// Chains committed audit rows (``AuditChain``) and verifies the chain.
+///
+/// Writers insert rows unchained, so the request path never waits for the chain. The sealer takes
+/// unchained rows in id order, in batches, and appends them after the chain's tip, numbering them
+/// with `chain_seq`. One sealer at a time: a transaction-scoped advisory lock on PostgreSQL (any
+/// number of processes), the write gate on SQLite (one process); the unique index on `chain_seq`
+/// refuses a fork even if both failed.
+struct AuditChainStore {
+    static let batchSize = 500
+    /// `pg_advisory_xact_lock` key of the sealer (any constant; "SDaudit" in ASCII).
+    static let sealerLockKey: Int64 = 0x5344_6175_6469_74
+
+    let app: Application
+    let db: any Database
+
+    /// Chains up to ``batchSize`` rows; returns how many it chained.
+    @discardableResult
+    func sealPending(limit: Int = AuditChainStore.batchSize) async throws -> Int {
+        let transactions = TradingTransactions(app: app, db: db)
+        let postgres = transactions.isPostgres
+        return try await transactions.run { tx in
+            let sql = tx as! any SQLDatabase
+            if postgres {
+                try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: Self.sealerLockKey))").run()
+            } else {
+                // Write first: a deferred SQLite transaction that reads, then writes after another
+                // connection committed, fails instead of waiting.
+                try await sql.raw("UPDATE audit_log SET chain_seq = chain_seq WHERE id = -1").run()
+            }
+            let pending = try await AuditEntry.query(on: tx).filter(\.$chainSeq == nil).sort(\.$id).limit(limit).all()
+            guard !pending.isEmpty else { return 0 }
+            let tip = try await AuditEntry.query(on: tx).filter(\.$chainSeq != nil).sort(\.$chainSeq, .descending).first()
+            var sequence = tip?.chainSeq ?? 0
+            let links = AuditChain.seal(try pending.map(Self.content), after: tip?.rowHash ?? AuditChain.genesis)
+            for link in links {
+                sequence += 1
+                try await sql.update("audit_log")
+                    .set("prev_hash", to: link.prevHash)
+                    .set("row_hash", to: link.rowHash)
+                    .set("chain_seq", to: sequence)
+                    .where("id", .equal, link.content.id)
+                    .where("chain_seq", .is, SQLLiteral.null)
+                    .run()
+            }
+            return links.count
+        }
+    }
+
+    /// Chains everything pending, then walks the whole chain page by page.
+    func verify(pageSize: Int = 2_000) async throws -> (rows: Int, valid: Bool, firstBrokenID: Int?) {
+        while try await sealPending() == Self.batchSize {}
+        var tip = AuditChain.genesis
+        var checked = 0
+        var after: Int64 = 0
+        while true {
+            let page = try await AuditEntry.query(on: db)
+                .filter(\.$chainSeq > after).sort(\.$chainSeq).limit(pageSize).all()
+            guard let last = page.last else { break }
+            let links = try page.map { row in
+                AuditChain.Link(content: try Self.content(row), prevHash: row.prevHash ?? "", rowHash: row.rowHash ?? "")
+            }
+            let result = AuditChain.verify(links, after: tip)
+            checked += result.rows
+            if !result.valid { return (checked, false, result.firstBrokenID) }
+            tip = result.tip
+            after = last.chainSeq ?? after
+        }
+        // A row that lost its place in the chain (its sequence cleared) is a break too.
+        if let orphan = try await AuditEntry.query(on: db).filter(\.$chainSeq == nil).filter(\.$rowHash != nil).sort(\.$id).first() {
+            return (checked, false, orphan.id)
+        }
+        return (checked, true, nil)
+    }
+
+    static func content(_ row: AuditEntry) throws -> AuditChain.Content {
+        AuditChain.Content(
+            id: try row.requireID(), userID: row.userID, action: row.action, entityType: row.entityType,
+            entityID: row.entityID, details: row.details, createdAt: row.createdAt)
+    }
+}
+
+/// Runs the sealer in the background: within about a second of a row's commit it is chained.
+final class AuditSealer: LifecycleHandler, Sendable {
+    let loop: BackgroundLoop
+
+    init(interval: Duration = .seconds(1)) {
+        loop = BackgroundLoop(name: "Audit chain sealer", interval: interval)
+    }
+
+    func didBootAsync(_ application: Application) async throws {
+        loop.start(app: application, wakeup: nil) { app in
+            try await AuditChainStore(app: app, db: app.db).sealPending() == AuditChainStore.batchSize
+        }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        await loop.stop()
+    }
+}
