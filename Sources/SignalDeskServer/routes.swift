@@ -17,6 +17,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: WebhooksController())
     try app.register(collection: KillSwitchController())
     try app.register(collection: AuditController())
+    try app.register(collection: OpsDashboardController())
     app.get("metrics") { req -> Response in
         Response(
             status: .ok,

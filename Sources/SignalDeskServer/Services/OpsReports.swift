@@ -1,0 +1,311 @@
+import Fluent
+import Foundation
+import SignalDeskCore
+import Vapor
+
+/// `/ops/risk/daily-compare` and `/ops/dashboard/summary`, built from ``OpsFacts``'s grouped
+/// queries. Every count of a day uses the trading day of TRADING_DAY_TZ: trades by their closing
+/// day, audit rows by the day's UTC bounds.
+struct OpsReports {
+    let app: Application
+    let db: any Database
+
+    var config: AppConfig { app.appConfig }
+    var calendar: TradingCalendar { TradingCalendar(timeZone: config.tradingDayTimeZone) }
+
+    // MARK: daily compare
+
+    struct LimitsOut: Content {
+        let capitalBaseUsd: Double
+        let riskPerTradePct: Double
+        let maxDailyLossPct: Double
+        let maxTradesPerDay: Int
+        let maxOpenPositions: Int
+        let cooldownMinutes: Int
+        let minRr: Double
+
+        init(_ limits: RiskLimits) {
+            capitalBaseUsd = limits.capitalBaseUSD
+            riskPerTradePct = limits.profile.limits.riskPerTradePct
+            maxDailyLossPct = limits.profile.limits.maxDailyLossPct
+            maxTradesPerDay = limits.profile.limits.maxTradesPerDay
+            maxOpenPositions = limits.profile.limits.maxOpenPositions
+            cooldownMinutes = limits.profile.limits.cooldownMinutes
+            minRr = limits.profile.limits.minRewardRisk
+        }
+    }
+
+    struct TodayOut: Content {
+        let tradesToday: Int
+        let realizedPnlToday: Double
+        let dailyStopThreshold: Double
+        let openPositionsNow: Int
+        let closedPositionsToday: Int
+        let blockedOpenAttemptsToday: Int
+        let tradesUtilizationPct: Double
+    }
+
+    struct CompareUser: Content {
+        let userId: UUID
+        let email: String
+        let role: UserRole
+        let riskProfile: String
+        let limits: LimitsOut
+        let today: TodayOut
+    }
+
+    struct DailyCompare: Content {
+        let day: String
+        let generatedFor: String
+        let generatedAt: Date
+        let realOnly: Bool
+        let users: [CompareUser]
+    }
+
+    func dailyCompare(realOnly: Bool, for caller: String, now: Date = Date()) async throws -> DailyCompare {
+        let facts = OpsFacts(db: db)
+        let today = calendar.window(days: 1, endingAt: now)
+        let day = today[0].day
+        let users = try await User.query(on: db).sort(\.$email).all().filter { !realOnly || RealUser.isReal(email: $0.email) }
+        let risk = try await facts.dailyRisk(day: day)
+        let positions = try await facts.positions(day: day)
+        let audit = try await facts.auditCounts(days: today, recentSince: today[0].start)
+        let book = PositionBook(app: app, db: db)
+        let rows = try users.map { user -> CompareUser in
+            let id = try user.requireID()
+            let limits = book.limits(for: user)
+            let mine = positions[id]?.values ?? [:].values
+            let trades = risk[id]?.trades ?? 0
+            return CompareUser(
+                userId: id, email: user.email, role: user.role, riskProfile: limits.profile.rawValue, limits: LimitsOut(limits),
+                today: TodayOut(
+                    tradesToday: trades,
+                    realizedPnlToday: risk[id]?.pnl ?? 0,
+                    dailyStopThreshold: limits.dailyStop,
+                    openPositionsNow: mine.reduce(0) { $0 + $1.openNow },
+                    closedPositionsToday: mine.reduce(0) { $0 + $1.closedToday },
+                    blockedOpenAttemptsToday: audit[id]?.blockedByDay.last ?? 0,
+                    tradesUtilizationPct: utilizationPercent(trades, of: limits.profile.limits.maxTradesPerDay)))
+        }
+        return DailyCompare(day: day, generatedFor: caller, generatedAt: now, realOnly: realOnly, users: rows)
+    }
+
+    // MARK: dashboard summary
+
+    struct Filters: Content {
+        let realOnly: Bool
+        let maxSecretAgeDays: Int
+        let recentHours: Int
+        @NullEncodable var emailContains: String?
+        let exchange: String
+        let includeServiceUsers: Bool
+    }
+
+    struct Security: Content {
+        let totalUsers: Int
+        let usersMissing2fa: Int
+        let usersWithStaleSecrets: Int
+        let secretsOnRetiredKeys: Int
+        let killSwitchEngaged: Bool
+        @NullEncodable var killSwitchReason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case totalUsers, usersWithStaleSecrets, secretsOnRetiredKeys, killSwitchEngaged, killSwitchReason
+            case usersMissing2fa = "usersMissing_2fa"
+        }
+    }
+
+    struct Operations: Content {
+        let tradesTodayTotal: Int
+        let openPositionsTotal: Int
+        let blockedOpenAttemptsTotal: Int
+        let signalsPending: Int
+        let signalsFailed24h: Int
+
+        enum CodingKeys: String, CodingKey {
+            case tradesTodayTotal, openPositionsTotal, blockedOpenAttemptsTotal, signalsPending
+            case signalsFailed24h = "signalsFailed_24h"
+        }
+    }
+
+    struct RecentEvents: Content {
+        let errorsLast24h: Int
+        let pretradeBlockedLast24h: Int
+        let webhookAuthFailures24h: Int
+
+        enum CodingKeys: String, CodingKey {
+            case errorsLast24h = "errorsLast_24h"
+            case pretradeBlockedLast24h = "pretradeBlockedLast_24h"
+            case webhookAuthFailures24h = "webhookAuthFailures_24h"
+        }
+    }
+
+    struct ProfileRow: Content {
+        let riskProfile: String
+        let users: Int
+        let tradesToday: Int
+        let realizedPnlToday: Double
+        let openPositionsNow: Int
+        let blockedOpenAttemptsToday: Int
+        let maxTradesPerDay: Int
+        let tradesUtilizationPct: Double
+    }
+
+    struct TrendDay: Content {
+        let day: String
+        let tradesTotal: Int
+        let blockedOpenAttemptsTotal: Int
+        let errorsTotal: Int
+    }
+
+    struct UserRow: Content {
+        let userId: UUID
+        let email: String
+        let role: UserRole
+        let riskProfile: String
+        let twoFactorEnabled: Bool
+        let exchangesConfigured: [String]
+        let staleSecret: Bool
+        let tradesToday: Int
+        let realizedPnlToday: Double
+        let openPositionsNow: Int
+        let blockedOpenAttemptsToday: Int
+        @NullEncodable var lastActivityAt: Date?
+    }
+
+    struct Summary: Content {
+        let generatedAt: Date
+        let day: String
+        let overallStatus: OverallStatus
+        let generatedFor: String
+        @NullEncodable var incidentUrl: String?
+        let filters: Filters
+        let security: Security
+        let operations: Operations
+        let recentEvents: RecentEvents
+        let profileProductivity: [ProfileRow]
+        let trends_7d: [TrendDay]
+        let users: [UserRow]
+
+        enum CodingKeys: String, CodingKey {
+            case generatedAt, day, overallStatus, generatedFor, incidentUrl, filters, security, operations, recentEvents
+            case profileProductivity, users
+            case trends_7d = "trends_7d"
+        }
+    }
+
+    func summary(scope: UserScope, maxSecretAgeDays: Int, recentHours: Int, for caller: String, now: Date = Date()) async throws -> Summary {
+        let facts = OpsFacts(db: db)
+        let week = calendar.window(days: 7, endingAt: now)
+        let today = week[week.count - 1].day
+        let recentSince = now.addingTimeInterval(-Double(recentHours) * 3600)
+
+        let posture = try await SecurityPosture(db: db, keyRing: config.keyRing)
+            .report(realOnly: scope.realOnly, maxSecretAgeDays: maxSecretAgeDays, now: now)
+        let users = Dictionary(try await User.query(on: db).all().map { (try $0.requireID(), $0) }, uniquingKeysWith: { first, _ in first })
+        let positions = try await facts.positions(day: today)
+        let trades = try await facts.tradesByDay(from: week[0].day)
+        let audit = try await facts.auditCounts(days: week, recentSince: recentSince)
+        let signals = try await facts.signals(failedSince: recentSince)
+        let lastActivity = try await facts.lastAudited()
+        let killSwitch = try await app.killSwitch.state(on: db)
+        let book = PositionBook(app: app, db: db)
+        let exchangeKey = scope.exchange?.rawValue
+
+        /// Sums per-exchange counts, or takes one exchange's when the scope names one.
+        func pick<T>(_ values: [String: T]?, _ sum: ([T]) -> T) -> T {
+            guard let values else { return sum([]) }
+            if let exchangeKey { return sum(values[exchangeKey].map { [$0] } ?? []) }
+            return sum(Array(values.values))
+        }
+
+        var rows: [UserRow] = []
+        var postureInScope: [SecurityPosture.UserRow] = []
+        for entry in posture.users {
+            guard let user = users[entry.userId] else { continue }
+            var exchanges = Set<Exchange>()
+            if entry.binanceSecretConfigured { exchanges.insert(.binance) }
+            if entry.ibkrSecretConfigured { exchanges.insert(.ibkr) }
+            if entry.bybitSecretConfigured { exchanges.insert(.bybit) }
+            let traded = Set((positions[entry.userId]?.keys).map(Array.init) ?? []).union(trades[entry.userId]?.keys.map { $0 } ?? [])
+            guard scope.includes(email: entry.email, role: entry.role.rawValue,
+                                 exchanges: exchanges.union(traded.compactMap(Exchange.init(rawValue:)))) else { continue }
+            postureInScope.append(entry)
+            let counts = pick(positions[entry.userId]) { all in
+                all.reduce(into: OpsFacts.PositionCounts()) {
+                    $0.openNow += $1.openNow
+                    $0.closedToday += $1.closedToday
+                    $0.realizedPnLToday += $1.realizedPnLToday
+                }
+            }
+            rows.append(UserRow(
+                userId: entry.userId, email: entry.email, role: entry.role,
+                riskProfile: book.limits(for: user).profile.rawValue,
+                twoFactorEnabled: entry.twoFactorEnabled,
+                exchangesConfigured: exchanges.sorted().map(\.rawValue),
+                staleSecret: entry.staleSecret,
+                tradesToday: counts.closedToday,
+                realizedPnlToday: counts.realizedPnLToday,
+                openPositionsNow: counts.openNow,
+                blockedOpenAttemptsToday: audit[entry.userId]?.blockedByDay.last ?? 0,
+                lastActivityAt: lastActivity[entry.userId]))
+        }
+        let inScope = Set(rows.map(\.userId))
+
+        // Audit rows of users in scope, plus the platform's own when no filter names users.
+        let scopedAudit = audit.filter { key, _ in key.map(inScope.contains) ?? scope.coversPlatformEvents }.map(\.value)
+        let blockedToday = rows.reduce(0) { $0 + $1.blockedOpenAttemptsToday }
+        let missing2FA = postureInScope.filter { ($0.role == .admin || $0.role == .trader) && !$0.twoFactorEnabled }.count
+        let stale = postureInScope.filter(\.staleSecret).count
+
+        let trends = week.enumerated().map { index, window in
+            TrendDay(
+                day: window.day,
+                tradesTotal: inScope.reduce(0) { total, id in
+                    total + (trades[id] ?? [:]).reduce(0) { sum, entry in
+                        exchangeKey == nil || entry.key == exchangeKey ? sum + (entry.value[window.day] ?? 0) : sum
+                    }
+                },
+                blockedOpenAttemptsTotal: scopedAudit.reduce(0) { $0 + $1.blockedByDay[index] },
+                errorsTotal: scopedAudit.reduce(0) { $0 + $1.errorsByDay[index] })
+        }
+
+        let profiles = Dictionary(grouping: rows, by: \.riskProfile).map { name, members in
+            let maxTrades = RiskProfile(rawValue: name)?.limits.maxTradesPerDay ?? 0
+            let tradesToday = members.reduce(0) { $0 + $1.tradesToday }
+            return ProfileRow(
+                riskProfile: name, users: members.count, tradesToday: tradesToday,
+                realizedPnlToday: members.reduce(0) { $0 + $1.realizedPnlToday },
+                openPositionsNow: members.reduce(0) { $0 + $1.openPositionsNow },
+                blockedOpenAttemptsToday: members.reduce(0) { $0 + $1.blockedOpenAttemptsToday },
+                maxTradesPerDay: maxTrades,
+                tradesUtilizationPct: utilizationPercent(tradesToday, of: maxTrades * members.count))
+        }.sorted { $0.riskProfile < $1.riskProfile }
+
+        return Summary(
+            generatedAt: now, day: today,
+            overallStatus: .of(usersMissing2FA: missing2FA, usersWithStaleSecrets: stale, blockedOpenAttemptsToday: blockedToday),
+            generatedFor: caller,
+            incidentUrl: config.incidentURL?.absoluteString,
+            filters: Filters(
+                realOnly: scope.realOnly, maxSecretAgeDays: maxSecretAgeDays, recentHours: recentHours,
+                emailContains: scope.emailContains, exchange: exchangeKey ?? "ALL", includeServiceUsers: scope.includeServiceUsers),
+            security: Security(
+                totalUsers: rows.count, usersMissing2fa: missing2FA, usersWithStaleSecrets: stale,
+                secretsOnRetiredKeys: posture.summary.secretsOnRetiredKeys,
+                killSwitchEngaged: killSwitch.enabled, killSwitchReason: killSwitch.reason),
+            operations: Operations(
+                tradesTodayTotal: rows.reduce(0) { $0 + $1.tradesToday },
+                openPositionsTotal: rows.reduce(0) { $0 + $1.openPositionsNow },
+                blockedOpenAttemptsTotal: blockedToday,
+                signalsPending: inScope.reduce(0) { $0 + (signals[$1]?.pending ?? 0) },
+                signalsFailed24h: inScope.reduce(0) { $0 + (signals[$1]?.failedRecently ?? 0) }),
+            recentEvents: RecentEvents(
+                errorsLast24h: scopedAudit.reduce(0) { $0 + $1.recentErrors },
+                pretradeBlockedLast24h: scopedAudit.reduce(0) { $0 + $1.recentPretradeBlocked },
+                webhookAuthFailures24h: scopedAudit.reduce(0) { $0 + $1.recentWebhookAuthFailures }),
+            profileProductivity: profiles,
+            trends_7d: trends,
+            users: rows)
+    }
+}
