@@ -220,7 +220,6 @@ struct OpsReports {
         }
 
         var rows: [UserRow] = []
-        var postureInScope: [SecurityPosture.UserRow] = []
         for entry in posture.users {
             guard let user = users[entry.userId] else { continue }
             var exchanges = Set<Exchange>()
@@ -230,7 +229,6 @@ struct OpsReports {
             let traded = Set((positions[entry.userId]?.keys).map(Array.init) ?? []).union(trades[entry.userId]?.keys.map { $0 } ?? [])
             guard scope.includes(email: entry.email, role: entry.role.rawValue,
                                  exchanges: exchanges.union(traded.compactMap(Exchange.init(rawValue:)))) else { continue }
-            postureInScope.append(entry)
             let counts = pick(positions[entry.userId]) { all in
                 all.reduce(into: OpsFacts.PositionCounts()) {
                     $0.openNow += $1.openNow
@@ -255,8 +253,12 @@ struct OpsReports {
         // Audit rows of users in scope, plus the platform's own when no filter names users.
         let scopedAudit = audit.filter { key, _ in key.map(inScope.contains) ?? scope.coversPlatformEvents }.map(\.value)
         let blockedToday = rows.reduce(0) { $0 + $1.blockedOpenAttemptsToday }
-        let missing2FA = postureInScope.filter { ($0.role == .admin || $0.role == .trader) && !$0.twoFactorEnabled }.count
-        let stale = postureInScope.filter(\.staleSecret).count
+        // The traffic light covers the whole population of the posture (real users, or everyone),
+        // not the view: filtering the table must not turn a red platform green.
+        let blockedPlatformToday = posture.users.reduce(0) { $0 + (audit[$1.userId]?.blockedByDay.last ?? 0) }
+        let overall = OverallStatus.of(
+            usersMissing2FA: posture.summary.usersMissing2fa, usersWithStaleSecrets: posture.summary.usersWithStaleSecrets,
+            blockedOpenAttemptsToday: blockedPlatformToday)
 
         let trends = week.enumerated().map { index, window in
             TrendDay(
@@ -284,14 +286,15 @@ struct OpsReports {
 
         return Summary(
             generatedAt: now, day: today,
-            overallStatus: .of(usersMissing2FA: missing2FA, usersWithStaleSecrets: stale, blockedOpenAttemptsToday: blockedToday),
+            overallStatus: overall,
             generatedFor: caller,
             incidentUrl: config.incidentURL?.absoluteString,
             filters: Filters(
                 realOnly: scope.realOnly, maxSecretAgeDays: maxSecretAgeDays, recentHours: recentHours,
                 emailContains: scope.emailContains, exchange: exchangeKey ?? "ALL", includeServiceUsers: scope.includeServiceUsers),
             security: Security(
-                totalUsers: rows.count, usersMissing2fa: missing2FA, usersWithStaleSecrets: stale,
+                totalUsers: posture.summary.totalUsers, usersMissing2fa: posture.summary.usersMissing2fa,
+                usersWithStaleSecrets: posture.summary.usersWithStaleSecrets,
                 secretsOnRetiredKeys: posture.summary.secretsOnRetiredKeys,
                 killSwitchEngaged: killSwitch.enabled, killSwitchReason: killSwitch.reason),
             operations: Operations(
