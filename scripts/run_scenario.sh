@@ -44,7 +44,7 @@ section A "Health"
 ops_healthz || ops_summary
 
 section B "Register and login"
-ops_write_json "$OPS_TMP/register.json" email=EMAIL password=PASSWORD
+ops_write_json "$OPS_TMP/register.json" email "$EMAIL" password "$PASSWORD"
 api POST /auth/register "" "@$OPS_TMP/register.json"
 if [ "$API_STATUS" = "201" ]; then
   pass "register $EMAIL"
@@ -70,7 +70,7 @@ fi
 
 api POST "/signals/claim?limit=10" user
 claimed="$(jget 'len(d)' 2>/dev/null || echo 0)"
-if [ "$API_STATUS" = "200" ] && [ "$(jget "any(s.get('id') == '$signal_id' and s.get('status') == 'EXECUTING' for s in d)")" = "true" ]; then
+if [ "$API_STATUS" = "200" ] && [ "$(jget 'any(s.get("id") == a[0] and s.get("status") == "EXECUTING" for s in d)' "$signal_id")" = "true" ]; then
   pass "claim: signal $signal_id is EXECUTING (claimed $claimed)"
 else
   ops_abort "claim did not return signal $signal_id as EXECUTING: $(ops_describe)"
@@ -104,7 +104,7 @@ fi
 section E "Risk today"
 api GET /positions/risk/today user
 if [ "$API_STATUS" = "200" ] && trades="$(jget 'd["trades_today"]')"; then
-  summary="day=$(jget 'd["day"]') profile=$(jget 'd["risk_profile"]') trades_today=$trades/$(jget 'd["max_trades"]') realized_pnl_today=$(jget 'd["realized_pnl_today"]') daily_stop=$(jget 'd["daily_stop"]') remaining_loss_buffer=$(jget 'd["remaining_loss_buffer"]')"
+  summary="day=$(jget 'd["day"]') profile=$(jget 'd["risk_profile"]') trades_today=$trades/$(jget 'd["max_trades"]') realized_pnl_today=$(jget 'd["realized_pnl_today"]') daily_stop=$(jget 'd["daily_stop"]') remaining_loss_buffer=$(jget 'd["remaining_loss_buffer"]' || true)"
   if [ -n "$position_id" ] && [ "$trades" -lt 1 ]; then
     fail "risk today does not count the closed trade: $summary"
   else

@@ -61,6 +61,14 @@ ops_number() {
   fi
 }
 
+# ops_symbol NAME VALUE: refuses a symbol that is not letters, digits and . _ / : -
+ops_symbol() {
+  if ! [[ "$2" =~ ^[A-Za-z0-9._/:-]+$ ]]; then
+    echo "$1 must be a trading symbol such as BTCUSDT (got '$2')" >&2
+    exit 1
+  fi
+}
+
 # ops_require NAME...: every named variable must be non-empty (names only are printed).
 ops_require() {
   local name missing=()
@@ -137,15 +145,17 @@ PY
   echo "HTTP $API_STATUS: $text"
 }
 
-# jget EXPR [FILE]: evaluates a Python expression over the JSON `d` of the last answer (or FILE).
-# Booleans print as true/false, null as nothing, objects and lists as JSON. Exit 1 when the body is
-# not JSON or the expression fails.
+# jget EXPR [ARG...]: evaluates a Python expression over the JSON `d` of the last answer; the
+# ARGs are the list `a`. Booleans print as true/false, null as nothing, objects and lists as JSON.
+# Exit 1 when the body is not JSON or the expression fails. JGET_FILE reads another file instead.
 jget() {
-  python3 - "$1" "${2:-$OPS_TMP/body}" <<'PY'
+  python3 - "${JGET_FILE:-$OPS_TMP/body}" "$@" <<'PY'
 import json, sys
+SAFE = {"len": len, "any": any, "all": all, "sum": sum, "str": str, "int": int, "float": float,
+        "isinstance": isinstance, "dict": dict, "list": list, "sorted": sorted, "max": max, "min": min}
 try:
-    d = json.load(open(sys.argv[2], encoding="utf-8"))
-    v = eval(sys.argv[1], {"__builtins__": {"len": len, "any": any, "all": all, "sum": sum, "str": str, "int": int, "float": float, "isinstance": isinstance, "dict": dict, "list": list, "sorted": sorted, "max": max, "min": min}}, {"d": d})
+    d = json.load(open(sys.argv[1], encoding="utf-8"))
+    v = eval(sys.argv[2], {"__builtins__": SAFE, "d": d, "a": sys.argv[3:]})
 except Exception:
     sys.exit(1)
 if isinstance(v, bool):
@@ -173,17 +183,12 @@ sys.exit(0 if isinstance(rows, list) and any(isinstance(r, dict) and r.get("acti
 PY
 }
 
-# ops_write_json FILE KEY=VALUE...: writes a JSON object of strings to FILE (mode 600). Values
-# come from the named shell variables, never from the command line: ops_write_json f exchange=EX
-# api_key=KEY_VAR api_secret=SECRET_VAR reads "$EX", "$KEY_VAR" and "$SECRET_VAR".
+# ops_write_json FILE KEY VALUE [KEY VALUE...]: writes a JSON object of strings to FILE (mode 600).
+# The values travel through python's standard input (shell function arguments never appear on a
+# command line), so FILE is how a secret reaches curl: api POST PATH SESSION @FILE.
 ops_write_json() {
-  local file="$1" pair; shift
-  local keys=() vars=()
-  for pair in "$@"; do keys+=("${pair%%=*}"); vars+=("${pair#*=}"); done
-  {
-    local i
-    for i in "${!keys[@]}"; do printf '%s\0%s\0' "${keys[$i]}" "${!vars[$i]}"; done
-  } | (umask 077 && python3 -c '
+  local file="$1"; shift
+  printf '%s\0' "$@" | (umask 077 && python3 -c '
 import json, sys
 parts = sys.stdin.buffer.read().decode("utf-8").split("\0")[:-1]
 json.dump(dict(zip(parts[0::2], parts[1::2])), open(sys.argv[1], "w"))
