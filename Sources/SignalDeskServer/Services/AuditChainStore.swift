@@ -38,16 +38,18 @@ struct AuditChainStore {
             let tip = try await AuditEntry.query(on: tx).filter(\.$chainSeq != nil).sort(\.$chainSeq, .descending).first()
             var sequence = tip?.chainSeq ?? 0
             let links = AuditChain.seal(try pending.map(Self.content), after: tip?.rowHash ?? AuditChain.genesis)
+            // One statement for the batch: `UPDATE ... FROM (VALUES ...)`, which both databases
+            // accept (VALUES columns are `column1`, `column2`, ... in both).
+            var rows: [SQLQueryString] = []
             for link in links {
                 sequence += 1
-                try await sql.update("audit_log")
-                    .set("prev_hash", to: link.prevHash)
-                    .set("row_hash", to: link.rowHash)
-                    .set("chain_seq", to: sequence)
-                    .where("id", .equal, link.content.id)
-                    .where("chain_seq", .is, SQLLiteral.null)
-                    .run()
+                rows.append("(\(bind: link.content.id), \(bind: link.prevHash), \(bind: link.rowHash), \(bind: sequence))")
             }
+            try await sql.raw("""
+                UPDATE audit_log SET prev_hash = v.column2, row_hash = v.column3, chain_seq = v.column4
+                FROM (VALUES \(rows.joined(separator: ", "))) AS v
+                WHERE audit_log.id = v.column1 AND audit_log.chain_seq IS NULL
+                """).run()
             return links.count
         }
     }

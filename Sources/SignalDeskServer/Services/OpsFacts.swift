@@ -133,9 +133,21 @@ struct OpsFacts {
         return result
     }
 
-    /// Each user's latest audited action.
+    /// Each user's latest audited action: one probe of the (user_id, created_at) index per user,
+    /// instead of grouping the whole log.
     func lastAudited() async throws -> [UUID: Date] {
-        try await latest(table: "audit_log", column: "created_at")
+        let rows = try await sql.raw("""
+            SELECT u.id AS user_id,
+              (SELECT a.created_at FROM audit_log a WHERE a.user_id = u.id ORDER BY a.created_at DESC LIMIT 1) AS latest
+            FROM users u
+            """).all()
+        var result: [UUID: Date] = [:]
+        for row in rows {
+            if let date = try row.decode(column: "latest", as: Date?.self) {
+                result[try row.decode(column: "user_id", as: UUID.self)] = date
+            }
+        }
+        return result
     }
 
     /// The latest value of a time column per user in `table`.

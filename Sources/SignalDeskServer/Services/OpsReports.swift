@@ -200,9 +200,10 @@ struct OpsReports {
         let today = week[week.count - 1].day
         let recentSince = now.addingTimeInterval(-Double(recentHours) * 3600)
 
+        let everyone = try await User.query(on: db).sort(\.$email).all()
         let posture = try await SecurityPosture(db: db, keyRing: config.keyRing)
-            .report(realOnly: scope.realOnly, maxSecretAgeDays: maxSecretAgeDays, now: now)
-        let users = Dictionary(try await User.query(on: db).all().map { (try $0.requireID(), $0) }, uniquingKeysWith: { first, _ in first })
+            .report(realOnly: scope.realOnly, maxSecretAgeDays: maxSecretAgeDays, now: now, everyone: everyone)
+        let users = Dictionary(try everyone.map { (try $0.requireID(), $0) }, uniquingKeysWith: { first, _ in first })
         let positions = try await facts.positions(day: today)
         let trades = try await facts.tradesByDay(from: week[0].day)
         let audit = try await facts.auditCounts(days: week, recentSince: recentSince)

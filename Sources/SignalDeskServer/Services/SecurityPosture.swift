@@ -44,11 +44,27 @@ struct SecurityPosture {
     let db: any Database
     let keyRing: KeyRing
 
-    func report(realOnly: Bool, maxSecretAgeDays: Int, now: Date = Date()) async throws -> Report {
-        let users = try await User.query(on: db).sort(\.$email).all()
-            .filter { !realOnly || RealUser.isReal(email: $0.email) }
-        let twoFactorUsers = Set(try await TwoFactor.query(on: db).filter(\.$enabled == true).all().map { $0.$user.id })
-        let secrets = Dictionary(grouping: try await ExchangeSecret.query(on: db).all(), by: { $0.$user.id })
+    private struct SecretFacts {
+        let userID: UUID
+        let exchange: Exchange?
+        let updatedAt: Date?
+    }
+
+    /// `everyone`: the users, ordered by email, when the caller has them loaded already.
+    func report(realOnly: Bool, maxSecretAgeDays: Int, now: Date = Date(), everyone: [User]? = nil) async throws -> Report {
+        let loaded: [User]
+        if let everyone { loaded = everyone } else { loaded = try await User.query(on: db).sort(\.$email).all() }
+        let users = loaded.filter { !realOnly || RealUser.isReal(email: $0.email) }
+        // Only the columns the report needs: sealed values are never loaded here.
+        let sql = db as! any SQLDatabase
+        let twoFactorUsers = Set(try await sql.select().column("user_id").from("two_factor")
+            .where("enabled", .equal, true).all(decodingColumn: "user_id", as: UUID.self))
+        let secretRows = try await sql.select().columns("user_id", "exchange", "updated_at").from("exchange_secrets").all()
+        let secrets = Dictionary(grouping: try secretRows.map { row in
+            SecretFacts(userID: try row.decode(column: "user_id", as: UUID.self),
+                        exchange: Exchange(rawValue: try row.decode(column: "exchange", as: String.self)),
+                        updatedAt: try row.decode(column: "updated_at", as: Date?.self))
+        }, by: \.userID)
 
         let rows: [UserRow] = try users.map { user in
             let id = try user.requireID()
