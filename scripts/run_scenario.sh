@@ -91,7 +91,7 @@ else
 fi
 
 if [ -n "$position_id" ]; then
-  idempotency_key="$(python3 -c 'import uuid; print(uuid.uuid4())')"
+  idempotency_key="$("$OPS_PYTHON" -c 'import uuid; print(uuid.uuid4())')"
   api POST "/positions/close?position_id=$position_id&exit_price=$EXIT_PRICE&fees=$FEES" user "" "" \
     "Idempotency-Key: $idempotency_key"
   if [ "$API_STATUS" = "200" ] && [ "$(jget 'd["status"]')" = "CLOSED" ]; then

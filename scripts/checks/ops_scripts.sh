@@ -6,6 +6,7 @@
 # expecting exit 0, and once more against a deliberately broken precondition expecting exit 1 and
 # the right FAIL line. Finally: no password, secret, TOTP seed or token in any output.
 # Called by scripts/test.sh with SIGNALDESK_BIN; signaldesk-fakes must sit beside it.
+# OPS_CHECK_VERBOSE=1 prints every script's output, not only the failing ones'.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -23,7 +24,7 @@ OPS_SCRIPTS=(run_scenario.sh smoke_prod.sh dual_ops_daily.sh security_posture_da
   cleanup_smoke_users.sh quarterly_rotation.sh bootstrap_dev.sh lib/ops.sh checks/ops_scripts.sh)
 
 # --- static checks -----------------------------------------------------------------------------
-echo "== Static checks"
+echo "== Static checks ($((SECONDS - started)) s)"
 ensure_packages shellcheck:shellcheck || true
 if command -v shellcheck >/dev/null 2>&1; then
   for script in "${OPS_SCRIPTS[@]}"; do
@@ -60,7 +61,7 @@ else
 fi
 
 # --- fakes and server ----------------------------------------------------------------------------
-echo "== Live server"
+echo "== Live server ($((SECONDS - started)) s)"
 work="$(mktemp -d /tmp/signaldesk-ops-check.XXXXXX)"
 mkdir -p "$work/server" "$work/run" "$work/logs" "$work/tmp"
 chmod 700 "$work"
@@ -73,7 +74,7 @@ ops_init "http://127.0.0.1:1"
 trap 'stop_pid "$server_pid"; stop_pid "$fakes_pid"; rm -rf "$work" "$OPS_TMP"' EXIT
 
 # Every credential of this run is random and kept in $work/secrets.txt for the leak check.
-rand() { python3 -c 'import secrets, sys; print(sys.argv[1] + secrets.token_hex(8))' "$1"; }
+rand() { "$OPS_PYTHON" -c 'import secrets, sys; print(sys.argv[1] + secrets.token_hex(8))' "$1"; }
 remember() { printf '%s\n' "$@" >>"$work/secrets.txt"; }
 declare -A KEY SECRET
 for account in user1_bin user1_bin_new user4_ibkr q3_bin q4_ibkr q1_bin q1_bin_new q2_ibkr q2_ibkr_new user2_ibkr smoke_bin smoke_ibkr revoked_bin; do
@@ -94,7 +95,7 @@ fi
 (cd "$work" && exec env -i PATH="$PATH" FAKE_ACCOUNTS="$fake_accounts" "$FAKES_BIN" "$work/fakes.json" >"$work/logs/fakes.log" 2>&1) &
 fakes_pid=$!
 for _ in $(seq 1 150); do [ -s "$work/fakes.json" ] && break; sleep 0.2; done
-fake_url() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$work/fakes.json" "$1"; }
+fake_url() { "$OPS_PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$work/fakes.json" "$1"; }
 if [ -s "$work/fakes.json" ]; then pass "fake venues started"; else fail "fake venues did not start"; cat "$work/logs/fakes.log"; ops_summary; fi
 
 port="$(free_port)"
@@ -115,7 +116,7 @@ if wait_for_http "$base/healthz" 60; then pass "server answers /healthz on SQLit
 fi
 
 # --- preconditions, through the API only ---------------------------------------------------------
-echo "== Preconditions"
+echo "== Preconditions ($((SECONDS - started)) s)"
 declare -A PASSWORD TOTP
 seed_ok=true
 need() { if [ "$1" != "$2" ]; then seed_ok=false; echo "  seed step failed: $3: $(ops_describe)"; fi; }
@@ -225,6 +226,7 @@ run_script() {
   rm -f "$work/run.env"
   if [ "$rc" -eq "$expected" ] && grep -qE '^Summary: PASS=[0-9]+ FAIL=[0-9]+$' "$LAST_LOG"; then
     pass "$label: exit $rc as expected, $(grep -E '^Summary:' "$LAST_LOG") ($((SECONDS - t0)) s)"
+    if [ "${OPS_CHECK_VERBOSE:-0}" = 1 ]; then sed 's/^/    /' "$LAST_LOG"; fi
   else
     fail "$label: exit $rc, expected $expected ($((SECONDS - t0)) s)"
     sed 's/^/    /' "$LAST_LOG"
@@ -244,7 +246,7 @@ user_env() { # user_env PREFIX EMAIL FORM: PREFIX_EMAIL, PREFIX_PASSWORD, PREFIX
 admin_env() { user_env ADMIN "ops.admin$1@signaldesk.test" "${2:-fragment}"; }
 mapfile -t dual_admin < <(admin_env 1)
 
-echo "== Scripts"
+echo "== Scripts ($((SECONDS - started)) s)"
 scenario_password="$(rand pw-)"
 remember "$scenario_password"
 run_script "run_scenario" 0 run_scenario.sh BASE="$base" EMAIL=smoke.scenario@example.com \
@@ -342,7 +344,7 @@ expect_line "FAIL | users missing 2FA: 1 (nofa@signaldesk.test)"
 # --- the preventive rule, on crafted snapshots ---------------------------------------------------
 trend() { # trend FILE BLOCKED E1..E7: a dashboard summary with those errors_total, oldest first
   local file="$1" blocked="$2"; shift 2
-  python3 -c '
+  "$OPS_PYTHON" -c '
 import json, sys
 errors = [int(x) for x in sys.argv[3:]]
 json.dump({"recent_events": {"pretrade_blocked_last_24h": int(sys.argv[2])},
@@ -364,7 +366,7 @@ trend "$work/t4.json" 5 0 0 0 0 20 15 30
 check "preventive rule: not rising two days running: ok" test "$(ops_preventive_verdict "$work/t4.json" 10 | cut -d' ' -f1)" = ok
 
 # --- bootstrap_dev.sh and .env.example -----------------------------------------------------------
-echo "== bootstrap_dev.sh and .env.example"
+echo "== bootstrap_dev.sh and .env.example ($((SECONDS - started)) s)"
 mkdir -p "$work/boot/scripts/lib"
 cp "$here/bootstrap_dev.sh" "$work/boot/scripts/"
 cp "$here/lib/common.sh" "$here/lib/ops.sh" "$work/boot/scripts/lib/"
@@ -388,7 +390,7 @@ check ".env.example as .env is accepted by the server (signaldesk migrate)" \
   bash -c "cd '$work/envcheck' && env -i PATH='$PATH' HOME='$work/envcheck' '$SIGNALDESK_BIN' migrate >'$work/logs/envcheck.log' 2>&1"
 
 # --- nothing secret in any output -----------------------------------------------------------------
-echo "== Secrets"
+echo "== Secrets ($((SECONDS - started)) s)"
 stop_pid "$server_pid"; server_pid=""
 leaks="$(grep -rlF --exclude=fakes.log -f "$work/secrets.txt" "$work/logs" "$work/run" 2>/dev/null || true)"
 check "no password, TOTP seed, API key or secret in any script output or the server log${leaks:+ (found in: $leaks)}" test -z "$leaks"

@@ -11,6 +11,8 @@
 
 OPS_PASS=0
 OPS_FAIL=0
+# The interpreter itself, resolved once: version-manager shims (pyenv) cost ~0.1 s per start.
+OPS_PYTHON="$(python3 -c 'import sys; print(sys.executable or "python3")' 2>/dev/null || echo python3)"
 OPS_TMP=""
 OPS_BASE=""
 API_STATUS=""
@@ -118,7 +120,7 @@ api_keep() {
 # masked and the text cut to 300 characters.
 ops_describe() {
   local text
-  text="$(python3 - "$OPS_TMP/body" <<'PY'
+  text="$("$OPS_PYTHON" - "$OPS_TMP/body" <<'PY'
 import json, sys
 SECRET = ("token", "secret", "password", "otp", "otpauth_uri", "api_key")
 def mask(v):
@@ -149,7 +151,7 @@ PY
 # ARGs are the list `a`. Booleans print as true/false, null as nothing, objects and lists as JSON.
 # Exit 1 when the body is not JSON or the expression fails. JGET_FILE reads another file instead.
 jget() {
-  python3 - "${JGET_FILE:-$OPS_TMP/body}" "$@" <<'PY'
+  "$OPS_PYTHON" - "${JGET_FILE:-$OPS_TMP/body}" "$@" <<'PY'
 import json, sys
 SAFE = {"len": len, "any": any, "all": all, "sum": sum, "str": str, "int": int, "float": float,
         "isinstance": isinstance, "dict": dict, "list": list, "sorted": sorted, "max": max, "min": min}
@@ -172,7 +174,7 @@ PY
 # jhas_action ACTION... : exit 0 when the last answer (a JSON list of audit rows) holds a row with
 # any of the given actions.
 jhas_action() {
-  python3 - "$OPS_TMP/body" "$@" <<'PY'
+  "$OPS_PYTHON" - "$OPS_TMP/body" "$@" <<'PY'
 import json, sys
 try:
     rows = json.load(open(sys.argv[1], encoding="utf-8"))
@@ -188,7 +190,7 @@ PY
 # command line), so FILE is how a secret reaches curl: api POST PATH SESSION @FILE.
 ops_write_json() {
   local file="$1"; shift
-  printf '%s\0' "$@" | (umask 077 && python3 -c '
+  printf '%s\0' "$@" | (umask 077 && "$OPS_PYTHON" -c '
 import json, sys
 parts = sys.stdin.buffer.read().decode("utf-8").split("\0")[:-1]
 json.dump(dict(zip(parts[0::2], parts[1::2])), open(sys.argv[1], "w"))
@@ -201,7 +203,7 @@ json.dump(dict(zip(parts[0::2], parts[1::2])), open(sys.argv[1], "w"))
 # SECRET is raw base32, an otpauth:// URI or a fragment holding `secret=...`; it reaches python
 # through standard input. Exit 2 when it is not valid base32.
 ops_totp() {
-  python3 -c '
+  "$OPS_PYTHON" -c '
 import base64, hashlib, hmac, struct, sys, time, urllib.parse
 raw = sys.stdin.read().strip()
 low = raw.lower()
@@ -228,7 +230,7 @@ ops_now() { printf '%(%s)T' -1; }
 # _ops_login_once SESSION EMAIL PASSWORD OTP: one POST /auth/login. Keeps the token on success.
 _ops_login_once() {
   local session="$1"
-  printf '%s\0%s\0%s\0' "$2" "$3" "$4" | (umask 077 && python3 -c '
+  printf '%s\0%s\0%s\0' "$2" "$3" "$4" | (umask 077 && "$OPS_PYTHON" -c '
 import sys, urllib.parse
 email, password, otp = sys.stdin.buffer.read().decode("utf-8").split("\0")[:3]
 fields = [("username", email), ("password", password)] + ([("otp", otp)] if otp else [])
@@ -236,7 +238,7 @@ open(sys.argv[1], "w").write(urllib.parse.urlencode(fields))
 ' "$OPS_TMP/login.form")
   api POST /auth/login "" "@$OPS_TMP/login.form" application/x-www-form-urlencoded
   rm -f "$OPS_TMP/login.form"
-  if [ "$API_STATUS" = "200" ] && (umask 077 && python3 -c '
+  if [ "$API_STATUS" = "200" ] && (umask 077 && "$OPS_PYTHON" -c '
 import json, sys
 try:
     t = json.load(open(sys.argv[1])).get("access_token")
@@ -308,7 +310,7 @@ ops_healthz() {
 # alert when errors_total rose two days running and today's count reaches MIN_ERRORS; the text says
 # "priority=high" when pretrade blocks happened in the last 24 hours.
 ops_preventive_verdict() {
-  python3 - "$1" "$2" <<'PY'
+  "$OPS_PYTHON" - "$1" "$2" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1], encoding="utf-8"))
 threshold = float(sys.argv[2])
