@@ -173,6 +173,7 @@ disable() { # disable EMAIL EXCHANGE: strategy assignment with the venue disable
 }
 
 enroll "$root_admin" root
+trader replay@signaldesk.test 2fa  # two logins within one 30 s step: the second waits for the next
 for n in 1 2 3 4 5 6; do
   email="ops.admin$n@signaldesk.test"
   new_user "$email" admin
@@ -204,7 +205,7 @@ save_secret q4@signaldesk.test IBKR q4_ibkr
 save_secret smoke.ci@example.com BINANCE smoke_bin
 save_secret smoke.ci@example.com IBKR smoke_ibkr
 if [ "$seed_ok" = true ]; then
-  pass "preconditions seeded through the API (8 admins/viewers, 10 traders with 2FA, secrets, assignments)"
+  pass "preconditions seeded through the API (8 admins/viewers, 11 traders with 2FA, secrets, assignments)"
 else
   fail "preconditions seeded through the API"
 fi
@@ -247,6 +248,22 @@ admin_env() { user_env ADMIN "ops.admin$1@signaldesk.test" "${2:-fragment}"; }
 mapfile -t dual_admin < <(admin_env 1)
 
 echo "== Scripts ($((SECONDS - started)) s)"
+# In the background, while the scripts run: the same user logs in twice in a row with its TOTP
+# secret. A code is accepted once per user, so the second login must wait for the next step.
+(
+  # shellcheck disable=SC2030 # this subshell's own scratch directory, on purpose
+  OPS_TMP="$(umask 077 && mktemp -d "$work/tmp/replay.XXXXXX")"
+  # Not in the last seconds of a step, so that both logins fall in the same one.
+  while [ $(($(ops_now) % 30)) -ge 25 ]; do sleep 1; done
+  for n in 1 2; do
+    if ops_login "replay$n" replay@signaldesk.test "${PASSWORD[replay@signaldesk.test]}" "" "${TOTP[replay@signaldesk.test]}"; then
+      echo "login $n ok"
+    else
+      echo "login $n failed: $LOGIN_DETAIL"
+    fi
+  done
+) >"$work/logs/replay.log" 2>&1 &
+replay_pid=$!
 scenario_password="$(rand pw-)"
 remember "$scenario_password"
 run_script "run_scenario" 0 run_scenario.sh BASE="$base" EMAIL=smoke.scenario@example.com \
@@ -260,6 +277,7 @@ run_script "run_scenario, wrong password (broken)" 1 run_scenario.sh BASE="$base
 expect_line "FAIL | login failed: HTTP 401: Incorrect email or password"
 
 ops_login nosecret smoke.nosecret@example.com "${PASSWORD[smoke.nosecret@example.com]}" || true
+# shellcheck disable=SC2031 # the harness's OPS_TMP, not the replay subshell's
 nosecret_token="$(sed -n 's/^Authorization: Bearer //p' "$OPS_TMP/auth.nosecret")"
 run_script "smoke_prod, TOKEN of a user without secrets (broken)" 1 smoke_prod.sh BASE_URL="$base" \
   TOKEN="$nosecret_token"
@@ -340,6 +358,10 @@ trader nofa@signaldesk.test
 mapfile -t a2 < <(admin_env 2 raw)
 run_script "security_posture_daily, a trader without 2FA (broken)" 1 security_posture_daily.sh BASE_URL="$base" "${a2[@]}"
 expect_line "FAIL | users missing 2FA: 1 (nofa@signaldesk.test)"
+
+wait "$replay_pid" || true
+check "two logins of one user within a step: both succeed, the second after waiting for the next code" \
+  test "$(grep -c '^login [12] ok$' "$work/logs/replay.log")" = 2 -a -n "$(grep -F 'already used; waiting' "$work/logs/replay.log")"
 
 # --- the preventive rule, on crafted snapshots ---------------------------------------------------
 trend() { # trend FILE BLOCKED E1..E7: a dashboard summary with those errors_total, oldest first

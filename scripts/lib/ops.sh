@@ -9,6 +9,9 @@
 # `--data-binary @file`). Answers are printed through `ops_describe`, which shows the server's
 # `detail` message or the body with token and secret fields masked.
 
+# Tracing (`bash -x`, SHELLOPTS) would print every secret the scripts handle: it stays off.
+set +x
+
 OPS_PASS=0
 OPS_FAIL=0
 # The interpreter itself, resolved once: version-manager shims (pyenv) cost ~0.1 s per start.
