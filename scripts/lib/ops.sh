@@ -109,7 +109,8 @@ api() {
   [ -n "$API_STATUS" ] || API_STATUS="000"
   if [ -f "$OPS_TMP/body" ]; then API_BODY="$(cat "$OPS_TMP/body")"; else API_BODY=""; : >"$OPS_TMP/body"; fi
   if [ "$API_STATUS" = "000" ] && [ -z "$API_BODY" ]; then
-    API_BODY="$(head -c 300 "$OPS_TMP/curl.err" | tr '\n' ' ')"
+    API_BODY="no answer: $(head -c 300 "$OPS_TMP/curl.err" | tr '\n' ' ')"
+    printf '%s' "$API_BODY" >"$OPS_TMP/body"
   fi
 }
 
