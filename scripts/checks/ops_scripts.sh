@@ -77,7 +77,7 @@ trap 'stop_pid "$server_pid"; stop_pid "$fakes_pid"; rm -rf "$work" "$OPS_TMP"' 
 rand() { "$OPS_PYTHON" -c 'import secrets, sys; print(sys.argv[1] + secrets.token_hex(8))' "$1"; }
 remember() { printf '%s\n' "$@" >>"$work/secrets.txt"; }
 declare -A KEY SECRET
-for account in user1_bin user1_bin_new user4_ibkr q3_bin q4_ibkr q1_bin q1_bin_new q2_ibkr q2_ibkr_new user2_ibkr smoke_bin smoke_ibkr revoked_bin; do
+for account in user1_bin user4_ibkr q3_bin q4_ibkr q1_bin q1_bin_new q2_ibkr q2_ibkr_new user2_ibkr smoke_bin smoke_ibkr revoked_bin; do
   KEY[$account]="$(rand "key${account//_/}")"
   SECRET[$account]="$(rand "sec${account//_/}")"
   remember "${KEY[$account]}" "${SECRET[$account]}"
