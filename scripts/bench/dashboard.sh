@@ -111,8 +111,10 @@ print(f"RESULT {name}: n={len(times)} p50_ms={pick(0.5):.1f} p95_ms={pick(0.95):
 measure "summary (real users)" "/ops/dashboard/summary"
 measure "summary (everyone, service users)" "/ops/dashboard/summary?real_only=false&include_service_users=true"
 measure "summary (BINANCE, email filter)" "/ops/dashboard/summary?exchange=BINANCE&email_contains=trader1"
+measure "summary (filter matching nobody: the cost without the user table)" "/ops/dashboard/summary?email_contains=nobody"
 measure "daily compare" "/ops/risk/daily-compare"
 users_in_summary="$(curl -fsS -K "$work/auth.curl" "$base/ops/dashboard/summary?real_only=false" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["users"]))')"
 echo "users_in_summary=$users_in_summary"
+cp "$work/server.log" /tmp/bench-server.log 2>/dev/null || true
 rss_kb="$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")"
 echo "RSS_MB=$((rss_kb / 1024))"

@@ -14,6 +14,28 @@ struct OpsFacts {
 
     var sql: any SQLDatabase { db as! any SQLDatabase }
 
+    /// The columns of a user the reports read (no password hash, no sealed value).
+    struct UserFacts: Sendable {
+        let id: UUID
+        let email: String
+        let role: UserRole
+        let riskProfile: String?
+        let capitalBaseUSD: Double?
+    }
+
+    /// Every user, ordered by email.
+    func users() async throws -> [UserFacts] {
+        try await sql.select().columns("id", "email", "role", "risk_profile", "capital_base_usd").from("users")
+            .orderBy("email").all().map { row in
+                UserFacts(
+                    id: try row.decode(column: "id", as: UUID.self),
+                    email: try row.decode(column: "email", as: String.self),
+                    role: UserRole(rawValue: try row.decode(column: "role", as: String.self)) ?? .disabled,
+                    riskProfile: try row.decode(column: "risk_profile", as: String?.self),
+                    capitalBaseUSD: try row.decode(column: "capital_base_usd", as: Double?.self))
+            }
+    }
+
     struct PositionCounts: Sendable {
         var openNow = 0
         var closedToday = 0
@@ -59,19 +81,19 @@ struct OpsFacts {
         return result
     }
 
-    /// Trades (closes) per user, exchange and trading day, from `firstDay` on.
-    func tradesByDay(from firstDay: String) async throws -> [UUID: [String: [String: Int]]] {
-        let rows = try await sql.raw("""
-            SELECT user_id, exchange, closed_day, COUNT(*) AS trades
-            FROM positions WHERE closed_day >= \(bind: firstDay)
-            GROUP BY user_id, exchange, closed_day
-            """).all()
-        var result: [UUID: [String: [String: Int]]] = [:]
-        for row in rows {
-            let user = try row.decode(column: "user_id", as: UUID.self)
-            let exchange = try row.decode(column: "exchange", as: String.self)
-            result[user, default: [:]][exchange, default: [:]][try row.decode(column: "closed_day", as: String.self)] =
-                try row.decode(column: "trades", as: Int.self)
+    /// Trades (closes) per user and exchange on each of `days` (oldest first): one row per user
+    /// and exchange, the days as columns.
+    func tradesByDay(_ days: [String]) async throws -> [UUID: [String: [Int]]] {
+        guard let first = days.first else { return [:] }
+        var query: SQLQueryString = "SELECT user_id, exchange"
+        for (index, day) in days.enumerated() {
+            query += ", SUM(CASE WHEN closed_day = \(bind: day) THEN 1 ELSE 0 END) AS \(ident: "trades_\(index)")"
+        }
+        query += " FROM positions WHERE closed_day >= \(bind: first) GROUP BY user_id, exchange"
+        var result: [UUID: [String: [Int]]] = [:]
+        for row in try await sql.raw(query).all() {
+            let counts = try days.indices.map { try row.decode(column: "trades_\($0)", as: Int?.self) ?? 0 }
+            result[try row.decode(column: "user_id", as: UUID.self), default: [:]][try row.decode(column: "exchange", as: String.self)] = counts
         }
         return result
     }
@@ -85,20 +107,27 @@ struct OpsFacts {
     /// Audit rows per user (nil: rows of nobody, such as failures on an unknown webhook): blocked
     /// opens and errors per trading day of `days`, and the recent events since `recentSince`.
     func auditCounts(days: [TradingDayWindow], recentSince: Date) async throws -> [UUID?: AuditCounts] {
-        let blocked: SQLQueryString = "action LIKE 'position.open.blocked.%'"
-        let error: SQLQueryString = "(action LIKE '%.error' OR action LIKE 'execution.blocked.%')"
-        var query: SQLQueryString = "SELECT user_id"
-        for (index, day) in days.enumerated() {
-            let within: SQLQueryString = "created_at >= \(bind: day.start) AND created_at < \(bind: day.end)"
-            query += ", SUM(CASE WHEN " + within + " AND " + blocked + " THEN 1 ELSE 0 END) AS \(ident: "blocked_\(index)")"
-            query += ", SUM(CASE WHEN " + within + " AND " + error + " THEN 1 ELSE 0 END) AS \(ident: "errors_\(index)")"
+        // Each row is classified once (kind 1 blocked open, 2 error, 3 pretrade block, 4 webhook
+        // authentication failure; day index; recent or not), then summed per user.
+        var day: SQLQueryString = "CASE"
+        for (index, window) in days.enumerated().reversed() {
+            day += " WHEN created_at >= \(bind: window.start) AND created_at < \(bind: window.end) THEN \(literal: index)"
         }
-        let recent: SQLQueryString = "created_at >= \(bind: recentSince)"
-        query += ", SUM(CASE WHEN " + recent + " AND " + error + " THEN 1 ELSE 0 END) AS recent_errors"
-        query += ", SUM(CASE WHEN " + recent + " AND action = \(bind: AuditActionClass.pretradeBlocked) THEN 1 ELSE 0 END) AS recent_pretrade"
-        query += ", SUM(CASE WHEN " + recent + " AND action = \(bind: AuditActionClass.webhookAuthFailed) THEN 1 ELSE 0 END) AS recent_webhook"
+        day += " ELSE -1 END"
+        var query: SQLQueryString = "SELECT user_id"
+        for index in days.indices {
+            query += ", SUM(CASE WHEN kind = 1 AND day = \(literal: index) THEN 1 ELSE 0 END) AS \(ident: "blocked_\(index)")"
+            query += ", SUM(CASE WHEN kind = 2 AND day = \(literal: index) THEN 1 ELSE 0 END) AS \(ident: "errors_\(index)")"
+        }
+        query += ", SUM(CASE WHEN kind = 2 THEN recent ELSE 0 END) AS recent_errors"
+        query += ", SUM(CASE WHEN kind = 3 THEN recent ELSE 0 END) AS recent_pretrade"
+        query += ", SUM(CASE WHEN kind = 4 THEN recent ELSE 0 END) AS recent_webhook"
         let earliest = min(days.first?.start ?? recentSince, recentSince)
-        query += " FROM audit_log WHERE created_at >= \(bind: earliest) GROUP BY user_id"
+        query += " FROM (SELECT user_id, " + day + " AS day, "
+        query += "CASE WHEN action LIKE 'position.open.blocked.%' THEN 1 WHEN action LIKE '%.error' OR action LIKE 'execution.blocked.%' THEN 2 "
+        query += "WHEN action = \(bind: AuditActionClass.pretradeBlocked) THEN 3 WHEN action = \(bind: AuditActionClass.webhookAuthFailed) THEN 4 ELSE 0 END AS kind, "
+        query += "CASE WHEN created_at >= \(bind: recentSince) THEN 1 ELSE 0 END AS recent "
+        query += "FROM audit_log WHERE created_at >= \(bind: earliest)) AS classified WHERE kind > 0 GROUP BY user_id"
 
         var result: [UUID?: AuditCounts] = [:]
         for row in try await sql.raw(query).all() {

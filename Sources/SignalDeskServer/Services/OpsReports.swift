@@ -66,25 +66,26 @@ struct OpsReports {
         let facts = OpsFacts(db: db)
         let today = calendar.window(days: 1, endingAt: now)
         let day = today[0].day
-        let users = try await User.query(on: db).sort(\.$email).all().filter { !realOnly || RealUser.isReal(email: $0.email) }
-        let risk = try await facts.dailyRisk(day: day)
-        let positions = try await facts.positions(day: day)
-        let audit = try await facts.auditCounts(days: today, recentSince: today[0].start)
+        // Independent aggregates, each on its own pooled connection.
+        async let everyone = facts.users()
+        async let dailyRisk = facts.dailyRisk(day: day)
+        async let positionCounts = facts.positions(day: day)
+        async let auditCounts = facts.auditCounts(days: today, recentSince: today[0].start)
+        let (users, risk, positions, audit) = try await (everyone, dailyRisk, positionCounts, auditCounts)
         let book = PositionBook(app: app, db: db)
-        let rows = try users.map { user -> CompareUser in
-            let id = try user.requireID()
-            let limits = book.limits(for: user)
-            let mine = positions[id]?.values ?? [:].values
-            let trades = risk[id]?.trades ?? 0
+        let rows = users.filter { !realOnly || RealUser.isReal(email: $0.email) }.map { user -> CompareUser in
+            let limits = book.limits(storedProfile: user.riskProfile, email: user.email, capital: user.capitalBaseUSD)
+            let mine = Array((positions[user.id] ?? [:]).values)
+            let trades = risk[user.id]?.trades ?? 0
             return CompareUser(
-                userId: id, email: user.email, role: user.role, riskProfile: limits.profile.rawValue, limits: LimitsOut(limits),
+                userId: user.id, email: user.email, role: user.role, riskProfile: limits.profile.rawValue, limits: LimitsOut(limits),
                 today: TodayOut(
                     tradesToday: trades,
-                    realizedPnlToday: risk[id]?.pnl ?? 0,
+                    realizedPnlToday: risk[user.id]?.pnl ?? 0,
                     dailyStopThreshold: limits.dailyStop,
                     openPositionsNow: mine.reduce(0) { $0 + $1.openNow },
                     closedPositionsToday: mine.reduce(0) { $0 + $1.closedToday },
-                    blockedOpenAttemptsToday: audit[id]?.blockedByDay.last ?? 0,
+                    blockedOpenAttemptsToday: audit[user.id]?.blockedByDay.last ?? 0,
                     tradesUtilizationPct: utilizationPercent(trades, of: limits.profile.limits.maxTradesPerDay)))
         }
         return DailyCompare(day: day, generatedFor: caller, generatedAt: now, realOnly: realOnly, users: rows)
@@ -200,15 +201,18 @@ struct OpsReports {
         let today = week[week.count - 1].day
         let recentSince = now.addingTimeInterval(-Double(recentHours) * 3600)
 
-        let everyone = try await User.query(on: db).sort(\.$email).all()
+        async let everyoneQuery = facts.users()
+        async let positionsQuery = facts.positions(day: today)
+        async let tradesQuery = facts.tradesByDay(week.map(\.day))
+        async let auditQuery = facts.auditCounts(days: week, recentSince: recentSince)
+        async let signalsQuery = facts.signals(failedSince: recentSince)
+        async let lastActivityQuery = facts.lastAudited()
+        let everyone = try await everyoneQuery
         let posture = try await SecurityPosture(db: db, keyRing: config.keyRing)
             .report(realOnly: scope.realOnly, maxSecretAgeDays: maxSecretAgeDays, now: now, everyone: everyone)
-        let users = Dictionary(try everyone.map { (try $0.requireID(), $0) }, uniquingKeysWith: { first, _ in first })
-        let positions = try await facts.positions(day: today)
-        let trades = try await facts.tradesByDay(from: week[0].day)
-        let audit = try await facts.auditCounts(days: week, recentSince: recentSince)
-        let signals = try await facts.signals(failedSince: recentSince)
-        let lastActivity = try await facts.lastAudited()
+        let users = Dictionary(everyone.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let (positions, trades, audit, signals, lastActivity) =
+            try await (positionsQuery, tradesQuery, auditQuery, signalsQuery, lastActivityQuery)
         let killSwitch = try await app.killSwitch.state(on: db)
         let book = PositionBook(app: app, db: db)
         let exchangeKey = scope.exchange?.rawValue
@@ -239,7 +243,7 @@ struct OpsReports {
             }
             rows.append(UserRow(
                 userId: entry.userId, email: entry.email, role: entry.role,
-                riskProfile: book.limits(for: user).profile.rawValue,
+                riskProfile: book.limits(storedProfile: user.riskProfile, email: user.email, capital: user.capitalBaseUSD).profile.rawValue,
                 twoFactorEnabled: entry.twoFactorEnabled,
                 exchangesConfigured: exchanges.sorted().map(\.rawValue),
                 staleSecret: entry.staleSecret,
@@ -266,7 +270,7 @@ struct OpsReports {
                 day: window.day,
                 tradesTotal: inScope.reduce(0) { total, id in
                     total + (trades[id] ?? [:]).reduce(0) { sum, entry in
-                        exchangeKey == nil || entry.key == exchangeKey ? sum + (entry.value[window.day] ?? 0) : sum
+                        exchangeKey == nil || entry.key == exchangeKey ? sum + entry.value[index] : sum
                     }
                 },
                 blockedOpenAttemptsTotal: scopedAudit.reduce(0) { $0 + $1.blockedByDay[index] },

@@ -24,11 +24,15 @@ struct PositionBook {
 
     /// The risk limits of `user`: their profile and capital, or the configured defaults.
     func limits(for user: User) -> RiskLimits {
+        limits(storedProfile: user.riskProfile, email: user.email, capital: user.capitalBaseUSD)
+    }
+
+    func limits(storedProfile: String?, email: String, capital: Double?) -> RiskLimits {
         RiskLimits(
             profile: RiskProfile.resolve(
-                stored: user.riskProfile, email: user.email,
+                stored: storedProfile, email: email,
                 looseEmail: config.riskProfileLooseEmail, model2Email: config.riskProfileModel2Email),
-            capitalBaseUSD: user.capitalBaseUSD ?? config.defaultCapitalUSD)
+            capitalBaseUSD: capital ?? config.defaultCapitalUSD)
     }
 
     func open(signalID: UUID, qty: Double, for user: User, now: Date = Date()) async throws -> Position {

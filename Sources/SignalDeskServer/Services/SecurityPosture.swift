@@ -51,9 +51,9 @@ struct SecurityPosture {
     }
 
     /// `everyone`: the users, ordered by email, when the caller has them loaded already.
-    func report(realOnly: Bool, maxSecretAgeDays: Int, now: Date = Date(), everyone: [User]? = nil) async throws -> Report {
-        let loaded: [User]
-        if let everyone { loaded = everyone } else { loaded = try await User.query(on: db).sort(\.$email).all() }
+    func report(realOnly: Bool, maxSecretAgeDays: Int, now: Date = Date(), everyone: [OpsFacts.UserFacts]? = nil) async throws -> Report {
+        let loaded: [OpsFacts.UserFacts]
+        if let everyone { loaded = everyone } else { loaded = try await OpsFacts(db: db).users() }
         let users = loaded.filter { !realOnly || RealUser.isReal(email: $0.email) }
         // Only the columns the report needs: sealed values are never loaded here.
         let sql = db as! any SQLDatabase
@@ -66,8 +66,8 @@ struct SecurityPosture {
                         updatedAt: try row.decode(column: "updated_at", as: Date?.self))
         }, by: \.userID)
 
-        let rows: [UserRow] = try users.map { user in
-            let id = try user.requireID()
+        let rows: [UserRow] = users.map { user in
+            let id = user.id
             let mine = secrets[id] ?? []
             let oldest = mine.compactMap(\.updatedAt).min()
             let age = oldest.map { Int(now.timeIntervalSince($0) / 86_400) }
