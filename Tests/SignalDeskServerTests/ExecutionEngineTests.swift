@@ -208,4 +208,29 @@ func startEngine(_ app: Application) async throws {
             }
         }
     }
+
+    /// A worker process that polls only once a minute still executes an alert accepted by another
+    /// process within seconds: the commit's NOTIFY wakes it.
+    @Test func anotherProcessesAlertWakesTheWorkerThroughNotify() async throws {
+        guard TestDatabase.postgresURL != nil else { return }
+        try await withTestDatabase(.postgres) { config in
+            var intake = config
+            intake.workerEnabled = false
+            try await withApp(intake) { front in
+                let client = Client(app: front)
+                let (_, uuid, secret) = try await client.webhookUser()
+                try await withApp(config, migrate: false) { worker in
+                    worker.lifecycle.use(ExecutionWorker(pollInterval: .seconds(60)))
+                    try await worker.asyncBoot()
+                    // The worker's first pass finds nothing; then it sleeps for a minute unless woken.
+                    try await Task.sleep(for: .milliseconds(500))
+                    let accepted = try await client.alert(uuid, #"{"secret":"\#(secret)","symbol":"BTCUSDT","side":"buy","price":30000,"stop_loss":29000,"take_profit":33000,"alert_id":"n-1"}"#)
+                    #expect(accepted.status == .accepted)
+                    let executed = try await eventually(10) { [.opened, .rejected, .failed].contains(try await Signal.query(on: front.db).first()?.status) }
+                    let signal = try #require(try await Signal.query(on: front.db).first())
+                    #expect(executed && signal.status == .opened, "\(signal.status) \(signal.reasonCodes)")
+                }
+            }
+        }
+    }
 }

@@ -113,7 +113,10 @@ extension ExecutionController {
 /// (`Binance test order failed: Binance testnet error {code}: {body}`). Upstream bodies are
 /// shortened and any echo of the caller's key or secret is masked.
 enum VenueFailureText {
-    static func describe(_ error: VenueError, exchange: Exchange, credentials: VenueCredentials, timeout: Double) -> String {
+    /// `action`: "test order" for the test-order endpoints, "order" for the worker's orders.
+    static func describe(
+        _ error: VenueError, exchange: Exchange, credentials: VenueCredentials, timeout: Double, action: String = "test order"
+    ) -> String {
         let venueName: String = switch exchange {
         case .binance: "Binance"
         case .bybit: "Bybit"
@@ -136,6 +139,6 @@ enum VenueFailureText {
         case (_, .circuitOpen): detail = "\(venueName) testnet error circuit_open: too many recent failures, retry later"
         case (_, .invalid(let message)): detail = "\(venueName) testnet error invalid: \(message)"
         }
-        return "\(venueName) test order failed: \(detail)"
+        return "\(venueName) \(action) failed: \(detail)"
     }
 }

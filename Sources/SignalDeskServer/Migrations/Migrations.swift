@@ -20,5 +20,6 @@ enum SignalDeskMigrations {
         CreateIdempotencyKeys(),
         AddSignalAction(),
         AddAuditChainSequence(),
+        AddSignalNotifyTrigger(),
     ]
 }

@@ -7,11 +7,13 @@ import Vapor
 
 /// Turns accepted webhook signals into orders. Claims `CREATED` webhook signals atomically (so
 /// several workers, in one process or many, never execute one signal twice), at most
-/// WORKER_CONCURRENCY at a time; woken at once by an accepted alert in this process, and polling
-/// otherwise. Executes nothing while the kill switch is engaged.
+/// WORKER_CONCURRENCY at a time; woken at once by an accepted alert in this process or, on
+/// PostgreSQL, in any process (LISTEN/NOTIFY), and polling otherwise. Executes nothing while the
+/// kill switch is engaged.
 final class ExecutionWorker: LifecycleHandler, Sendable {
     let loop: BackgroundLoop
     private let running = NIOLockedValueBox(false)
+    private let notifications = SignalNotifications()
 
     init(pollInterval: Duration = .seconds(1)) {
         loop = BackgroundLoop(name: "Execution worker", interval: pollInterval)
@@ -25,10 +27,14 @@ final class ExecutionWorker: LifecycleHandler, Sendable {
         loop.start(app: application, wakeup: application.signalWakeup) { app in
             try await ExecutionWorker.runOnce(app: app)
         }
+        if case .postgres(let url) = application.appConfig.database {
+            notifications.start(app: application, url: url, wakeup: application.signalWakeup)
+        }
     }
 
     func shutdownAsync(_ application: Application) async {
         running.withLockedValue { $0 = false }
+        await notifications.stop()
         await loop.stop()
     }
 

@@ -85,8 +85,15 @@ struct SignalExecution {
         }
         guard failed.isEmpty, let credentials else { return try await reject(signal, failed) }
 
+        // The paper venue fills a market order at the alert's price: in a worker process of its
+        // own the alert never reached this process's price cache.
+        let referencePrice = signal.orderType == "limit" || config.executionMode == .paper ? entry : nil
         let request = OrderRequest(symbol: signal.symbol, side: signal.side, qty: qty, type: signal.orderType == "limit" ? .limit : .market,
-                                   price: signal.orderType == "limit" ? entry : nil, clientOrderID: Self.clientOrderID(try signal.requireID()))
+                                   price: referencePrice, clientOrderID: Self.clientOrderID(try signal.requireID()))
+        if await app.marketPrices.last(signal.symbol) == nil {
+            // Give this process's position monitor a price to start from.
+            await app.marketPrices.update(signal.symbol, entry)
+        }
         guard let result = try await placeOnce(request, signal: signal, venue: venue, credentials: credentials) else { return }
         let fill = result.averagePrice ?? entry
         let filledQty = result.filledQty > 0 ? result.filledQty : qty
@@ -139,8 +146,14 @@ struct SignalExecution {
             return nil
         } catch {
             try await setOrder(request.clientOrderID, status: "REJECTED", error: "\(error)")
-            try await fail(signal, message: VenueFailureText.describe(error, exchange: Exchange(rawValue: signal.exchange) ?? .binance,
-                                                                     credentials: credentials, timeout: config.venueTimeoutSeconds))
+            let message: String
+            if venue.name == "PAPER", case .invalid(let reason) = error {
+                message = "Paper order failed: \(reason)"
+            } else {
+                message = VenueFailureText.describe(error, exchange: Exchange(rawValue: signal.exchange) ?? .binance,
+                                                    credentials: credentials, timeout: config.venueTimeoutSeconds, action: "order")
+            }
+            try await fail(signal, message: message)
             return nil
         }
     }
