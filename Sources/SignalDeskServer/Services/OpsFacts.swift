@@ -42,7 +42,8 @@ struct OpsFacts {
         var realizedPnLToday = 0.0
     }
 
-    struct AuditCounts: Sendable {
+    /// Audit figures of a scope: blocked opens and errors per trading day, and recent events.
+    struct AuditTotals: Sendable, Equatable {
         var blockedByDay: [Int]
         var errorsByDay: [Int]
         var recentErrors = 0
@@ -81,21 +82,33 @@ struct OpsFacts {
         return result
     }
 
-    /// Trades (closes) per user and exchange on each of `days` (oldest first): one row per user
-    /// and exchange, the days as columns.
-    func tradesByDay(_ days: [String]) async throws -> [UUID: [String: [Int]]] {
-        guard let first = days.first else { return [:] }
-        var query: SQLQueryString = "SELECT user_id, exchange"
-        for (index, day) in days.enumerated() {
-            query += ", SUM(CASE WHEN closed_day = \(bind: day) THEN 1 ELSE 0 END) AS \(ident: "trades_\(index)")"
+    /// `user_id` is one of `users` (nil: any user), or null when `nobody` is true. PostgreSQL
+    /// takes the set as one array parameter; SQLite as a list.
+    func userPredicate(_ users: Set<UUID>?, nobody: Bool) -> SQLQueryString {
+        guard let users else { return nobody ? "1 = 1" : "user_id IS NOT NULL" }
+        var predicate: SQLQueryString
+        if users.isEmpty {
+            predicate = "1 = 0"
+        } else if sql.dialect.name == "postgresql" {
+            predicate = "user_id = ANY(\(bind: Array(users)))"
+        } else {
+            predicate = "user_id IN (\(binds: Array(users)))"
         }
-        query += " FROM positions WHERE closed_day >= \(bind: first) GROUP BY user_id, exchange"
-        var result: [UUID: [String: [Int]]] = [:]
+        return nobody ? "(" + predicate + " OR user_id IS NULL)" : predicate
+    }
+
+    /// Trades (closes) on each of `days` (oldest first) by `users`, on `exchange` or any.
+    func tradeTotals(_ days: [String], users: Set<UUID>?, exchange: String?) async throws -> [Int] {
+        guard let first = days.first else { return [] }
+        var query: SQLQueryString = "SELECT closed_day, COUNT(*) AS trades FROM positions WHERE closed_day >= \(bind: first) AND "
+        query += userPredicate(users, nobody: false)
+        if let exchange { query += " AND exchange = \(bind: exchange)" }
+        query += " GROUP BY closed_day"
+        var byDay: [String: Int] = [:]
         for row in try await sql.raw(query).all() {
-            let counts = try days.indices.map { try row.decode(column: "trades_\($0)", as: Int?.self) ?? 0 }
-            result[try row.decode(column: "user_id", as: UUID.self), default: [:]][try row.decode(column: "exchange", as: String.self)] = counts
+            byDay[try row.decode(column: "closed_day", as: String.self)] = try row.decode(column: "trades", as: Int.self)
         }
-        return result
+        return days.map { byDay[$0] ?? 0 }
     }
 
     /// The daily-risk rows of `day`: trades counted at close and realized PnL, per user.
@@ -104,44 +117,59 @@ struct OpsFacts {
         return Dictionary(rows.map { ($0.$user.id, (trades: $0.tradesCount, pnl: $0.realizedPnL)) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// Audit rows per user (nil: rows of nobody, such as failures on an unknown webhook): blocked
-    /// opens and errors per trading day of `days`, and the recent events since `recentSince`.
-    func auditCounts(days: [TradingDayWindow], recentSince: Date) async throws -> [UUID?: AuditCounts] {
-        // Each row is classified once (kind 1 blocked open, 2 error, 3 pretrade block, 4 webhook
-        // authentication failure; day index; recent or not), then summed per user.
+    /// Blocked opens per user within one trading day.
+    func blockedOpens(_ day: TradingDayWindow) async throws -> [UUID: Int] {
+        let rows = try await sql.raw("""
+            SELECT user_id, COUNT(*) AS blocked FROM audit_log
+            WHERE created_at >= \(bind: day.start) AND created_at < \(bind: day.end)
+              AND action LIKE 'position.open.blocked.%' AND user_id IS NOT NULL
+            GROUP BY user_id
+            """).all()
+        var result: [UUID: Int] = [:]
+        for row in rows {
+            result[try row.decode(column: "user_id", as: UUID.self)] = try row.decode(column: "blocked", as: Int.self)
+        }
+        return result
+    }
+
+    /// Blocked opens and errors per trading day of `days`, and the recent events since
+    /// `recentSince`, of the audit rows of `users` (and of nobody's rows when `nobody`).
+    ///
+    /// Each row is classified once (kind 1 blocked open, 2 error, 3 pretrade block, 4 webhook
+    /// authentication failure; the index of its day; recent or not) and counted per class: a
+    /// handful of groups, so the work per row stays small however many rows the week holds.
+    func auditTotals(days: [TradingDayWindow], recentSince: Date, users: Set<UUID>?, nobody: Bool) async throws -> AuditTotals {
         var day: SQLQueryString = "CASE"
         for (index, window) in days.enumerated().reversed() {
             day += " WHEN created_at >= \(bind: window.start) AND created_at < \(bind: window.end) THEN \(literal: index)"
         }
         day += " ELSE -1 END"
-        var query: SQLQueryString = "SELECT user_id"
-        for index in days.indices {
-            query += ", SUM(CASE WHEN kind = 1 AND day = \(literal: index) THEN 1 ELSE 0 END) AS \(ident: "blocked_\(index)")"
-            query += ", SUM(CASE WHEN kind = 2 AND day = \(literal: index) THEN 1 ELSE 0 END) AS \(ident: "errors_\(index)")"
-        }
-        query += ", SUM(CASE WHEN kind = 2 THEN recent ELSE 0 END) AS recent_errors"
-        query += ", SUM(CASE WHEN kind = 3 THEN recent ELSE 0 END) AS recent_pretrade"
-        query += ", SUM(CASE WHEN kind = 4 THEN recent ELSE 0 END) AS recent_webhook"
         let earliest = min(days.first?.start ?? recentSince, recentSince)
-        query += " FROM (SELECT user_id, " + day + " AS day, "
+        var query: SQLQueryString = "SELECT day, kind, COUNT(*) AS total, SUM(recent) AS recent FROM (SELECT " + day + " AS day, "
         query += "CASE WHEN action LIKE 'position.open.blocked.%' THEN 1 WHEN action LIKE '%.error' OR action LIKE 'execution.blocked.%' THEN 2 "
         query += "WHEN action = \(bind: AuditActionClass.pretradeBlocked) THEN 3 WHEN action = \(bind: AuditActionClass.webhookAuthFailed) THEN 4 ELSE 0 END AS kind, "
         query += "CASE WHEN created_at >= \(bind: recentSince) THEN 1 ELSE 0 END AS recent "
-        query += "FROM audit_log WHERE created_at >= \(bind: earliest)) AS classified WHERE kind > 0 GROUP BY user_id"
+        query += "FROM audit_log WHERE created_at >= \(bind: earliest) AND " + userPredicate(users, nobody: nobody)
+        query += ") AS classified WHERE kind > 0 GROUP BY day, kind"
 
-        var result: [UUID?: AuditCounts] = [:]
+        var totals = AuditTotals(days: days.count)
         for row in try await sql.raw(query).all() {
-            var counts = AuditCounts(days: days.count)
-            for index in days.indices {
-                counts.blockedByDay[index] = try row.decode(column: "blocked_\(index)", as: Int?.self) ?? 0
-                counts.errorsByDay[index] = try row.decode(column: "errors_\(index)", as: Int?.self) ?? 0
+            let day = try row.decode(column: "day", as: Int.self)
+            let kind = try row.decode(column: "kind", as: Int.self)
+            let total = try row.decode(column: "total", as: Int.self)
+            let recent = try row.decode(column: "recent", as: Int?.self) ?? 0
+            if days.indices.contains(day) {
+                if kind == 1 { totals.blockedByDay[day] += total }
+                if kind == 2 { totals.errorsByDay[day] += total }
             }
-            counts.recentErrors = try row.decode(column: "recent_errors", as: Int?.self) ?? 0
-            counts.recentPretradeBlocked = try row.decode(column: "recent_pretrade", as: Int?.self) ?? 0
-            counts.recentWebhookAuthFailures = try row.decode(column: "recent_webhook", as: Int?.self) ?? 0
-            result[try row.decode(column: "user_id", as: UUID?.self)] = counts
+            switch kind {
+            case 2: totals.recentErrors += recent
+            case 3: totals.recentPretradeBlocked += recent
+            case 4: totals.recentWebhookAuthFailures += recent
+            default: break
+            }
         }
-        return result
+        return totals
     }
 
     /// Signals waiting or executing, and signals that failed since `failedSince`, per user.

@@ -70,8 +70,8 @@ struct OpsReports {
         async let everyone = facts.users()
         async let dailyRisk = facts.dailyRisk(day: day)
         async let positionCounts = facts.positions(day: day)
-        async let auditCounts = facts.auditCounts(days: today, recentSince: today[0].start)
-        let (users, risk, positions, audit) = try await (everyone, dailyRisk, positionCounts, auditCounts)
+        async let blockedOpens = facts.blockedOpens(today[0])
+        let (users, risk, positions, blocked) = try await (everyone, dailyRisk, positionCounts, blockedOpens)
         let book = PositionBook(app: app, db: db)
         let rows = users.filter { !realOnly || RealUser.isReal(email: $0.email) }.map { user -> CompareUser in
             let limits = book.limits(storedProfile: user.riskProfile, email: user.email, capital: user.capitalBaseUSD)
@@ -85,7 +85,7 @@ struct OpsReports {
                     dailyStopThreshold: limits.dailyStop,
                     openPositionsNow: mine.reduce(0) { $0 + $1.openNow },
                     closedPositionsToday: mine.reduce(0) { $0 + $1.closedToday },
-                    blockedOpenAttemptsToday: audit[user.id]?.blockedByDay.last ?? 0,
+                    blockedOpenAttemptsToday: blocked[user.id] ?? 0,
                     tradesUtilizationPct: utilizationPercent(trades, of: limits.profile.limits.maxTradesPerDay)))
         }
         return DailyCompare(day: day, generatedFor: caller, generatedAt: now, realOnly: realOnly, users: rows)
@@ -203,16 +203,14 @@ struct OpsReports {
 
         async let everyoneQuery = facts.users()
         async let positionsQuery = facts.positions(day: today)
-        async let tradesQuery = facts.tradesByDay(week.map(\.day))
-        async let auditQuery = facts.auditCounts(days: week, recentSince: recentSince)
+        async let blockedQuery = facts.blockedOpens(week[week.count - 1])
         async let signalsQuery = facts.signals(failedSince: recentSince)
         async let lastActivityQuery = facts.lastAudited()
         let everyone = try await everyoneQuery
         let posture = try await SecurityPosture(db: db, keyRing: config.keyRing)
             .report(realOnly: scope.realOnly, maxSecretAgeDays: maxSecretAgeDays, now: now, everyone: everyone)
         let users = Dictionary(everyone.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let (positions, trades, audit, signals, lastActivity) =
-            try await (positionsQuery, tradesQuery, auditQuery, signalsQuery, lastActivityQuery)
+        let (positions, blocked, signals, lastActivity) = try await (positionsQuery, blockedQuery, signalsQuery, lastActivityQuery)
         let killSwitch = try await app.killSwitch.state(on: db)
         let book = PositionBook(app: app, db: db)
         let exchangeKey = scope.exchange?.rawValue
@@ -231,7 +229,7 @@ struct OpsReports {
             if entry.binanceSecretConfigured { exchanges.insert(.binance) }
             if entry.ibkrSecretConfigured { exchanges.insert(.ibkr) }
             if entry.bybitSecretConfigured { exchanges.insert(.bybit) }
-            let traded = Set((positions[entry.userId]?.keys).map(Array.init) ?? []).union(trades[entry.userId]?.keys.map { $0 } ?? [])
+            let traded = positions[entry.userId]?.keys.map { $0 } ?? []
             guard scope.includes(email: entry.email, role: entry.role.rawValue,
                                  exchanges: exchanges.union(traded.compactMap(Exchange.init(rawValue:)))) else { continue }
             let counts = pick(positions[entry.userId]) { all in
@@ -250,31 +248,28 @@ struct OpsReports {
                 tradesToday: counts.closedToday,
                 realizedPnlToday: counts.realizedPnLToday,
                 openPositionsNow: counts.openNow,
-                blockedOpenAttemptsToday: audit[entry.userId]?.blockedByDay.last ?? 0,
+                blockedOpenAttemptsToday: blocked[entry.userId] ?? 0,
                 lastActivityAt: lastActivity[entry.userId]))
         }
         let inScope = Set(rows.map(\.userId))
 
-        // Audit rows of users in scope, plus the platform's own when no filter names users.
-        let scopedAudit = audit.filter { key, _ in key.map(inScope.contains) ?? scope.coversPlatformEvents }.map(\.value)
         let blockedToday = rows.reduce(0) { $0 + $1.blockedOpenAttemptsToday }
         // The traffic light covers the whole population of the posture (real users, or everyone),
         // not the view: filtering the table must not turn a red platform green.
-        let blockedPlatformToday = posture.users.reduce(0) { $0 + (audit[$1.userId]?.blockedByDay.last ?? 0) }
+        let blockedPlatformToday = posture.users.reduce(0) { $0 + (blocked[$1.userId] ?? 0) }
         let overall = OverallStatus.of(
             usersMissing2FA: posture.summary.usersMissing2fa, usersWithStaleSecrets: posture.summary.usersWithStaleSecrets,
             blockedOpenAttemptsToday: blockedPlatformToday)
 
+        // Totals of the users in view, computed in the database: no filter at all needs no list.
+        let everyoneInView = inScope.count == everyone.count
+        let scopeIDs: Set<UUID>? = everyoneInView ? nil : inScope
+        async let auditQuery = facts.auditTotals(days: week, recentSince: recentSince, users: scopeIDs, nobody: scope.coversPlatformEvents)
+        async let tradesQuery = facts.tradeTotals(week.map(\.day), users: scopeIDs, exchange: exchangeKey)
+        let (audit, trades) = try await (auditQuery, tradesQuery)
         let trends = week.enumerated().map { index, window in
-            TrendDay(
-                day: window.day,
-                tradesTotal: inScope.reduce(0) { total, id in
-                    total + (trades[id] ?? [:]).reduce(0) { sum, entry in
-                        exchangeKey == nil || entry.key == exchangeKey ? sum + entry.value[index] : sum
-                    }
-                },
-                blockedOpenAttemptsTotal: scopedAudit.reduce(0) { $0 + $1.blockedByDay[index] },
-                errorsTotal: scopedAudit.reduce(0) { $0 + $1.errorsByDay[index] })
+            TrendDay(day: window.day, tradesTotal: trades[index], blockedOpenAttemptsTotal: audit.blockedByDay[index],
+                     errorsTotal: audit.errorsByDay[index])
         }
 
         let profiles = Dictionary(grouping: rows, by: \.riskProfile).map { name, members in
@@ -309,9 +304,9 @@ struct OpsReports {
                 signalsPending: inScope.reduce(0) { $0 + (signals[$1]?.pending ?? 0) },
                 signalsFailed24h: inScope.reduce(0) { $0 + (signals[$1]?.failedRecently ?? 0) }),
             recentEvents: RecentEvents(
-                errorsLast24h: scopedAudit.reduce(0) { $0 + $1.recentErrors },
-                pretradeBlockedLast24h: scopedAudit.reduce(0) { $0 + $1.recentPretradeBlocked },
-                webhookAuthFailures24h: scopedAudit.reduce(0) { $0 + $1.recentWebhookAuthFailures }),
+                errorsLast24h: audit.recentErrors,
+                pretradeBlockedLast24h: audit.recentPretradeBlocked,
+                webhookAuthFailures24h: audit.recentWebhookAuthFailures),
             profileProductivity: profiles,
             trends_7d: trends,
             users: rows)
