@@ -2,6 +2,7 @@ import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
+import NIOConcurrencyHelpers
 import NIOSSL
 import SQLKit
 import Vapor
@@ -92,7 +93,7 @@ public func prepareForServing(_ app: Application) async throws {
 enum JSONCoding {
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.keyEncodingStrategy = .custom { path in SnakeCaseKeys.converted(path[path.count - 1]) }
         encoder.dateEncodingStrategy = .iso8601
         return encoder
     }()
@@ -108,5 +109,47 @@ enum JSONCoding {
     static func install() {
         ContentConfiguration.global.use(encoder: encoder, for: .json)
         ContentConfiguration.global.use(decoder: decoder, for: .json)
+    }
+}
+
+/// Foundation's `convertToSnakeCase`, remembered per key: the conversion walks every character of
+/// every key of every object, which costs more than the rest of encoding a large list. Each distinct
+/// key is converted once by Foundation itself, so the wire format is exactly the one clients know.
+enum SnakeCaseKeys {
+    private struct Key: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    private struct Probe: Encodable {
+        let key: String
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(0, forKey: Key(stringValue: key))
+        }
+    }
+
+    private static let cache = NIOLockedValueBox<[String: String]>([:])
+
+    static func converted(_ key: any CodingKey) -> any CodingKey {
+        if key.intValue != nil { return key }
+        let name = key.stringValue
+        if let known = cache.withLockedValue({ $0[name] }) { return Key(stringValue: known) }
+        let snake = foundationSnakeCase(name)
+        cache.withLockedValue { $0[name] = snake }
+        return Key(stringValue: snake)
+    }
+
+    static func foundationSnakeCase(_ name: String) -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        // A one-key object cannot fail to encode; should it ever, the key goes out unconverted.
+        guard let data = try? encoder.encode(Probe(key: name)),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Int],
+            let converted = object.keys.first
+        else { return name }
+        return converted
     }
 }
