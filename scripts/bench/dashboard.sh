@@ -21,7 +21,7 @@ fi
 work="$(mktemp -d /tmp/signaldesk-bench.XXXXXX)"
 server_pid=""
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  if [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; then wait "$server_pid" 2>/dev/null || true; fi
   pg_destroy_cluster
   rm -rf "$work"
 }

@@ -21,7 +21,7 @@ fi
 work="$(mktemp -d /tmp/signaldesk-bench.XXXXXX)"
 server_pid=""
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  if [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; then wait "$server_pid" 2>/dev/null || true; fi
   pg_destroy_cluster
   rm -rf "$work"
 }
@@ -45,8 +45,9 @@ curl -fsS -o /dev/null -X POST "$base/auth/register" -H 'Content-Type: applicati
 token="$(curl -fsS -X POST "$base/auth/login" --data-urlencode username=bench@signaldesk.test \
   --data-urlencode password=bench-password-1 | json access_token)"
 secret_json="$(curl -fsS -X POST "$base/webhooks/secret" -H "Authorization: Bearer $token")"
-export WEBHOOK_UUID="$(json webhook_uuid <<<"$secret_json")"
-export WEBHOOK_SECRET="$(json webhook_secret <<<"$secret_json")"
+WEBHOOK_UUID="$(json webhook_uuid <<<"$secret_json")"
+WEBHOOK_SECRET="$(json webhook_secret <<<"$secret_json")"
+export WEBHOOK_UUID WEBHOOK_SECRET
 
 echo "== warm-up (5 s)"
 wrk -t2 -c"$CONNECTIONS" -d5s -s scripts/bench/webhook_accept.lua "$base" >/dev/null

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for SignalDesk's scripts. Source it; it defines functions only.
 
 # Puts the Swift toolchain on PATH (the machines keep it in /opt/swift).

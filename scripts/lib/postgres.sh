@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A throwaway PostgreSQL cluster on a free loopback port. Source it, then:
 #   pg_start_cluster            sets PG_DIR, PG_PORT, PG_PASSWORD, PG_BIN; starts the server
 #   pg_url DATABASE             prints postgres://postgres:...@127.0.0.1:PORT/DATABASE
