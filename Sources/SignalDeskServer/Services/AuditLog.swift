@@ -44,7 +44,7 @@ enum AuditLog {
     ) async throws {
         let entry = AuditEntry(
             userID: userID, action: action, entityType: entityType, entityID: entityID,
-            details: try details.map(encode), createdAt: date)
+            details: try details.map(detailsJSON), createdAt: date)
         try await entry.create(on: db)
     }
 
@@ -56,7 +56,9 @@ enum AuditLog {
         }
     }
 
-    private static func encode(_ details: [String: AuditValue]) throws -> String {
+    /// The stored form of details: sanitized, sorted keys. For writers that insert audit rows in
+    /// their own statement (the webhook accept path on PostgreSQL).
+    static func detailsJSON(_ details: [String: AuditValue]) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(sanitized(details)), as: UTF8.self)

@@ -79,14 +79,20 @@ struct WebhookIntake {
         signal.leaseCount = 0
         signal.createdAt = now
         signal.updatedAt = now
+        let details: [String: AuditValue] = [
+            "source": .string(source), "symbol": .string(signal.symbol), "action": .string(alert.action.rawValue),
+            "exchange": .string(exchange.rawValue), "alert_id": alert.alertID.map(AuditValue.string) ?? .null,
+        ]
         do {
-            try await db.transaction { tx in
-                try await signal.create(on: tx)
-                try await AuditLog.record(
-                    "webhook.accepted", userID: userID, entityType: "signal", entityID: signal.id?.uuidString,
-                    details: ["source": .string(source), "symbol": .string(signal.symbol), "action": .string(alert.action.rawValue),
-                              "exchange": .string(exchange.rawValue), "alert_id": alert.alertID.map(AuditValue.string) ?? .null],
-                    on: tx, at: now)
+            if let sql = db as? any SQLDatabase, sql.dialect.name == "postgresql" {
+                try await insertInOneStatement(signal, details: details, on: sql)
+            } else {
+                try await db.transaction { tx in
+                    try await signal.create(on: tx)
+                    try await AuditLog.record(
+                        "webhook.accepted", userID: userID, entityType: "signal", entityID: signal.id?.uuidString,
+                        details: details, on: tx, at: now)
+                }
             }
         } catch {
             // A twin (same alert id, or same body in the same window) committed first.
@@ -103,6 +109,31 @@ struct WebhookIntake {
         }
         app.signalWakeup.signal()
         return .accepted(try signal.requireID())
+    }
+
+    /// PostgreSQL: the signal and its `webhook.accepted` audit row in one statement (a data-
+    /// modifying CTE), which is atomic on its own: one round trip instead of four (`BEGIN`, two
+    /// inserts, `COMMIT`). A twin still fails on the unique index, as in the transaction.
+    private func insertInOneStatement(_ signal: Signal, details: [String: AuditValue], on sql: any SQLDatabase) async throws {
+        let id = UUID()
+        signal.id = id
+        try await sql.raw("""
+            WITH inserted AS (
+              INSERT INTO signals (id, user_id, symbol, module, side, exchange, source, order_type, action,
+                entry_price, stop_loss, take_profit, qty, status, reason_codes, webhook_id, alert_id, body_hash,
+                lease_count, created_at, updated_at)
+              VALUES (\(bind: id), \(bind: signal.$user.id), \(bind: signal.symbol), \(bind: signal.module), \(bind: signal.side.rawValue),
+                \(bind: signal.exchange), \(bind: signal.source), \(bind: signal.orderType), \(bind: signal.action),
+                \(bind: signal.entryPrice), \(bind: signal.stopLoss), \(bind: signal.takeProfit), \(bind: signal.qty),
+                \(bind: signal.status.rawValue), \(bind: signal.reasonCodesJSON), \(bind: signal.webhookID), \(bind: signal.alertID),
+                \(bind: signal.bodyHash), 0, \(bind: signal.createdAt), \(bind: signal.updatedAt))
+              RETURNING id
+            )
+            INSERT INTO audit_log (user_id, action, entity_type, entity_id, details, created_at)
+            SELECT \(bind: signal.$user.id), 'webhook.accepted', 'signal', \(bind: id.uuidString), \(bind: try AuditLog.detailsJSON(details)),
+              \(bind: signal.createdAt)
+            FROM inserted
+            """).run()
     }
 
     private func duplicate(_ earlier: Signal, userID: UUID, alert: TradingViewAlert) async throws -> Outcome {
