@@ -7,38 +7,22 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/common.sh
 source scripts/lib/postgres.sh
+source scripts/lib/bench.sh
 ensure_packages curl:curl python3:python3 "path=/usr/lib/postgresql:postgresql"
 ensure_swift
 
 USERS="${USERS:-1000}"
 AUDIT_ROWS="${AUDIT_ROWS:-100000}"
 REQUESTS="${REQUESTS:-50}"
-if [ -z "${SIGNALDESK_BIN:-}" ]; then
-  swift build -c release --product signaldesk
-  SIGNALDESK_BIN="$(swift build -c release --show-bin-path)/signaldesk"
-fi
-
-work="$(mktemp -d /tmp/signaldesk-bench.XXXXXX)"
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; then wait "$server_pid" 2>/dev/null || true; fi
-  pg_destroy_cluster
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-PG_EXTRA_OPTS="-c fsync=on -c synchronous_commit=on -c shared_buffers=256MB"
-export PG_EXTRA_OPTS
-pg_start_cluster
-pg_create_database signaldesk_bench
-url="$(pg_url signaldesk_bench)"
-psql_bench() { PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d signaldesk_bench -v ON_ERROR_STOP=1 -qAt "$@"; }
+bench_binaries signaldesk
+bench_start
+url="$bench_url"
 
 (cd "$work" && env -i PATH="$PATH" HOME="$work" DATABASE_URL="$url" "$SIGNALDESK_BIN" migrate >/dev/null)
 
 echo "== seeding $USERS users, $AUDIT_ROWS audit rows"
 started=$SECONDS
-psql_bench <<SQL
+bench_psql <<SQL
 INSERT INTO users (id, email, password_hash, role, risk_profile, capital_base_usd, created_at, updated_at)
 SELECT gen_random_uuid(),
        CASE WHEN i % 50 = 0 THEN format('smoke.u%s@example.com', i) ELSE format('trader%s@desk.io', i) END,
@@ -75,18 +59,12 @@ ANALYZE;
 SQL
 echo "seeded in $((SECONDS - started)) s"
 
-port="$(free_port)"
-base="http://127.0.0.1:$port"
 admin_password="$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
-(cd "$work" && exec env -i PATH="$PATH" HOME="$work" DATABASE_URL="$url" WORKER_ENABLED=false LOG_LEVEL=warning \
-  BOOTSTRAP_ADMIN_EMAIL=bench.admin@desk.io BOOTSTRAP_ADMIN_PASSWORD="$admin_password" \
-  "$SIGNALDESK_BIN" serve --hostname 127.0.0.1 --port "$port" >"$work/server.log" 2>&1) &
-server_pid=$!
-wait_for_http "$base/healthz" 60 || { cat "$work/server.log"; exit 1; }
+bench_serve WORKER_ENABLED=false BOOTSTRAP_ADMIN_EMAIL=bench.admin@desk.io BOOTSTRAP_ADMIN_PASSWORD="$admin_password"
 
 echo "== audit sealer: chaining the seeded backlog"
 started=$(date +%s.%N)
-while [ "$(psql_bench -c 'SELECT count(*) FROM audit_log WHERE chain_seq IS NULL')" != "0" ]; do sleep 1; done
+while [ "$(bench_psql -c 'SELECT count(*) FROM audit_log WHERE chain_seq IS NULL')" != "0" ]; do sleep 1; done
 python3 -c "import sys; s=float(sys.argv[2]) - float(sys.argv[1]); print(f'SEALER rows={sys.argv[3]} seconds={s:.1f} rows_per_s={int(sys.argv[3]) / s:.0f}')" \
   "$started" "$(date +%s.%N)" "$AUDIT_ROWS"
 
@@ -115,6 +93,5 @@ measure "summary (filter matching nobody: the cost without the user table)" "/op
 measure "daily compare" "/ops/risk/daily-compare"
 users_in_summary="$(curl -fsS -K "$work/auth.curl" "$base/ops/dashboard/summary?real_only=false" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["users"]))')"
 echo "users_in_summary=$users_in_summary"
-cp "$work/server.log" /tmp/bench-server.log 2>/dev/null || true
 rss_kb="$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")"
 echo "RSS_MB=$((rss_kb / 1024))"

@@ -10,51 +10,24 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/common.sh
 source scripts/lib/postgres.sh
+source scripts/lib/bench.sh
 ensure_packages curl:curl python3:python3 "path=/usr/lib/postgresql:postgresql"
 ensure_swift
 
 USERS="${USERS:-100}"
 RATE="${RATE:-20}"
-if [ -z "${SIGNALDESK_BIN:-}" ]; then
-  swift build -c release --product signaldesk
-  swift build -c release --product signaldesk-fakes
-  SIGNALDESK_BIN="$(swift build -c release --show-bin-path)/signaldesk"
-fi
+bench_binaries signaldesk signaldesk-fakes
 FAKES_BIN="$(dirname "$SIGNALDESK_BIN")/signaldesk-fakes"
-
-work="$(mktemp -d /tmp/signaldesk-bench.XXXXXX)"
-server_pid=""
-fakes_pid=""
-cleanup() {
-  for pid in "$server_pid" "$fakes_pid"; do
-    if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; fi
-  done
-  pg_destroy_cluster
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-PG_EXTRA_OPTS="-c fsync=on -c synchronous_commit=on -c shared_buffers=256MB"
-export PG_EXTRA_OPTS
-pg_start_cluster
-pg_create_database signaldesk_bench
-url="$(pg_url signaldesk_bench)"
-psql_bench() { PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d signaldesk_bench -v ON_ERROR_STOP=1 -qAt "$@"; }
+bench_start
 
 FAKE_ACCOUNTS="bench-key-0001:bench-secret-0001" "$FAKES_BIN" "$work/fakes.json" >"$work/fakes.log" 2>&1 &
-fakes_pid=$!
+bench_pids+=("$!")
 for _ in $(seq 100); do [ -s "$work/fakes.json" ] && break; sleep 0.1; done
 telegram="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["telegram"])' "$work/fakes.json")"
 
-port="$(free_port)"
-base="http://127.0.0.1:$port"
 bot_token="123456:$(python3 -c 'print("B" * 35)')"
-(cd "$work" && exec env -i PATH="$PATH" HOME="$work" DATABASE_URL="$url" LOG_LEVEL=warning \
-  WEBHOOK_RATE_PER_MINUTE=100000 TELEGRAM_API_BASE_URL="$telegram" TELEGRAM_BOT_TOKEN="$bot_token" TELEGRAM_CHAT_ID=-1001 \
-  PAPER_SLIPPAGE_BPS=0 PAPER_FEE_BPS=0 \
-  "$SIGNALDESK_BIN" serve --hostname 127.0.0.1 --port "$port" >"$work/server.log" 2>&1) &
-server_pid=$!
-wait_for_http "$base/healthz" 60 || { cat "$work/server.log"; exit 1; }
+bench_serve WEBHOOK_RATE_PER_MINUTE=100000 TELEGRAM_API_BASE_URL="$telegram" TELEGRAM_BOT_TOKEN="$bot_token" \
+  TELEGRAM_CHAT_ID=-1001 PAPER_SLIPPAGE_BPS=0 PAPER_FEE_BPS=0
 
 echo "== registering $USERS users"
 started=$SECONDS
@@ -104,12 +77,12 @@ PY
 
 # Wait (bounded) until every alert's message went out or failed.
 for _ in $(seq 120); do
-  pending="$(psql_bench -c "SELECT count(*) FROM outbox WHERE status = 'PENDING'")"
-  opened="$(psql_bench -c "SELECT count(*) FROM signals WHERE status NOT IN ('CREATED', 'EXECUTING')")"
+  pending="$(bench_psql -c "SELECT count(*) FROM outbox WHERE status = 'PENDING'")"
+  opened="$(bench_psql -c "SELECT count(*) FROM signals WHERE status NOT IN ('CREATED', 'EXECUTING')")"
   [ "$pending" = "0" ] && [ "$opened" = "$USERS" ] && break
   sleep 0.5
 done
-psql_bench <<'SQL'
+bench_psql <<'SQL'
 SELECT 'signals ' || string_agg(status || '=' || n, ' ') FROM (SELECT status, count(*) n FROM signals GROUP BY status) s;
 SELECT 'messages ' || string_agg(status || '=' || n, ' ') FROM (SELECT status, count(*) n FROM outbox GROUP BY status) s;
 WITH lat AS (

@@ -1,0 +1,53 @@
+# shellcheck shell=bash
+# Shared set-up of the benchmarks in scripts/bench/. Source after common.sh and postgres.sh.
+
+# bench_binaries PRODUCT...: sets SIGNALDESK_BIN to the release `signaldesk`, building the named
+# products first unless SIGNALDESK_BIN is already set (then the others must sit next to it).
+bench_binaries() {
+  if [ -z "${SIGNALDESK_BIN:-}" ]; then
+    local product
+    for product in "$@"; do swift build -c release --product "$product"; done
+    SIGNALDESK_BIN="$(swift build -c release --show-bin-path)/signaldesk"
+  fi
+}
+
+# bench_start: a scratch directory in $work, a throwaway PostgreSQL cluster with durable commits
+# and the database signaldesk_bench ($bench_url), all removed on exit together with every pid
+# listed in $bench_pids.
+bench_start() {
+  work="$(mktemp -d /tmp/signaldesk-bench.XXXXXX)"
+  bench_pids=()
+  trap bench_cleanup EXIT
+  PG_EXTRA_OPTS="-c fsync=on -c synchronous_commit=on -c shared_buffers=256MB"
+  export PG_EXTRA_OPTS
+  pg_start_cluster
+  pg_create_database signaldesk_bench
+  bench_url="$(pg_url signaldesk_bench)"
+}
+
+bench_cleanup() {
+  local pid
+  for pid in "${bench_pids[@]}"; do
+    if kill "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; fi
+  done
+  pg_destroy_cluster
+  rm -rf "$work"
+}
+
+# bench_serve VAR=VALUE...: starts `signaldesk serve` on a free loopback port with a clean
+# environment plus the given variables; sets $base and $server_pid and waits until it answers.
+bench_serve() {
+  local port
+  port="$(free_port)"
+  base="http://127.0.0.1:$port"
+  (cd "$work" && exec env -i PATH="$PATH" HOME="$work" DATABASE_URL="$bench_url" LOG_LEVEL=warning "$@" \
+    "$SIGNALDESK_BIN" serve --hostname 127.0.0.1 --port "$port" >"$work/server.log" 2>&1) &
+  server_pid=$!
+  bench_pids+=("$server_pid")
+  wait_for_http "$base/healthz" 60 || { cat "$work/server.log"; exit 1; }
+}
+
+# bench_psql ARGS...: psql on the benchmark database, stopping at the first error.
+bench_psql() {
+  PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d signaldesk_bench -v ON_ERROR_STOP=1 -qAt "$@"
+}
