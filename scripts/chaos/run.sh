@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Chaos scenarios against a real server and PostgreSQL, loopback only, bounded.
+#   scripts/chaos/run.sh            builds release; ALERTS (2000) alerts for scenario 1
+# Scenario 1: the server killed with SIGKILL under webhook load and restarted; unanswered alerts
+# re-sent: every alert id must yield exactly one signal and at most one order.
+# Environment: ALERTS (2000), SIGNALDESK_BIN (reuse a built binary).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/lib/common.sh
+source scripts/lib/postgres.sh
+source scripts/lib/bench.sh
+ensure_packages curl:curl python3:python3 "path=/usr/lib/postgresql:postgresql"
+ensure_swift
+
+ALERTS="${ALERTS:-2000}"
+bench_binaries signaldesk
+bench_start
+
+server_env=(WEBHOOK_RATE_PER_MINUTE=100000 LOG_LEVEL=warning)
+bench_serve "${server_env[@]}"
+
+json() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+password="$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
+printf '{"email":"chaos@desk.io","password":"%s"}' "$password" |
+  curl -fsS -o /dev/null -X POST "$base/auth/register" -H 'Content-Type: application/json' --data-binary @-
+token="$(printf 'username=chaos%%40desk.io&password=%s' "$password" |
+  curl -fsS -X POST "$base/auth/login" -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @- | json access_token)"
+hook="$(curl -fsS -X POST "$base/webhooks/secret" -H "Authorization: Bearer $token")"
+WEBHOOK_UUID="$(json webhook_uuid <<<"$hook")"
+WEBHOOK_SECRET="$(json webhook_secret <<<"$hook")"
+export WEBHOOK_UUID WEBHOOK_SECRET
+
+echo "== scenario 1: SIGKILL under load ($ALERTS alerts, 8 clients)"
+port="${base##*:}"
+SERVER_CMD="exec env -i PATH='$PATH' HOME='$work' DATABASE_URL='$bench_url' ${server_env[*]} '$SIGNALDESK_BIN' serve --hostname 127.0.0.1 --port $port"
+SERVER_CWD="$work" SERVER_CMD="$SERVER_CMD" SERVER_PID="$server_pid" \
+  PSQL="$PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U postgres -d signaldesk_bench -qAt" PGPASSWORD="$PG_PASSWORD" \
+  python3 scripts/chaos/kill_under_load.py "$base" "$ALERTS" | tee "$work/scenario1.txt"
+restarted="$(sed -n 's/^restarted_pid=//p' "$work/scenario1.txt")"
+[ -n "$restarted" ] && bench_pids+=("$restarted")
+grep -q '^PASS' "$work/scenario1.txt"
