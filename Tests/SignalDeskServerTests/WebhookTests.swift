@@ -205,6 +205,28 @@ extension Client {
         }
     }
 
+    /// PostgreSQL refuses NUL in text: such input is a 4xx with a clear message, never a 500.
+    @Test(arguments: TestDatabase.all)
+    func nulCharactersAreRefusedNotFatal(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let client = Client(app: app)
+            let (token, uuid, secret) = try await client.webhookUser()
+            let (viewer, _) = try await client.signIn("vera@trading.co", role: .viewer)
+            #expect(try await client.hmac(#"{"token":"\u0000","action":"buy"}"#, signature: "00").status == .unauthorized)
+            #expect(try await client.alert("%00", Self.body(secret)).status == .unauthorized)
+            let alert = try await client.alert(uuid, Self.body(secret, extra: #","alert_id":"a\u0000b""#))
+            #expect(alert.status == .badRequest && alert.json()["detail"] as? String == "Text values must not contain NUL characters")
+            #expect(try await client.send(.GET, "ops/audit/all?action=%00", token: viewer).status == .unprocessableEntity)
+            let login = try await client.login("ana\u{0}@trading.co")
+            #expect([400, 401].contains(login.status.code))
+            let signal = try await client.send(.POST, "signals", token: token, json: [
+                "symbol": "BTC\u{0}USDT", "module": "swing\u{0}", "base_risk_percent": 0.5, "entry_price": 100, "stop_loss": 95, "take_profit": 110,
+            ])
+            #expect(signal.status == .unprocessableEntity && signal.body.string.contains("symbol must not contain control characters"))
+            #expect(try await Signal.query(on: app.db).count() == 0)
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func hmacRoute(_ database: TestDatabase) async throws {
         try await withTestApp(database) { app in

@@ -51,6 +51,12 @@ public struct TradingViewAlert: Sendable, Equatable {
     }
 
     public static func parse(_ object: [String: JSONValue]) throws(Problem) -> TradingViewAlert {
+        // Databases refuse NUL in text (PostgreSQL errors); no field of an alert needs one.
+        for value in object.values {
+            if case .string(let text) = value, text.unicodeScalars.contains("\u{0}") {
+                throw Problem("Text values must not contain NUL characters")
+            }
+        }
         guard let rawSymbol = string(object, ["symbol", "ticker"]) else { throw Problem("Missing symbol (send symbol or ticker)") }
         guard let symbol = InstrumentSymbol.parse(rawSymbol) else { throw Problem("Invalid symbol '\(rawSymbol.prefix(40))'") }
         guard let sideText = string(object, ["side", "action"]) else { throw Problem("Missing side (send side or action)") }

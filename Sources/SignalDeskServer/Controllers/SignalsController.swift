@@ -33,6 +33,10 @@ struct SignalsController: RouteCollection {
         if symbol.isEmpty || symbol.count > 40 { problem("symbol", "symbol must be 1 to 40 characters") }
         let module = body.module.trimmingCharacters(in: .whitespaces)
         if module.isEmpty || module.count > 64 { problem("module", "module must be 1 to 64 characters") }
+        for (field, text) in [("symbol", symbol), ("module", module)]
+        where text.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) {
+            problem(field, "\(field) must not contain control characters")
+        }
         if !(body.baseRiskPercent.isFinite && body.baseRiskPercent > 0 && body.baseRiskPercent <= 100) {
             problem("base_risk_percent", "base_risk_percent must be greater than 0 and at most 100")
         }

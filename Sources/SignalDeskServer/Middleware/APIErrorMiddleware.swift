@@ -1,3 +1,4 @@
+import PostgresNIO
 import Vapor
 
 /// Turns every error into `{"detail": ...}` with a fitting status.
@@ -44,6 +45,10 @@ struct APIErrorMiddleware: AsyncMiddleware {
             return APIError(.unprocessableEntity, error.description)
         case let error as any AbortError:
             return Self.apiError(forAbort: error, request: request)
+        case let error as PSQLError where error.serverInfo?[.sqlState] == "22021":
+            // PostgreSQL refuses NUL (and invalid UTF-8) in text: the client sent it, and the
+            // failed statement changed nothing.
+            return APIError(.badRequest, "Text values must not contain NUL characters")
         default:
             return APIError(.internalServerError, "Internal Server Error")
         }

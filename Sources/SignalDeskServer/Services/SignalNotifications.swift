@@ -18,7 +18,8 @@ final class SignalNotifications: Sendable {
             var attempt = 0
             while !Task.isCancelled {
                 do {
-                    let configuration = try SQLPostgresConfiguration(url: url).coreConfiguration
+                    var configuration = try SQLPostgresConfiguration(url: url).coreConfiguration
+                    configuration.options.connectTimeout = .seconds(5)
                     let listener = try await PostgresConnection.connect(
                         on: app.eventLoopGroup.any(), configuration: configuration, id: 1, logger: logger)
                     connection.withLockedValue { $0 = listener }
@@ -29,12 +30,16 @@ final class SignalNotifications: Sendable {
                         for try await _ in notifications { wakeup.signal() }
                     }
                 } catch {
-                    if Task.isCancelled { break }
-                    logger.warning("Signal notifications unavailable, polling only until reconnected: \(String(reflecting: type(of: error)))")
+                    // When stopping, fall through: the connection (perhaps opened while stopping)
+                    // is closed below and the loop ends.
+                    if !Task.isCancelled {
+                        logger.warning("Signal notifications unavailable, polling only until reconnected: \(String(reflecting: type(of: error)))")
+                    }
                 }
                 if let stale = connection.withLockedValue({ current -> PostgresConnection? in defer { current = nil }; return current }) {
                     try? await stale.close()
                 }
+                if Task.isCancelled { break }
                 attempt += 1
                 try? await Task.sleep(for: .seconds(min(30, 1 << min(attempt, 5))))
             }

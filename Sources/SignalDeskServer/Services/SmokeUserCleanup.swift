@@ -47,12 +47,22 @@ struct SmokeUserCleanup {
 
     func run(dryRun: Bool, olderThanDays: Int, now: Date = Date()) async throws -> Report {
         if dryRun { return try await scan(olderThanDays: olderThanDays, now: now, on: db).report(dryRun: true, deleted: 0) }
-        // Read and delete in one transaction (serialized with the other read-then-write
-        // transactions on SQLite), so a user who becomes active meanwhile is not deleted.
+        // Read and delete in one transaction, so a user who becomes active meanwhile is not
+        // deleted. (Login attempts and audit rows have no foreign key to wait on the lock.)
+        let postgres = TradingTransactions(app: app, db: db).isPostgres
         return try await TradingTransactions(app: app, db: db).run { tx in
+            let sql = tx as! any SQLDatabase
+            if postgres {
+                // New rows that point at these users (sessions, signals...) wait for this
+                // transaction, and each statement of the scan sees what committed before the lock.
+                try await sql.raw("SELECT id FROM users WHERE \(AuditController.hasPrefix("email", SmokeUsers.prefix)) FOR UPDATE").run()
+            } else {
+                // Write first: a deferred SQLite transaction that reads, then writes after another
+                // connection committed, fails instead of waiting.
+                try await sql.raw("UPDATE users SET email = email WHERE 1 = 0").run()
+            }
             let scan = try await scan(olderThanDays: olderThanDays, now: now, on: tx)
             let doomed = scan.users.filter(\.eligibleForDelete)
-            let sql = tx as! any SQLDatabase
             for chunk in stride(from: 0, to: doomed.count, by: 200).map({ Array(doomed[$0..<min($0 + 200, doomed.count)]) }) {
                 let ids = chunk.map(\.userId)
                 for table in Self.owned {

@@ -23,6 +23,9 @@ struct WebhookIntake {
     /// columns the accept path reads: building a Fluent join of two whole models cost more CPU
     /// than anything else on this path (reflection over every field, an alias per column).
     static func endpoint(uuid: String, on db: any Database) async throws -> (WebhookEndpoint, User)? {
+        // Webhook uuids are UUIDs: anything else is unknown without asking the database (which
+        // would refuse text such as a NUL character with an error instead of "no row").
+        guard UUID(uuidString: uuid) != nil else { return nil }
         guard let row = try await (db as! any SQLDatabase).raw("""
             SELECT e.id, e.user_id, e.secret_sealed, e.secret_digest, e.enabled, u.role
             FROM webhook_endpoints e JOIN users u ON u.id = e.user_id
