@@ -54,6 +54,25 @@ import VaporTesting
         }
     }
 
+    /// Requests that need the database answer 503 with Retry-After while it is unreachable, at
+    /// once rather than after a hang, and never 500.
+    @Test func requestsAnswer503WhileTheDatabaseIsDown() async throws {
+        let port = try closedLoopbackPort()
+        try await withTestApp(.sqlite, adjust: { config in
+            config.database = .postgres(url: "postgres://signaldesk:pw@127.0.0.1:\(port)/signaldesk")
+        }, migrate: false) { app in
+            let start = ContinuousClock.now
+            let alert = try await app.testing().sendRequest(
+                .POST, "webhooks/tradingview/\(UUID().uuidString.lowercased())", headers: ["Content-Type": "application/json"],
+                body: ByteBuffer(string: #"{"secret":"s","symbol":"BTCUSDT","side":"buy"}"#))
+            #expect(alert.status == .serviceUnavailable && alert.headers.first(name: "Retry-After") == "5")
+            #expect(alert.json()["detail"] as? String == "Service temporarily unavailable: the database cannot be reached")
+            let login = try await Client(app: app).login("ana@trading.co")
+            #expect(login.status == .serviceUnavailable)
+            #expect(ContinuousClock.now - start < .seconds(8))
+        }
+    }
+
     @Test func deadlineGivesUpOnAnOperationThatIgnoresCancellation() async throws {
         let release = ReleaseFlag()
         let start = ContinuousClock.now

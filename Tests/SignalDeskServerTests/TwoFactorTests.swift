@@ -76,8 +76,13 @@ import VaporTesting
             #expect(notEnabled.status == .notFound)
             #expect(notEnabled.json() as NSDictionary == ["detail": "2FA is not enabled"])
 
-            let secret = try await Self.enable(client, token: token)
-            let spent = try await client.send(.POST, "auth/2fa/disable", token: token, json: ["otp": totp(secret)])
+            let setup = try await client.send(.POST, "auth/2fa/setup", token: token)
+            let secret = try #require(setup.json()["secret"] as? String)
+            // The very code that enabled 2FA, kept rather than computed again: a 30 s step may
+            // begin between the two calls on a busy machine, and a new step means a fresh code.
+            let used = totp(secret)
+            #expect(try await client.send(.POST, "auth/2fa/verify-enable", token: token, json: ["otp": used]).status == .ok)
+            let spent = try await client.send(.POST, "auth/2fa/disable", token: token, json: ["otp": used])
             #expect(spent.status == .badRequest)
             #expect(spent.json() as NSDictionary == ["detail": "Invalid OTP"])
             let disabled = try await client.send(.POST, "auth/2fa/disable", token: token, json: ["otp": totp(secret, steps: 1)])

@@ -3,7 +3,9 @@
 #   scripts/chaos/run.sh            builds release; ALERTS (2000) alerts for scenario 1
 # Scenario 1: the server killed with SIGKILL under webhook load and restarted; unanswered alerts
 # re-sent: every alert id must yield exactly one signal and at most one order.
-# Environment: ALERTS (2000), SIGNALDESK_BIN (reuse a built binary).
+# Scenario 2: PostgreSQL stopped for OUTAGE seconds under load: 503 while down (no hang, no 500),
+# recovery without a restart, nothing acknowledged lost; then SIGTERM must stop the server within 10 s.
+# Environment: ALERTS (2000), OUTAGE (10), SIGNALDESK_BIN (reuse a built binary).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/common.sh
@@ -39,3 +41,19 @@ SERVER_CWD="$work" SERVER_CMD="$SERVER_CMD" SERVER_PID="$server_pid" \
 restarted="$(sed -n 's/^restarted_pid=//p' "$work/scenario1.txt")"
 [ -n "$restarted" ] && bench_pids+=("$restarted")
 grep -q '^PASS' "$work/scenario1.txt"
+
+echo "== scenario 2: PostgreSQL stopped for ${OUTAGE:-10} s under load"
+# A fresh server on the same database (scenario 1 stopped the one it restarted).
+bench_serve "${server_env[@]}"
+export -f pg_stop pg_start _pg_as_owner
+export PG_DIR PG_BIN PG_PORT PG_EXTRA_OPTS
+STOP_DB="pg_stop" START_DB="pg_start" OUTAGE="${OUTAGE:-10}" \
+  PSQL="$PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U postgres -d signaldesk_bench -qAt" PGPASSWORD="$PG_PASSWORD" \
+  python3 scripts/chaos/database_outage.py "$base" | tee "$work/scenario2.txt"
+grep -q '^PASS' "$work/scenario2.txt"
+
+echo "== graceful shutdown after the outage: SIGTERM, exit within 10 s"
+kill -TERM "$server_pid"
+for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$server_pid" 2>/dev/null; then echo "FAIL | the server is still running 10 s after SIGTERM"; exit 1; fi
+echo "PASS | the server exited within 10 s of SIGTERM"

@@ -1,3 +1,4 @@
+import AsyncKit
 import PostgresNIO
 import Vapor
 
@@ -45,6 +46,10 @@ struct APIErrorMiddleware: AsyncMiddleware {
             return APIError(.unprocessableEntity, error.description)
         case let error as any AbortError:
             return Self.apiError(forAbort: error, request: request)
+        case let error as PSQLError where Self.databaseUnreachable(error):
+            return Self.databaseUnavailable
+        case is ConnectionPoolTimeoutError:
+            return Self.databaseUnavailable
         case let error as PSQLError where error.serverInfo?[.sqlState] == "22021":
             // PostgreSQL refuses NUL (and invalid UTF-8) in text: the client sent it, and the
             // failed statement changed nothing.
@@ -52,6 +57,21 @@ struct APIErrorMiddleware: AsyncMiddleware {
         default:
             return APIError(.internalServerError, "Internal Server Error")
         }
+    }
+
+    /// The database cannot be reached (or every connection is busy past the pool's timeout): the
+    /// request did nothing, and a retry in a moment may succeed. Not a 500: the server is fine.
+    static let databaseUnavailable = APIError(
+        .serviceUnavailable, "Service temporarily unavailable: the database cannot be reached", headers: ["Retry-After": "5"])
+
+    /// The connection failed or was lost, or the server refuses work while it shuts down or
+    /// starts (SQLSTATE class 08, connection exceptions, and 57P, operator intervention).
+    static func databaseUnreachable(_ error: PSQLError) -> Bool {
+        if [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed].contains(error.code) {
+            return true
+        }
+        guard error.code == .server, let state = error.serverInfo?[.sqlState] else { return false }
+        return state.hasPrefix("08") || state.hasPrefix("57P")
     }
 
     /// Vapor's own `AbortError`s (`Abort`, `RouteNotFound`, ...) carry messages meant for clients

@@ -6,40 +6,54 @@ import Vapor
 
 /// Wakes this process's execution worker when any process commits a signal to execute:
 /// `LISTEN signaldesk_signals` on a dedicated PostgreSQL connection (the trigger of
-/// ``AddSignalNotifyTrigger`` sends the notifications). Reconnects after a failure; the worker's
-/// polling covers the gap, so a lost connection delays signals by at most one poll interval.
+/// ``AddSignalNotifyTrigger`` sends the notifications). When the connection is lost (the database
+/// restarts, the network drops) it connects again with backoff; the worker's polling covers the
+/// gap, so a lost connection delays signals by at most one poll interval.
 final class SignalNotifications: Sendable {
+    private struct State {
+        var connection: PostgresConnection?
+        var stopped = false
+    }
+
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
-    private let connection = NIOLockedValueBox<PostgresConnection?>(nil)
+    private let state = NIOLockedValueBox(State())
 
     func start(app: Application, url: String, wakeup: SignalWakeup) {
         let logger = Logger(label: "signaldesk.signal-notifications")
-        let started = Task { [connection] in
+        let started = Task { [state] in
             var attempt = 0
-            while !Task.isCancelled {
+            while !state.withLockedValue({ $0.stopped }) {
                 do {
                     var configuration = try SQLPostgresConfiguration(url: url).coreConfiguration
                     configuration.options.connectTimeout = .seconds(5)
                     let listener = try await PostgresConnection.connect(
                         on: app.eventLoopGroup.any(), configuration: configuration, id: 1, logger: logger)
-                    connection.withLockedValue { $0 = listener }
-                    attempt = 0
-                    try await listener.listen(on: AddSignalNotifyTrigger.channel) { notifications in
-                        // Subscribed: anything committed before now is found by the first poll.
-                        wakeup.signal()
-                        for try await _ in notifications { wakeup.signal() }
+                    // Registered under the lock that `stop()` takes: a connection opened while
+                    // stopping is closed here, never left open.
+                    let stopping = state.withLockedValue { current -> Bool in
+                        if !current.stopped { current.connection = listener }
+                        return current.stopped
                     }
+                    if stopping {
+                        try? await listener.close()
+                        break
+                    }
+                    listener.addListener(channel: AddSignalNotifyTrigger.channel) { _, _ in wakeup.signal() }
+                    _ = try await listener.query(PostgresQuery(unsafeSQL: "LISTEN \(AddSignalNotifyTrigger.channel)"), logger: logger)
+                    attempt = 0
+                    // Subscribed: anything committed before now is found by the first poll.
+                    wakeup.signal()
+                    // Completes when the connection closes: lost, or closed by `stop()`.
+                    try await listener.closeFuture.get()
                 } catch {
-                    // When stopping, fall through: the connection (perhaps opened while stopping)
-                    // is closed below and the loop ends.
-                    if !Task.isCancelled {
+                    if !state.withLockedValue({ $0.stopped }) {
                         logger.warning("Signal notifications unavailable, polling only until reconnected: \(String(reflecting: type(of: error)))")
                     }
                 }
-                if let stale = connection.withLockedValue({ current -> PostgresConnection? in defer { current = nil }; return current }) {
+                if let stale = state.withLockedValue({ current -> PostgresConnection? in defer { current.connection = nil }; return current.connection }) {
                     try? await stale.close()
                 }
-                if Task.isCancelled { break }
+                if state.withLockedValue({ $0.stopped }) { break }
                 attempt += 1
                 try? await Task.sleep(for: .seconds(min(30, 1 << min(attempt, 5))))
             }
@@ -48,12 +62,15 @@ final class SignalNotifications: Sendable {
     }
 
     func stop() async {
+        let open = state.withLockedValue { current -> PostgresConnection? in
+            current.stopped = true
+            defer { current.connection = nil }
+            return current.connection
+        }
         let running = task.withLockedValue { $0 }
         running?.cancel()
-        // Closing the connection ends the notification sequence the task is waiting on.
-        if let open = connection.withLockedValue({ current -> PostgresConnection? in defer { current = nil }; return current }) {
-            try? await open.close()
-        }
+        // Closing the connection completes the close future the task is waiting on.
+        try? await open?.close()
         await running?.value
     }
 }
