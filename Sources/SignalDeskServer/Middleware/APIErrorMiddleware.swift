@@ -60,7 +60,8 @@ struct APIErrorMiddleware: AsyncMiddleware {
     }
 
     /// The database cannot be reached (or every connection is busy past the pool's timeout): the
-    /// request did nothing, and a retry in a moment may succeed. Not a 500: the server is fine.
+    /// failing statement (and its transaction) changed nothing, and a retry in a moment may
+    /// succeed. Not a 500: the server itself is fine.
     static let databaseUnavailable = APIError(
         .serviceUnavailable, "Service temporarily unavailable: the database cannot be reached", headers: ["Retry-After": "5"])
 
