@@ -55,7 +55,7 @@ struct AuditController: RouteCollection {
         }
         var query = AuditEntry.query(on: req.db)
         if let action = req.query[String.self, at: "action"], !action.isEmpty {
-            query = query.filter(.custom(Self.hasPrefix("action", action)))
+            query = query.filter(.custom(SQLText.hasPrefix("action", action)))
         }
         if let email = req.query[String.self, at: "user_email"], !email.isEmpty {
             let user = try await User.query(on: req.db).filter(\.$email == EmailAddress.normalized(email)).first()
@@ -79,14 +79,6 @@ struct AuditController: RouteCollection {
     @Sendable static func verify(req: Request) async throws -> VerifyOut {
         let result = try await AuditChainStore(app: req.application, db: req.db).verify()
         return VerifyOut(rows: result.rows, valid: result.valid, firstBrokenId: result.firstBrokenID)
-    }
-
-    /// `column` starts with `prefix`, compared exactly (no `LIKE` wildcards: action names hold
-    /// underscores) and the same way on SQLite and PostgreSQL.
-    static func hasPrefix(_ column: String, _ prefix: String) -> any SQLExpression {
-        SQLBinaryExpression(
-            SQLFunction("substr", args: SQLColumn(column), SQLLiteral.numeric("1"), SQLLiteral.numeric(String(prefix.unicodeScalars.count))),
-            .equal, SQLBind(prefix))
     }
 }
 

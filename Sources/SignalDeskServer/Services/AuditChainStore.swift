@@ -28,10 +28,6 @@ struct AuditChainStore {
             let sql = tx as! any SQLDatabase
             if postgres {
                 try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: Self.sealerLockKey))").run()
-            } else {
-                // Write first: a deferred SQLite transaction that reads, then writes after another
-                // connection committed, fails instead of waiting.
-                try await sql.raw("UPDATE audit_log SET chain_seq = chain_seq WHERE id = -1").run()
             }
             let pending = try await AuditEntry.query(on: tx).filter(\.$chainSeq == nil).sort(\.$id).limit(limit).all()
             guard !pending.isEmpty else { return 0 }

@@ -193,25 +193,22 @@ struct OpsFacts {
     /// Each user's latest audited action: one probe of the (user_id, created_at) index per user,
     /// instead of grouping the whole log.
     func lastAudited() async throws -> [UUID: Date] {
-        let rows = try await sql.raw("""
+        try Self.latestByUser(try await sql.raw("""
             SELECT u.id AS user_id,
               (SELECT a.created_at FROM audit_log a WHERE a.user_id = u.id ORDER BY a.created_at DESC LIMIT 1) AS latest
             FROM users u
-            """).all()
-        var result: [UUID: Date] = [:]
-        for row in rows {
-            if let date = try row.decode(column: "latest", as: Date?.self) {
-                result[try row.decode(column: "user_id", as: UUID.self)] = date
-            }
-        }
-        return result
+            """).all())
     }
 
     /// The latest value of a time column per user in `table`.
     func latest(table: String, column: String) async throws -> [UUID: Date] {
-        let rows = try await sql.raw("""
+        try Self.latestByUser(try await sql.raw("""
             SELECT user_id, MAX(\(ident: column)) AS latest FROM \(ident: table) WHERE user_id IS NOT NULL GROUP BY user_id
-            """).all()
+            """).all())
+    }
+
+    /// Rows of `user_id` and a nullable `latest` time, as a dictionary without the nulls.
+    private static func latestByUser(_ rows: [any SQLRow]) throws -> [UUID: Date] {
         var result: [UUID: Date] = [:]
         for row in rows {
             if let date = try row.decode(column: "latest", as: Date?.self) {

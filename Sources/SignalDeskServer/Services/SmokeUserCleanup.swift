@@ -55,11 +55,7 @@ struct SmokeUserCleanup {
             if postgres {
                 // New rows that point at these users (sessions, signals...) wait for this
                 // transaction, and each statement of the scan sees what committed before the lock.
-                try await sql.raw("SELECT id FROM users WHERE \(AuditController.hasPrefix("email", SmokeUsers.prefix)) FOR UPDATE").run()
-            } else {
-                // Write first: a deferred SQLite transaction that reads, then writes after another
-                // connection committed, fails instead of waiting.
-                try await sql.raw("UPDATE users SET email = email WHERE 1 = 0").run()
+                try await sql.raw("SELECT id FROM users WHERE \(SQLText.hasPrefix("email", SmokeUsers.prefix)) FOR UPDATE").run()
             }
             let scan = try await scan(olderThanDays: olderThanDays, now: now, on: tx)
             let doomed = scan.users.filter(\.eligibleForDelete)
@@ -87,7 +83,7 @@ struct SmokeUserCleanup {
 
     private func scan(olderThanDays: Int, now: Date, on db: any Database) async throws -> Scan {
         let smoke = try await User.query(on: db)
-            .filter(.custom(AuditController.hasPrefix("email", SmokeUsers.prefix)))
+            .filter(.custom(SQLText.hasPrefix("email", SmokeUsers.prefix)))
             .sort(\.$email).all()
         guard !smoke.isEmpty else { return Scan(olderThanDays: olderThanDays, users: []) }
         let facts = OpsFacts(db: db)
@@ -100,7 +96,7 @@ struct SmokeUserCleanup {
         }
         let attempts = try await (db as! any SQLDatabase).raw("""
             SELECT email, MAX(created_at) AS latest FROM login_attempts
-            WHERE \(AuditController.hasPrefix("email", SmokeUsers.prefix)) GROUP BY email
+            WHERE \(SQLText.hasPrefix("email", SmokeUsers.prefix)) GROUP BY email
             """).all()
         var byEmail: [String: Date] = [:]
         for row in attempts {

@@ -30,9 +30,9 @@ actor AsyncGate {
 /// On PostgreSQL they run concurrently and take row locks (`FOR UPDATE`) where they read what
 /// they will change. SQLite has a single writer, and two deferred transactions that both read
 /// and then write can deadlock (one gets SQLITE_BUSY), so on SQLite these transactions run one at
-/// a time within the process (in WAL mode a deferred transaction whose snapshot went stale fails
-/// with SQLITE_BUSY instead of waiting); SQLite is the embedded single-process store, so the
-/// process is the whole system.
+/// a time within the process, and each takes the write lock with its first statement (in WAL mode
+/// a deferred transaction whose snapshot went stale fails with SQLITE_BUSY instead of waiting);
+/// SQLite is the embedded single-process store, so the process is the whole system.
 struct TradingTransactions {
     let app: Application
     let db: any Database
@@ -44,7 +44,13 @@ struct TradingTransactions {
         let gate = app.sqliteWriteGate
         await gate.acquire()
         do {
-            let result = try await db.transaction(body)
+            let result = try await db.transaction { tx in
+                // Take the write lock before reading: a deferred transaction that reads, then
+                // writes after another connection (a writer outside the gate) committed, fails
+                // with SQLITE_BUSY instead of waiting. A write that matches no row takes it.
+                try await (tx as! any SQLDatabase).raw("UPDATE settings SET value = value WHERE 1 = 0").run()
+                return try await body(tx)
+            }
             await gate.release()
             return result
         } catch {
