@@ -200,10 +200,11 @@ struct OpsFacts {
             """).all())
     }
 
-    /// The latest value of a time column per user in `table`.
-    func latest(table: String, column: String) async throws -> [UUID: Date] {
+    /// The latest value of a time column per user in `table`, for `users` (nil: everyone).
+    func latest(table: String, column: String, users: Set<UUID>? = nil) async throws -> [UUID: Date] {
         try Self.latestByUser(try await sql.raw("""
-            SELECT user_id, MAX(\(ident: column)) AS latest FROM \(ident: table) WHERE user_id IS NOT NULL GROUP BY user_id
+            SELECT user_id, MAX(\(ident: column)) AS latest FROM \(ident: table) WHERE \(userPredicate(users, nobody: false))
+            GROUP BY user_id
             """).all())
     }
 

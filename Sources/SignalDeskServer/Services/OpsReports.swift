@@ -215,13 +215,6 @@ struct OpsReports {
         let book = PositionBook(app: app, db: db)
         let exchangeKey = scope.exchange?.rawValue
 
-        /// Sums per-exchange counts, or takes one exchange's when the scope names one.
-        func pick<T>(_ values: [String: T]?, _ sum: ([T]) -> T) -> T {
-            guard let values else { return sum([]) }
-            if let exchangeKey { return sum(values[exchangeKey].map { [$0] } ?? []) }
-            return sum(Array(values.values))
-        }
-
         var rows: [UserRow] = []
         for entry in posture.users {
             guard let user = users[entry.userId] else { continue }
@@ -232,13 +225,13 @@ struct OpsReports {
             let traded = positions[entry.userId]?.keys.map { $0 } ?? []
             guard scope.includes(email: entry.email, role: entry.role.rawValue,
                                  exchanges: exchanges.union(traded.compactMap(Exchange.init(rawValue:)))) else { continue }
-            let counts = pick(positions[entry.userId]) { all in
-                all.reduce(into: OpsFacts.PositionCounts()) {
+            // This user's positions on the exchange in view, or on every exchange.
+            let counts = (positions[entry.userId] ?? [:]).filter { exchangeKey == nil || $0.key == exchangeKey }.values
+                .reduce(into: OpsFacts.PositionCounts()) {
                     $0.openNow += $1.openNow
                     $0.closedToday += $1.closedToday
                     $0.realizedPnLToday += $1.realizedPnLToday
                 }
-            }
             rows.append(UserRow(
                 userId: entry.userId, email: entry.email, role: entry.role,
                 riskProfile: book.limits(storedProfile: user.riskProfile, email: user.email, capital: user.capitalBaseUSD).profile.rawValue,

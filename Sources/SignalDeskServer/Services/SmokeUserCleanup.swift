@@ -91,8 +91,9 @@ struct SmokeUserCleanup {
         func merge(_ values: [UUID: Date]) {
             for (id, date) in values where latest[id].map({ date > $0 }) ?? true { latest[id] = date }
         }
+        let smokeIDs = Set(try smoke.map { try $0.requireID() })
         for source in Self.activity {
-            merge(try await facts.latest(table: source.table, column: source.column))
+            merge(try await facts.latest(table: source.table, column: source.column, users: smokeIDs))
         }
         let attempts = try await (db as! any SQLDatabase).raw("""
             SELECT email, MAX(created_at) AS latest FROM login_attempts
