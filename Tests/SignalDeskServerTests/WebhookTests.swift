@@ -155,6 +155,38 @@ extension Client {
         }
     }
 
+    /// Twins without an alert id that arrive on both sides of a minute boundary (and of any
+    /// window arithmetic): the first one stored answers all the others, in every round.
+    @Test(arguments: TestDatabase.all)
+    func twinsAcrossAMinuteBoundaryAreOneSignal(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let client = Client(app: app)
+            let (_, uuid, secret) = try await client.webhookUser()
+            let (endpoint, _) = try #require(try await WebhookIntake.endpoint(uuid: uuid, on: app.db))
+            let boundary = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60)
+            for round in 0..<10 {
+                let body = Self.body(secret, symbol: "SOLUSDT", extra: #","comment":"round \#(round)""#)
+                let alert = try TradingViewAlert.parse(try #require(TradingViewAlert.object(from: Array(body.utf8))))
+                let outcomes = try await withThrowingTaskGroup(of: WebhookIntake.Outcome.self) { group in
+                    for twin in 0..<8 {
+                        // Half a second either side of the boundary, all within the window.
+                        let now = boundary.addingTimeInterval(Double(twin) / 8 - 0.5)
+                        group.addTask {
+                            try await WebhookIntake(app: app, db: app.db)
+                                .accept(alert, body: Array(body.utf8), endpoint: endpoint, source: "tradingview", now: now)
+                        }
+                    }
+                    return try await group.reduce(into: [WebhookIntake.Outcome]()) { $0.append($1) }
+                }
+                let accepted = outcomes.compactMap { if case .accepted(let id) = $0 { id } else { nil } }
+                let answered = Set(outcomes.compactMap { if case .duplicate(let id) = $0 { id } else { nil } })
+                #expect(accepted.count == 1, "round \(round): \(outcomes)")
+                #expect(answered == Set(accepted), "round \(round): \(outcomes)")
+            }
+            #expect(try await Signal.query(on: app.db).count() == 10)
+        }
+    }
+
     @Test func rateLimitCountsOnlyAuthenticatedAlerts() async throws {
         try await withTestApp(.sqlite, adjust: { $0.webhookRatePerMinute = 3 }) { app in
             let client = Client(app: app)

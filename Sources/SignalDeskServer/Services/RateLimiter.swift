@@ -1,4 +1,5 @@
 import Foundation
+import SignalDeskCore
 import Vapor
 
 /// A sliding-window rate limit per key, in memory: at most `limit` events per `window` seconds.
@@ -6,7 +7,7 @@ import Vapor
 actor RateLimiter {
     let limit: Int
     let window: TimeInterval
-    private var events: [String: [Date]] = [:]
+    private var senders: [String: SlidingWindowLimit] = [:]
     private var lastSweep = Date.distantPast
 
     init(limit: Int, window: TimeInterval = 60) {
@@ -17,27 +18,18 @@ actor RateLimiter {
     /// Records an event for `key` when allowed; otherwise the seconds until one is.
     func attempt(_ key: String, now: Date = Date()) -> Int? {
         sweep(now: now)
-        let since = now.addingTimeInterval(-window)
-        var recent = (events[key] ?? []).filter { $0 > since }
-        guard recent.count < limit else {
-            events[key] = recent
-            let waitUntil = recent[recent.count - limit].addingTimeInterval(window)
-            return max(1, Int(waitUntil.timeIntervalSince(now).rounded(.up)))
-        }
-        recent.append(now)
-        events[key] = recent
-        return nil
+        return senders[key, default: SlidingWindowLimit(limit: limit, window: window)]
+            .attempt(now: now.timeIntervalSinceReferenceDate)
     }
 
     /// Forgets keys with no event in the window, so memory follows active senders only.
     private func sweep(now: Date) {
         guard now.timeIntervalSince(lastSweep) > window else { return }
         lastSweep = now
-        let since = now.addingTimeInterval(-window)
-        events = events.filter { $0.value.contains { $0 > since } }
+        let seconds = now.timeIntervalSinceReferenceDate
+        senders = senders.filter { !$0.value.isIdle(now: seconds) }
     }
 }
-
 
 extension Application {
     private struct WebhookRateKey: StorageKey {

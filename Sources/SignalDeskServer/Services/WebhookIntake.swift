@@ -61,18 +61,12 @@ struct WebhookIntake {
         if let alertID = alert.alertID {
             key = "id:" + alertID
         } else {
-            // Without an id: the same body inside the window is the same alert. The bucketed key
-            // makes simultaneous twins collide on the unique index; the lookup covers the window.
-            let since = now.addingTimeInterval(-Self.duplicateWindow)
-            if let earlier = try await Signal.query(on: db)
-                .filter(\.$webhookID == endpointID).filter(\.$bodyHash == bodyHash).filter(\.$createdAt > since)
-                .sort(\.$createdAt).first()
-            {
-                return try await duplicate(earlier, userID: userID, alert: alert)
-            }
-            key = "body:\(bodyHash.prefix(32)):\(Int(now.timeIntervalSince1970 / Self.duplicateWindow))"
+            // Without an id the same body inside the window is the same alert. Twins are
+            // serialized per (webhook, body hash) so the second one sees the first; the key only
+            // has to be unique, and it still collides if the clock gives two twins the same
+            // millisecond.
+            key = "body:\(bodyHash.prefix(32)):\(Int64((now.timeIntervalSince1970 * 1000).rounded(.down)))"
         }
-
         let exchange = alert.exchange ?? .binance
         let signal = Signal()
         signal.$user.id = userID
@@ -100,18 +94,17 @@ struct WebhookIntake {
             "exchange": .string(exchange.rawValue), "alert_id": alert.alertID.map(AuditValue.string) ?? .null,
         ]
         do {
-            if let sql = db as? any SQLDatabase, sql.dialect.name == "postgresql" {
+            if alert.alertID == nil {
+                if let earlier = try await insertUnlessRepeated(signal, details: details, endpointID: endpointID, bodyHash: bodyHash, now: now) {
+                    return try await duplicate(earlier, userID: userID, alert: alert)
+                }
+            } else if let sql = db as? any SQLDatabase, sql.dialect.name == "postgresql" {
                 try await insertInOneStatement(signal, details: details, on: sql)
             } else {
-                try await db.transaction { tx in
-                    try await signal.create(on: tx)
-                    try await AuditLog.record(
-                        "webhook.accepted", userID: userID, entityType: "signal", entityID: signal.id?.uuidString,
-                        details: details, on: tx, at: now)
-                }
+                try await db.transaction { tx in try await insert(signal, details: details, on: tx) }
             }
         } catch {
-            // A twin (same alert id, or same body in the same window) committed first.
+            // A twin (same alert id, or same body in the same millisecond) committed first.
             guard (error as? any DatabaseError)?.isConstraintFailure == true,
                 let earlier = try await Signal.query(on: db).filter(\.$webhookID == endpointID).filter(\.$alertID == key).first() else {
                 throw error
@@ -125,6 +118,49 @@ struct WebhookIntake {
         }
         app.signalWakeup.signal()
         return .accepted(try signal.requireID())
+    }
+
+    private func insert(_ signal: Signal, details: [String: AuditValue], on tx: any Database) async throws {
+        try await signal.create(on: tx)
+        try await AuditLog.record(
+            "webhook.accepted", userID: signal.$user.id, entityType: "signal", entityID: signal.id?.uuidString,
+            details: details, on: tx, at: signal.createdAt)
+    }
+
+    /// `pg_advisory_xact_lock(class, key)` class of alert bodies ("SDwb" in ASCII). The two-key
+    /// form has its own key space, apart from the one-key locks (the audit sealer's).
+    static let bodyLockClass: Int32 = 0x5344_7762
+
+    /// The lock key of one (webhook, body hash): 32 bits of their SHA-256. Two bodies that share
+    /// a key only wait for each other; they are still compared by their full hash.
+    static func bodyLockKey(webhookID: UUID, bodyHash: String) -> Int32 {
+        let digest = Array(SHA256.hash(data: Array("\(webhookID.uuidString):\(bodyHash)".utf8)))
+        return Int32(bitPattern: digest[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+    }
+
+    /// An alert without an id: in one transaction that holds a lock on its (webhook, body hash),
+    /// looks for the same body inside the window and stores the signal only if there is none.
+    /// Returns the earlier signal when there is one. The lock is what makes this exact: two
+    /// twins cannot both look before either inserts, on any number of server instances
+    /// (PostgreSQL), and SQLite's transactions take the single write lock first.
+    private func insertUnlessRepeated(
+        _ signal: Signal, details: [String: AuditValue], endpointID: UUID, bodyHash: String, now: Date
+    ) async throws -> Signal? {
+        let since = now.addingTimeInterval(-Self.duplicateWindow)
+        return try await TradingTransactions(app: app, db: db).run { tx in
+            if let sql = tx as? any SQLDatabase, sql.dialect.name == "postgresql" {
+                let key = Self.bodyLockKey(webhookID: endpointID, bodyHash: bodyHash)
+                try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: Self.bodyLockClass), \(bind: key))").run()
+            }
+            if let earlier = try await Signal.query(on: tx)
+                .filter(\.$webhookID == endpointID).filter(\.$bodyHash == bodyHash).filter(\.$createdAt > since)
+                .sort(\.$createdAt).first()
+            {
+                return earlier
+            }
+            try await insert(signal, details: details, on: tx)
+            return nil
+        }
     }
 
     /// PostgreSQL: the signal and its `webhook.accepted` audit row in one statement (a data-
