@@ -98,6 +98,6 @@ final class AuditSealer: LifecycleHandler, Sendable {
     }
 
     func shutdownAsync(_ application: Application) async {
-        await loop.stop()
+        await loop.stop(logger: application.logger, deadline: application.shutdownDeadline)
     }
 }

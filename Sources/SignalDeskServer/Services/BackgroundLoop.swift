@@ -4,29 +4,52 @@ import Vapor
 /// One loop of an application's background work: runs a step, then waits for the interval or a
 /// wakeup (at once when the step reports more work), until stopped. Stopping waits for the loop to
 /// finish, because the database shuts down right after the lifecycle handlers.
+///
+/// Two deadlines keep one stuck await from stopping the loop or the process. A step that has not
+/// finished after `stepDeadline` is cancelled and left behind, and the loop goes on with the next
+/// step (claims, leases and unique client order ids make a late finish of the abandoned step
+/// harmless, as with a second worker). Stopping waits for the current step only until the
+/// application's shutdown deadline (``ShutdownDeadline``), then gives up on it with a warning.
+/// Both were seen to matter: after PostgreSQL was stopped and started under load, a step could
+/// wait forever on a database call that never completed (docs/benchmarks.md, chaos).
 final class BackgroundLoop: Sendable {
     let name: String
     let interval: Duration
+    let stepDeadline: Duration
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
     private let wakeup = NIOLockedValueBox<SignalWakeup?>(nil)
 
-    init(name: String, interval: Duration) {
+    static let minimumStopWait: Duration = .milliseconds(250)
+
+    init(name: String, interval: Duration, stepDeadline: Duration = .seconds(60)) {
         self.name = name
         self.interval = interval
+        self.stepDeadline = stepDeadline
     }
 
     /// Starts the loop. `step` returns true when there is more work to do right away.
     func start(app: Application, wakeup: SignalWakeup?, step: @escaping @Sendable (Application) async throws -> Bool) {
         self.wakeup.withLockedValue { $0 = wakeup }
-        let (name, interval) = (self.name, self.interval)
+        let (name, interval, deadline) = (self.name, self.interval, self.stepDeadline)
+        let logger = app.logger
         let started = Task { [weak app] in
             while !Task.isCancelled {
                 guard let app else { return }
                 var more = false
-                do {
-                    more = try await step(app)
-                } catch {
-                    app.logger.warning("\(name) failed: \(String(reflecting: error))")
+                // The step runs as a task of its own so that the loop can leave it behind; stopping
+                // the loop cancels it as before.
+                let current = Task { try await step(app) }
+                let outcome = await withTaskCancellationHandler {
+                    await Self.outcome(of: current, within: deadline)
+                } onCancel: {
+                    current.cancel()
+                }
+                switch outcome {
+                case .finished(let result): more = result
+                case .failed(let error): logger.warning("\(name) failed: \(String(reflecting: error))")
+                case .overdue:
+                    current.cancel()
+                    logger.error("\(name): a step did not finish within \(deadline); it was cancelled and left behind")
                 }
                 if more { continue }
                 await withTaskGroup(of: Void.self) { group in
@@ -40,10 +63,81 @@ final class BackgroundLoop: Sendable {
         task.withLockedValue { $0 = started }
     }
 
-    func stop() async {
-        let current = task.withLockedValue { $0 }
-        current?.cancel()
+    enum Outcome<Value: Sendable>: Sendable {
+        case finished(Value)
+        case failed(any Error)
+        case overdue
+    }
+
+    /// The task's result, or `.overdue` once `limit` has passed without one (the task keeps
+    /// running; the caller decides what to do with it).
+    static func outcome<Value: Sendable>(of task: Task<Value, any Error>, within limit: Duration) async -> Outcome<Value> {
+        let settled = NIOLockedValueBox(false)
+        let timer = NIOLockedValueBox<Task<Void, Never>?>(nil)
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome<Value>, Never>) in
+            let settle: @Sendable (Outcome<Value>) -> Void = { outcome in
+                let first = settled.withLockedValue { done in
+                    defer { done = true }
+                    return !done
+                }
+                guard first else { return }
+                timer.withLockedValue { $0 }?.cancel()
+                continuation.resume(returning: outcome)
+            }
+            timer.withLockedValue {
+                $0 = Task {
+                    try? await Task.sleep(for: limit)
+                    settle(.overdue)
+                }
+            }
+            Task {
+                do { settle(.finished(try await task.value)) } catch { settle(.failed(error)) }
+            }
+        }
+    }
+
+    /// Cancels the loop and waits for its current step to finish, until `deadline` at the latest
+    /// (but always a moment: a loop stopped after another one used up the shared deadline still
+    /// gets the time to finish a step that was about to).
+    func stop(logger: Logger, deadline: ContinuousClock.Instant = .now + .seconds(5)) async {
+        guard let current = task.withLockedValue({ $0 }) else { return }
+        logger.notice("Stopping \(name)")
+        current.cancel()
         wakeup.withLockedValue { $0 }?.signal()
-        await current?.value
+        let waiting = Task<Void, any Error> { await current.value }
+        switch await Self.outcome(of: waiting, within: max(Self.minimumStopWait, deadline - .now)) {
+        case .finished, .failed: logger.notice("Stopped \(name)")
+        case .overdue: logger.warning("\(name) did not stop before the shutdown deadline; leaving its last step behind")
+        }
+    }
+}
+
+/// One deadline for every background loop of a shutdown: the first loop to stop starts it, so the
+/// whole shutdown waits at most this long for stuck steps, however many loops there are.
+final class ShutdownDeadline: Sendable {
+    static let budget: Duration = .seconds(6)
+    private let instant = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+
+    var value: ContinuousClock.Instant {
+        instant.withLockedValue { current in
+            if let current { return current }
+            let started = ContinuousClock.now + Self.budget
+            current = started
+            return started
+        }
+    }
+}
+
+extension Application {
+    private struct ShutdownDeadlineKey: StorageKey {
+        typealias Value = ShutdownDeadline
+    }
+
+    /// The instant by which the background loops must have stopped (set by the first to stop).
+    var shutdownDeadline: ContinuousClock.Instant {
+        if let existing = storage[ShutdownDeadlineKey.self] { return existing.value }
+        let created = ShutdownDeadline()
+        storage[ShutdownDeadlineKey.self] = created
+        return created.value
     }
 }

@@ -35,7 +35,7 @@ final class ExecutionWorker: LifecycleHandler, Sendable {
     func shutdownAsync(_ application: Application) async {
         running.withLockedValue { $0 = false }
         await notifications.stop()
-        await loop.stop()
+        await loop.stop(logger: application.logger, deadline: application.shutdownDeadline)
     }
 
     /// Claims and executes one batch. True when there was work.
@@ -71,7 +71,7 @@ final class PositionMonitor: LifecycleHandler, Sendable {
     }
 
     func shutdownAsync(_ application: Application) async {
-        await loop.stop()
+        await loop.stop(logger: application.logger, deadline: application.shutdownDeadline)
     }
 
     /// Evaluates every open position with a known price once; returns how many were closed.

@@ -20,6 +20,6 @@ final class LeaseSweeper: LifecycleHandler, Sendable {
     }
 
     func shutdownAsync(_ application: Application) async {
-        await loop.stop()
+        await loop.stop(logger: application.logger, deadline: application.shutdownDeadline)
     }
 }

@@ -27,7 +27,7 @@ final class TelegramSender: LifecycleHandler, Sendable {
     }
 
     func shutdownAsync(_ application: Application) async {
-        await loop.stop()
+        await loop.stop(logger: application.logger, deadline: application.shutdownDeadline)
     }
 
     /// Sends every due message once. Returns how many were sent.

@@ -1,0 +1,94 @@
+import Foundation
+import NIOConcurrencyHelpers
+@testable import SignalDeskServer
+import Testing
+import Vapor
+
+/// A step that waits on something that never answers and ignores cancellation, as a database
+/// call did after PostgreSQL restarted under load: the loop must go on, and stopping must end.
+@Suite struct BackgroundLoopTests {
+    final class Stuck: Sendable {
+        private let held = NIOLockedValueBox<[CheckedContinuation<Void, Never>]>([])
+        func wait() async { await withCheckedContinuation { continuation in held.withLockedValue { $0.append(continuation) } } }
+        func release() { held.withLockedValue { list in list.forEach { $0.resume() }; list.removeAll() } }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aStuckStepIsLeftBehindAndTheLoopGoesOn() async throws {
+        let app = try await Application.make(.testing)
+        let stuck = Stuck()
+        let steps = NIOLockedValueBox(0)
+        let loop = BackgroundLoop(name: "Test loop", interval: .milliseconds(10), stepDeadline: .milliseconds(200))
+        loop.start(app: app, wakeup: nil) { _ in
+            if steps.withLockedValue({ $0 += 1; return $0 }) == 1 { await stuck.wait() }
+            return false
+        }
+        // Step 1 never finishes; after its deadline the loop runs the next ones.
+        while steps.withLockedValue({ $0 }) < 5 { try await Task.sleep(for: .milliseconds(20)) }
+        await loop.stop(logger: app.logger, deadline: .now + .seconds(5))
+        stuck.release()
+        try await app.asyncShutdown()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func stoppingGivesUpOnAStuckStepAtTheDeadline() async throws {
+        let app = try await Application.make(.testing)
+        let stuck = Stuck()
+        let started = NIOLockedValueBox(false)
+        let loop = BackgroundLoop(name: "Test loop", interval: .milliseconds(10), stepDeadline: .seconds(60))
+        loop.start(app: app, wakeup: nil) { _ in
+            started.withLockedValue { $0 = true }
+            await stuck.wait()
+            return false
+        }
+        while !started.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+        let stopping = ContinuousClock.now
+        await loop.stop(logger: app.logger, deadline: .now + .milliseconds(300))
+        let waited = ContinuousClock.now - stopping
+        #expect(waited >= .milliseconds(250), "stop waits for the current step until the deadline")
+        #expect(waited < .seconds(5), "and no longer")
+        stuck.release()
+        try await app.asyncShutdown()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func stoppingWaitsForAStepThatFinishes() async throws {
+        let app = try await Application.make(.testing)
+        let finished = NIOLockedValueBox(false)
+        let started = NIOLockedValueBox(false)
+        let loop = BackgroundLoop(name: "Test loop", interval: .seconds(60))
+        loop.start(app: app, wakeup: nil) { _ in
+            started.withLockedValue { $0 = true }
+            // Work that does not look at cancellation, like an order already sent to a venue.
+            let until = ContinuousClock.now + .milliseconds(300)
+            while ContinuousClock.now < until { await Task.yield() }
+            finished.withLockedValue { $0 = true }
+            return false
+        }
+        while !started.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+        await loop.stop(logger: app.logger, deadline: .now + .seconds(5))
+        #expect(finished.withLockedValue { $0 }, "the in-flight step completed before stop returned")
+        try await app.asyncShutdown()
+    }
+
+    @Test func outcomeReportsResultsErrorsAndOverdue() async {
+        let quick = Task<Int, any Error> { 7 }
+        guard case .finished(7) = await BackgroundLoop.outcome(of: quick, within: .seconds(5)) else {
+            Issue.record("a finished task's value")
+            return
+        }
+        struct Failure: Error {}
+        let failing = Task<Int, any Error> { throw Failure() }
+        guard case .failed(let error) = await BackgroundLoop.outcome(of: failing, within: .seconds(5)), error is Failure else {
+            Issue.record("a failed task's error")
+            return
+        }
+        let stuck = Stuck()
+        let hanging = Task<Int, any Error> { await stuck.wait(); return 1 }
+        guard case .overdue = await BackgroundLoop.outcome(of: hanging, within: .milliseconds(50)) else {
+            Issue.record("overdue")
+            return
+        }
+        stuck.release()
+    }
+}
