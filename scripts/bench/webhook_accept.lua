@@ -4,7 +4,8 @@ local uuid = os.getenv("WEBHOOK_UUID")
 local secret = os.getenv("WEBHOOK_SECRET")
 local threads = {}
 local counter = 0
-local thread_id = 0
+-- thread_id is a global that setup() gives each thread (thread:set); a `local thread_id` here
+-- would shadow it, every thread would send the same ids, and the run would measure duplicates.
 
 function setup(thread)
   thread:set("thread_id", #threads + 1)
