@@ -29,11 +29,18 @@ struct AuditChainStore {
             if postgres {
                 try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: Self.sealerLockKey))").run()
             }
-            let pending = try await AuditEntry.query(on: tx).filter(\.$chainSeq == nil).sort(\.$id).limit(limit).all()
+            // Plain SQL rows decoded as Codable: Fluent models cost reflection over every field
+            // of every row, and this runs for every audited request.
+            let pending = try await sql.raw("""
+                SELECT id, user_id, action, entity_type, entity_id, details, created_at FROM audit_log
+                WHERE chain_seq IS NULL ORDER BY id LIMIT \(bind: limit)
+                """).all(decoding: PendingRow.self, keyDecodingStrategy: .convertFromSnakeCase)
             guard !pending.isEmpty else { return 0 }
-            let tip = try await AuditEntry.query(on: tx).filter(\.$chainSeq != nil).sort(\.$chainSeq, .descending).first()
+            let tip = try await sql.raw("""
+                SELECT row_hash, chain_seq FROM audit_log WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1
+                """).first(decoding: TipRow.self, keyDecodingStrategy: .convertFromSnakeCase)
             var sequence = tip?.chainSeq ?? 0
-            let links = AuditChain.seal(try pending.map(Self.content), after: tip?.rowHash ?? AuditChain.genesis)
+            let links = AuditChain.seal(pending.map(\.content), after: tip?.rowHash ?? AuditChain.genesis)
             // One statement for the batch: `UPDATE ... FROM (VALUES ...)`, which both databases
             // accept (VALUES columns are `column1`, `column2`, ... in both).
             var rows: [SQLQueryString] = []
@@ -74,6 +81,25 @@ struct AuditChainStore {
             return (checked, false, orphan.id)
         }
         return (checked, true, nil)
+    }
+
+    private struct PendingRow: Decodable {
+        let id: Int
+        let userId: UUID?
+        let action: String
+        let entityType: String?
+        let entityId: String?
+        let details: String?
+        let createdAt: Date
+
+        var content: AuditChain.Content {
+            AuditChain.Content(id: id, userID: userId, action: action, entityType: entityType, entityID: entityId, details: details, createdAt: createdAt)
+        }
+    }
+
+    private struct TipRow: Decodable {
+        let rowHash: String?
+        let chainSeq: Int64?
     }
 
     static func content(_ row: AuditEntry) throws -> AuditChain.Content {

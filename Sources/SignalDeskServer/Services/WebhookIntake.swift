@@ -1,6 +1,7 @@
 import Crypto
 import Fluent
 import Foundation
+import PostgresNIO
 import SQLKit
 import SignalDeskCore
 import Vapor
@@ -26,22 +27,35 @@ struct WebhookIntake {
         // Webhook uuids are UUIDs: anything else is unknown without asking the database (which
         // would refuse text such as a NUL character with an error instead of "no row").
         guard UUID(uuidString: uuid) != nil else { return nil }
-        guard let row = try await (db as! any SQLDatabase).raw("""
-            SELECT e.id, e.user_id, e.secret_sealed, e.secret_digest, e.enabled, u.role
-            FROM webhook_endpoints e JOIN users u ON u.id = e.user_id
-            WHERE e.webhook_uuid = \(bind: uuid)
-            """).first()
-        else { return nil }
         let endpoint = WebhookEndpoint()
-        endpoint.id = try row.decode(column: "id", as: UUID.self)
-        endpoint.$user.id = try row.decode(column: "user_id", as: UUID.self)
-        endpoint.webhookUUID = uuid
-        endpoint.secretSealed = try row.decode(column: "secret_sealed", as: String.self)
-        endpoint.secretDigest = try row.decode(column: "secret_digest", as: String.self)
-        endpoint.enabled = try row.decode(column: "enabled", as: Bool.self)
         let owner = User()
+        endpoint.webhookUUID = uuid
+        let role: String
+        if let postgres = db as? any PostgresDatabase {
+            guard let row = try await postgres.run(WebhookStatements.EndpointLookup(webhookUUID: uuid), logger: db.logger).first
+            else { return nil }
+            endpoint.id = row.0
+            endpoint.$user.id = row.1
+            endpoint.secretSealed = row.2
+            endpoint.secretDigest = row.3
+            endpoint.enabled = row.4
+            role = row.5
+        } else {
+            guard let row = try await (db as! any SQLDatabase).raw("""
+                SELECT e.id, e.user_id, e.secret_sealed, e.secret_digest, e.enabled, u.role
+                FROM webhook_endpoints e JOIN users u ON u.id = e.user_id
+                WHERE e.webhook_uuid = \(bind: uuid)
+                """).first()
+            else { return nil }
+            endpoint.id = try row.decode(column: "id", as: UUID.self)
+            endpoint.$user.id = try row.decode(column: "user_id", as: UUID.self)
+            endpoint.secretSealed = try row.decode(column: "secret_sealed", as: String.self)
+            endpoint.secretDigest = try row.decode(column: "secret_digest", as: String.self)
+            endpoint.enabled = try row.decode(column: "enabled", as: Bool.self)
+            role = try row.decode(column: "role", as: String.self)
+        }
         owner.id = endpoint.$user.id
-        owner.role = UserRole(rawValue: try row.decode(column: "role", as: String.self)) ?? .disabled
+        owner.role = UserRole(rawValue: role) ?? .disabled
         return (endpoint, owner)
     }
 
@@ -98,8 +112,8 @@ struct WebhookIntake {
                 if let earlier = try await insertUnlessRepeated(signal, details: details, endpointID: endpointID, bodyHash: bodyHash, now: now) {
                     return try await duplicate(earlier, userID: userID, alert: alert)
                 }
-            } else if let sql = db as? any SQLDatabase, sql.dialect.name == "postgresql" {
-                try await insertInOneStatement(signal, details: details, on: sql)
+            } else if let postgres = db as? any PostgresDatabase {
+                try await insertInOneStatement(signal, details: details, on: postgres)
             } else {
                 try await db.transaction { tx in try await insert(signal, details: details, on: tx) }
             }
@@ -166,26 +180,9 @@ struct WebhookIntake {
     /// PostgreSQL: the signal and its `webhook.accepted` audit row in one statement (a data-
     /// modifying CTE), which is atomic on its own: one round trip instead of four (`BEGIN`, two
     /// inserts, `COMMIT`). A twin still fails on the unique index, as in the transaction.
-    private func insertInOneStatement(_ signal: Signal, details: [String: AuditValue], on sql: any SQLDatabase) async throws {
-        let id = UUID()
-        signal.id = id
-        try await sql.raw("""
-            WITH inserted AS (
-              INSERT INTO signals (id, user_id, symbol, module, side, exchange, source, order_type, action,
-                entry_price, stop_loss, take_profit, qty, status, reason_codes, webhook_id, alert_id, body_hash,
-                lease_count, created_at, updated_at)
-              VALUES (\(bind: id), \(bind: signal.$user.id), \(bind: signal.symbol), \(bind: signal.module), \(bind: signal.side.rawValue),
-                \(bind: signal.exchange), \(bind: signal.source), \(bind: signal.orderType), \(bind: signal.action),
-                \(bind: signal.entryPrice), \(bind: signal.stopLoss), \(bind: signal.takeProfit), \(bind: signal.qty),
-                \(bind: signal.status.rawValue), \(bind: signal.reasonCodesJSON), \(bind: signal.webhookID), \(bind: signal.alertID),
-                \(bind: signal.bodyHash), 0, \(bind: signal.createdAt), \(bind: signal.updatedAt))
-              RETURNING id
-            )
-            INSERT INTO audit_log (user_id, action, entity_type, entity_id, details, created_at)
-            SELECT \(bind: signal.$user.id), 'webhook.accepted', 'signal', \(bind: id.uuidString), \(bind: try AuditLog.detailsJSON(details)),
-              \(bind: signal.createdAt)
-            FROM inserted
-            """).run()
+    private func insertInOneStatement(_ signal: Signal, details: [String: AuditValue], on postgres: any PostgresDatabase) async throws {
+        signal.id = UUID()
+        _ = try await postgres.run(WebhookStatements.InsertAccepted(signal: signal, details: try AuditLog.detailsJSON(details)), logger: db.logger)
     }
 
     private func duplicate(_ earlier: Signal, userID: UUID, alert: TradingViewAlert) async throws -> Outcome {
