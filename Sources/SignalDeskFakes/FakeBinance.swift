@@ -100,6 +100,14 @@ public enum FakeBinance {
                     return Response(status: .ok, headers: ["Content-Type": "application/json"], body: .init(string: orderJSON(order)))
                 }
             }
+            // Not Binance: what the fake holds, for the checks that run it as a process
+            // (`signaldesk-fakes`), which cannot look into its memory.
+            app.get("fake", "orders") { _ async -> Response in
+                let attempts = book.placementAttempts
+                let body = #"{"orders":\#(book.all.count),"attempts":\#(attempts.values.reduce(0, +)),"# +
+                    #""client_ids_sent_twice":\#(attempts.values.filter { $0 > 1 }.count)}"#
+                return Response(status: .ok, headers: ["Content-Type": "application/json"], body: .init(string: body))
+            }
             app.delete("api", "v3", "order") { req async -> Response in
                 await handle(req, accepting: false) { params in
                     guard let id = params["origClientOrderId"], book.cancel(id), let order = book.order(id) else {

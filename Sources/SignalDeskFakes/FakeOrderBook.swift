@@ -14,6 +14,7 @@ public final class FakeOrderBook: Sendable {
     }
 
     private let orders = NIOLockedValueBox<[String: Order]>([:])
+    private let attempts = NIOLockedValueBox<[String: Int]>([:])
     private let nextID = NIOLockedValueBox(1000)
     /// Fill prices per symbol; other symbols fill at 100.
     public let prices: [String: Double]
@@ -26,8 +27,12 @@ public final class FakeOrderBook: Sendable {
 
     public func order(_ clientOrderID: String) -> Order? { orders.withLockedValue { $0[clientOrderID] } }
 
+    /// How many times each client order id was sent to be placed, duplicates included.
+    public var placementAttempts: [String: Int] { attempts.withLockedValue { $0 } }
+
     /// Stores a filled order; nil when the client id was used before.
     func accept(clientOrderID: String, symbol: String, side: String, qty: Double) -> Order? {
+        attempts.withLockedValue { $0[clientOrderID, default: 0] += 1 }
         let id = nextID.withLockedValue { value -> Int in
             value += 1
             return value

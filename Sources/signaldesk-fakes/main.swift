@@ -3,7 +3,9 @@ import SignalDeskFakes
 
 /// Runs the fake Binance, Bybit, IBKR bridge and Telegram servers on free loopback ports, for live
 /// checks of the built server (scripts/checks/). Accounts come from `FAKE_ACCOUNTS`
-/// (`key:secret,key:secret`); the servers' base URLs are written as one JSON object to the file
+/// (`key:secret,key:secret`); `FAKE_BINANCE_ACCEPT_THEN_DELAY` (seconds) makes Binance accept
+/// orders and answer late; `GET /fake/orders` on Binance counts accepted orders and placements.
+/// The servers' base URLs are written as one JSON object to the file
 /// named by the first argument (or to standard output), then the process serves until it is killed.
 let accounts: [String: String] = Dictionary(
     (ProcessInfo.processInfo.environment["FAKE_ACCOUNTS"] ?? "")
@@ -19,6 +21,11 @@ guard !accounts.isEmpty else {
 }
 
 let binance = try await FakeBinance.start(accounts: accounts)
+// FAKE_BINANCE_ACCEPT_THEN_DELAY=SECONDS: Binance accepts every order, then answers that late
+// (a client with a shorter timeout sees a timeout although the order exists).
+if let seconds = ProcessInfo.processInfo.environment["FAKE_BINANCE_ACCEPT_THEN_DELAY"].flatMap(Double.init) {
+    binance.behavior = .acceptThenDelay(.milliseconds(Int(seconds * 1000)))
+}
 let bybit = try await FakeBybit.start(accounts: accounts)
 let ibkr = try await FakeIBKRBridge.start(accounts: accounts)
 let telegram = try await FakeTelegram.start()

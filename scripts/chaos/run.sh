@@ -5,6 +5,10 @@
 # re-sent: every alert id must yield exactly one signal and at most one order.
 # Scenario 2: PostgreSQL stopped for OUTAGE seconds under load: 503 while down (no hang, no 500),
 # recovery without a restart, nothing acknowledged lost; then SIGTERM must stop the server within 10 s.
+# Scenario 3: two servers and two `signaldesk worker` processes on one PostgreSQL under webhook
+# load: no signal claimed twice, none with two orders.
+# Scenario 4: the fake Binance accepts orders and answers after the server's venue timeout (testnet
+# mode): every order placed once, found by asking the venue, one order row per signal.
 # Environment: SCENARIOS ("1 2 3 4": which to run), ALERTS (2000), OUTAGE (10), SIGNALDESK_BIN
 # (reuse a built binary; the others it needs must sit next to it).
 set -euo pipefail
@@ -18,6 +22,14 @@ ensure_swift
 ALERTS="${ALERTS:-2000}"
 SCENARIOS="${SCENARIOS:-1 2 3 4}"
 wanted() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+# stop_servers: stops every server and worker started so far.
+stop_servers() {
+  local pid
+  for pid in "${bench_pids[@]}"; do
+    if kill "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; fi
+  done
+  bench_pids=()
+}
 bench_binaries signaldesk
 bench_start
 
@@ -67,4 +79,40 @@ if kill -0 "$server_pid" 2>/dev/null; then
   exit 1
 fi
 echo "PASS | the server exited within 10 s of SIGTERM"
+fi
+
+if wanted 3; then
+echo "== scenario 3: two servers and two workers on one PostgreSQL"
+bench_serve "${server_env[@]}"
+base_a="$base"
+bench_serve "${server_env[@]}"
+base_b="$base"
+for _ in 1 2; do
+  (cd "$work" && exec env -i PATH="$PATH" HOME="$work" DATABASE_URL="$bench_url" LOG_LEVEL=warning \
+    "$SIGNALDESK_BIN" worker >>"$work/workers.log" 2>&1) &
+  bench_pids+=("$!")
+done
+PSQL="$PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U postgres -d signaldesk_bench -qAt" PGPASSWORD="$PG_PASSWORD" \
+  python3 scripts/chaos/two_servers.py "$base_a" "$base_b" | tee "$work/scenario3.txt"
+grep -q '^PASS' "$work/scenario3.txt"
+fi
+
+if wanted 4; then
+echo "== scenario 4: a venue that times out after accepting"
+# Only this scenario's server may execute: the earlier ones run paper workers on the same table.
+stop_servers
+fakes_bin="$(dirname "$SIGNALDESK_BIN")/signaldesk-fakes"
+[ -x "$fakes_bin" ] || { echo "signaldesk-fakes not found beside $SIGNALDESK_BIN"; exit 1; }
+FAKE_KEYS="$(python3 -c 'import secrets; print(",".join(secrets.token_hex(32) + ":" + secrets.token_hex(32) for _ in range(6)))')"
+export FAKE_KEYS
+(cd "$work" && exec env -i PATH="$PATH" FAKE_ACCOUNTS="$FAKE_KEYS" FAKE_BINANCE_ACCEPT_THEN_DELAY=4 \
+  "$fakes_bin" "$work/fakes.json" >"$work/fakes.log" 2>&1) &
+bench_pids+=("$!")
+for _ in $(seq 150); do [ -s "$work/fakes.json" ] && break; sleep 0.2; done
+fake_url() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$work/fakes.json" "$1"; }
+bench_serve "${server_env[@]}" EXECUTION_MODE=testnet VENUE_TIMEOUT_SECONDS=1.5 \
+  BINANCE_TESTNET_BASE_URL="$(fake_url binance)" TELEGRAM_API_BASE_URL="$(fake_url telegram)"
+PSQL="$PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U postgres -d signaldesk_bench -qAt" PGPASSWORD="$PG_PASSWORD" \
+  python3 scripts/chaos/venue_timeout.py "$base" "$(fake_url binance)" | tee "$work/scenario4.txt"
+grep -q '^PASS' "$work/scenario4.txt"
 fi
