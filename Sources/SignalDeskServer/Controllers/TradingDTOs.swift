@@ -59,6 +59,49 @@ struct PositionOut: Content {
     let fees: Double
     @NullEncodable var closeReason: String?
 
+    /// A `positions` row as read by plain SQL (``columns``), for lists.
+    struct Row: Decodable {
+        static let columns = "id, user_id, signal_id, symbol, exchange, side, qty, entry_price, stop_loss, take_profit, "
+            + "status, opened_at, closed_at, exit_price, realized_pnl, fees, close_reason"
+        let id: UUID
+        let userId: UUID
+        let signalId: UUID?
+        let symbol: String
+        let exchange: String
+        let side: TradeSide
+        let qty: Double
+        let entryPrice: Double
+        let stopLoss: Double?
+        let takeProfit: Double?
+        let status: PositionStatus
+        let openedAt: Date
+        let closedAt: Date?
+        let exitPrice: Double?
+        let realizedPnl: Double?
+        let fees: Double
+        let closeReason: String?
+    }
+
+    init(_ row: Row) {
+        id = row.id
+        userId = row.userId
+        signalId = row.signalId
+        symbol = row.symbol
+        exchange = row.exchange
+        side = row.side
+        qty = row.qty
+        entryPrice = row.entryPrice
+        stopLoss = row.stopLoss
+        takeProfit = row.takeProfit
+        status = row.status
+        openedAt = row.openedAt
+        closedAt = row.closedAt
+        exitPrice = row.exitPrice
+        realizedPnl = row.realizedPnl
+        fees = row.fees
+        closeReason = row.closeReason
+    }
+
     init(_ position: Position) throws {
         id = try position.requireID()
         userId = position.$user.id

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# The benchmark of issue 11, loopback only, bounded in time (about 3 minutes after the build):
+#   scripts/bench/run.sh              release build, server on a throwaway PostgreSQL (fsync on)
+#   DB=sqlite scripts/bench/run.sh    the same server on SQLite (PostgreSQL still runs pgbench)
+# Measures with wrk, CONNECTIONS (32) connections for DURATION (15s) after a 3 s warm-up each:
+# webhook accept (unique alert ids), POST /signals, login (LOGIN_CONNECTIONS, 4: Bcrypt is meant to
+# be slow), GET /positions for a user with 1,000 positions, and the dashboard summary over 1,000
+# seeded users (PostgreSQL only; scripts/bench/dashboard.sh seeds the full population). Reports
+# req/s, p50, p99 and p99.9 per request, the server's RSS after each, and pgbench's single-row
+# INSERT rate at the same concurrency as the physical reference; every req/s also as a ratio to it.
+# Environment: DB, CONNECTIONS, DURATION, LOGIN_CONNECTIONS, SIGNALDESK_BIN (reuse a release binary).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/lib/common.sh
+source scripts/lib/postgres.sh
+source scripts/lib/bench.sh
+ensure_packages wrk:wrk curl:curl python3:python3 "path=/usr/lib/postgresql:postgresql"
+ensure_swift
+
+DB="${DB:-postgres}"
+CONNECTIONS="${CONNECTIONS:-32}"
+DURATION="${DURATION:-15s}"
+LOGIN_CONNECTIONS="${LOGIN_CONNECTIONS:-4}"
+case "$DB" in postgres | sqlite) ;; *) echo "DB must be postgres or sqlite" >&2; exit 64 ;; esac
+bench_binaries signaldesk
+bench_start
+server_url="$bench_url"
+[ "$DB" = sqlite ] && server_url="sqlite:$work/bench.sqlite"
+
+admin_password="$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
+bench_serve DATABASE_URL="$server_url" WEBHOOK_RATE_PER_MINUTE=100000 WORKER_ENABLED=false \
+  BOOTSTRAP_ADMIN_EMAIL=bench.admin@desk.io BOOTSTRAP_ADMIN_PASSWORD="$admin_password"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); server on $DB"
+
+json() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+login() {
+  printf 'username=%s&password=%s' "$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1")" "$2" |
+    curl -fsS -X POST "$base/auth/login" -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @- | json access_token
+}
+user_password="$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
+printf '{"email":"bench@signaldesk.test","password":"%s"}' "$user_password" |
+  curl -fsS -o /dev/null -X POST "$base/auth/register" -H 'Content-Type: application/json' --data-binary @-
+token="$(login bench@signaldesk.test "$user_password")"
+admin_token="$(login bench.admin@desk.io "$admin_password")"
+hook="$(curl -fsS -X POST "$base/webhooks/secret" -H "Authorization: Bearer $token")"
+WEBHOOK_UUID="$(json webhook_uuid <<<"$hook")"
+WEBHOOK_SECRET="$(json webhook_secret <<<"$hook")"
+export WEBHOOK_UUID WEBHOOK_SECRET
+
+# 1,000 positions for the benchmark user, and 1,000 users with positions and audit rows for the
+# dashboard (PostgreSQL: written directly, as scripts/bench/dashboard.sh does at full size).
+if [ "$DB" = postgres ]; then
+  bench_psql <<SQL
+INSERT INTO positions (id, user_id, symbol, exchange, side, qty, entry_price, stop_loss, take_profit, status,
+                       opened_at, opened_day, closed_at, closed_day, exit_price, realized_pnl, fees)
+SELECT gen_random_uuid(), u.id, 'BTCUSDT', 'BINANCE', 'LONG', 0.01, 30000, 29500, 31000, 'CLOSED',
+       now() - k * interval '1 hour', to_char(now() - k * interval '1 hour', 'YYYY-MM-DD'),
+       now() - k * interval '1 hour' + interval '10 minutes', to_char(now() - k * interval '1 hour', 'YYYY-MM-DD'),
+       30100, 1.0, 0
+FROM users u CROSS JOIN generate_series(1, 1000) AS k WHERE u.email = 'bench@signaldesk.test';
+INSERT INTO users (id, email, password_hash, role, capital_base_usd, created_at, updated_at)
+SELECT gen_random_uuid(), format('trader%s@desk.io', i), 'not-a-login', 'trader', 10000, now() - interval '60 days', now()
+FROM generate_series(1, 1000) AS i;
+INSERT INTO positions (id, user_id, symbol, exchange, side, qty, entry_price, stop_loss, take_profit, status,
+                       opened_at, opened_day, closed_at, closed_day, exit_price, realized_pnl, fees)
+SELECT gen_random_uuid(), u.id, 'BTCUSDT', 'BINANCE', 'LONG', 0.01, 30000, 29500, 31000, 'CLOSED',
+       now() - k * interval '1 day', to_char(now() - k * interval '1 day', 'YYYY-MM-DD'),
+       now() - k * interval '1 day', to_char(now() - k * interval '1 day', 'YYYY-MM-DD'), 30100, 1.0, 0
+FROM users u CROSS JOIN generate_series(1, 7) AS k WHERE u.email LIKE 'trader%';
+INSERT INTO audit_log (user_id, action, entity_type, entity_id, details, created_at)
+SELECT u.id, (ARRAY['signal.create', 'position.open.blocked.cooldown', 'webhook.auth_failed'])[1 + k % 3], 'bench', k::text,
+       '{"n":1}', now() - k * interval '1 hour'
+FROM users u CROSS JOIN generate_series(1, 20) AS k WHERE u.email LIKE 'trader%';
+ANALYZE;
+SQL
+  while [ "$(bench_psql -c 'SELECT count(*) FROM audit_log WHERE chain_seq IS NULL')" != "0" ]; do sleep 1; done
+else
+  # SQLite: the positions through the database file the server uses, with the same columns.
+  python3 - "$work/bench.sqlite" <<'PY'
+import sqlite3, sys, uuid, datetime
+db = sqlite3.connect(sys.argv[1], timeout=30)
+user = db.execute("SELECT id FROM users WHERE email = 'bench@signaldesk.test'").fetchone()[0]
+now = datetime.datetime.now(datetime.timezone.utc)
+rows = []
+for k in range(1, 1001):
+    opened = now - datetime.timedelta(hours=k)
+    new = uuid.uuid4()
+    # Ids in the form the server stores them (as the user's id is).
+    position_id = new.bytes if isinstance(user, bytes) else (str(new).upper() if user.isupper() else str(new))
+    rows.append((position_id, user, opened.timestamp(), opened.strftime("%Y-%m-%d"),
+                 (opened + datetime.timedelta(minutes=10)).timestamp(), opened.strftime("%Y-%m-%d")))
+db.executemany("""INSERT INTO positions (id, user_id, symbol, exchange, side, qty, entry_price, stop_loss, take_profit,
+    status, opened_at, opened_day, closed_at, closed_day, exit_price, realized_pnl, fees)
+    VALUES (?, ?, 'BTCUSDT', 'BINANCE', 'LONG', 0.01, 30000, 29500, 31000, 'CLOSED', ?, ?, ?, ?, 30100, 1.0, 0)""", rows)
+db.commit()
+PY
+fi
+positions="$(curl -fsS "$base/positions" -H "Authorization: Bearer $token" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+echo "GET /positions returns $positions positions"
+[ "$positions" -ge 1000 ] || { echo "seeding the positions failed"; exit 1; }
+
+results="$work/results.txt"
+: >"$results"
+# measure NAME CONNECTIONS SCRIPT [VAR=VALUE...]: warm-up, measured run, RSS; one line in $results.
+measure() {
+  local name="$1" connections="$2" script="$3"
+  shift 3
+  env "$@" wrk -t2 -c"$connections" -d3s -s "$script" "$base" >/dev/null
+  local line
+  line="$(env "$@" wrk -t2 -c"$connections" -d"$DURATION" --timeout 10s -s "$script" "$base" | grep RESULT)"
+  local rss_kb
+  rss_kb="$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")"
+  echo "$name connections=$connections ${line#RESULT } rss_mb=$((rss_kb / 1024))" | tee -a "$results"
+}
+signal_body='{"symbol":"BTCUSDT","module":"swing","base_risk_percent":0.5,"entry_price":30000,"stop_loss":29700,"take_profit":30600}'
+echo "== measuring ($DURATION each)"
+measure webhook_accept "$CONNECTIONS" scripts/bench/webhook_accept.lua
+measure post_signals "$CONNECTIONS" scripts/bench/request.lua BENCH_METHOD=POST BENCH_PATH=/signals \
+  BENCH_TOKEN="$token" BENCH_BODY="$signal_body"
+measure get_positions_1000 "$CONNECTIONS" scripts/bench/request.lua BENCH_PATH=/positions BENCH_TOKEN="$token"
+measure login "$LOGIN_CONNECTIONS" scripts/bench/request.lua BENCH_METHOD=POST BENCH_PATH=/auth/login \
+  BENCH_CONTENT_TYPE=application/x-www-form-urlencoded \
+  BENCH_BODY="username=bench%40signaldesk.test&password=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$user_password")"
+if [ "$DB" = postgres ]; then
+  measure dashboard_summary 4 scripts/bench/request.lua BENCH_PATH=/ops/dashboard/summary BENCH_TOKEN="$admin_token"
+fi
+
+echo "== pgbench: single-row INSERT, $CONNECTIONS clients, $DURATION"
+bench_psql -c 'CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, body text, created_at timestamptz DEFAULT now())'
+printf "INSERT INTO bench_insert (body) VALUES ('{\"symbol\":\"BTCUSDT\",\"side\":\"buy\"}');\n" >"$work/insert.sql"
+pgbench_tps="$(PGPASSWORD="$PG_PASSWORD" "$PG_BIN/pgbench" -h 127.0.0.1 -p "$PG_PORT" -U postgres -n -c "$CONNECTIONS" -j 2 \
+  -T "${DURATION%s}" -f "$work/insert.sql" signaldesk_bench 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p')"
+echo "pgbench_single_insert_tps=$pgbench_tps"
+
+echo "== summary (server on $DB; ratio = req/s / pgbench single-INSERT tps)"
+python3 - "$results" "$pgbench_tps" <<'PY'
+import sys
+tps = float(sys.argv[2])
+print(f"{'request':<20} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'RSS MB':>7} {'ratio':>7} {'non-2xx':>8}")
+for line in open(sys.argv[1]):
+    name, *pairs = line.split()
+    v = dict(p.split("=", 1) for p in pairs)
+    print(f"{name:<20} {v['connections']:>5} {float(v['rps']):>9.0f} {float(v['p50_ms']):>8.1f} {float(v['p99_ms']):>8.1f} "
+          f"{float(v['p999_ms']):>9.1f} {v['rss_mb']:>7} {100 * float(v['rps']) / tps:>6.1f}% {v['non2xx']:>8}")
+PY
