@@ -8,7 +8,8 @@
 # seeded users (PostgreSQL only; scripts/bench/dashboard.sh seeds the full population). Reports
 # req/s, p50, p99 and p99.9 per request, the server's RSS after each, and pgbench's single-row
 # INSERT rate at the same concurrency as the physical reference; every req/s also as a ratio to it.
-# Environment: DB, CONNECTIONS, DURATION, LOGIN_CONNECTIONS, SIGNALDESK_BIN (reuse a release binary).
+# Environment: DB, CONNECTIONS, DURATION, LOGIN_CONNECTIONS, ONLY (names of the requests to measure,
+# e.g. "webhook_accept login"), SIGNALDESK_BIN (reuse a release binary).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/common.sh
@@ -105,6 +106,7 @@ results="$work/results.txt"
 measure() {
   local name="$1" connections="$2" script="$3"
   shift 3
+  [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $name "* ]] || return 0
   env "$@" wrk -t2 -c"$connections" -d3s -s "$script" "$base" >/dev/null
   local line
   line="$(env "$@" wrk -t2 -c"$connections" -d"$DURATION" --timeout 10s -s "$script" "$base" | grep RESULT)"

@@ -82,7 +82,8 @@ struct PositionsController: RouteCollection {
         }
     }
 
-    @Sendable static func list(req: Request) async throws -> [PositionOut] {
+    /// `[PositionOut]`, written by ``JSONWriter``.
+    @Sendable static func list(req: Request) async throws -> Response {
         let caller = try req.caller
         var status: PositionStatus?
         if let raw = req.query[String.self, at: "status"] {
@@ -95,11 +96,16 @@ struct PositionsController: RouteCollection {
         // Plain SQL decoded as Codable: Fluent models cost reflection over every field of every
         // row (a user with 1,000 positions is the benchmark case).
         let statusFilter: SQLQueryString = status.map { "AND status = \(bind: $0.rawValue)" } ?? ""
-        return try await (req.db as! any SQLDatabase).raw("""
+        let rows = try await (req.db as! any SQLDatabase).raw("""
             SELECT \(unsafeRaw: PositionOut.Row.columns) FROM positions
             WHERE user_id = \(bind: caller.id) \(statusFilter)
             ORDER BY opened_at DESC, id DESC LIMIT \(bind: limit)
-            """).all(decoding: PositionOut.Row.self, keyDecodingStrategy: .convertFromSnakeCase).map(PositionOut.init)
+            """).all()
+        var json = JSONWriter(capacity: 400 * rows.count + 2)
+        json.beginArray()
+        for row in rows { try PositionOut.Row(row).write(to: &json) }
+        json.endArray()
+        return json.response()
     }
 
     struct RiskToday: Content {

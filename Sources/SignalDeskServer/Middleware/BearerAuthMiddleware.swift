@@ -13,6 +13,13 @@ struct BearerAuthMiddleware: AsyncMiddleware {
         let email: String
         let role: String
         let displayName: String?
+
+        // Column names spelled out: SQLKit's convertFromSnakeCase converts every key of every row.
+        enum CodingKeys: String, CodingKey {
+            case email
+            case role
+            case displayName = "display_name"
+        }
     }
 
     static let invalid = APIError(.unauthorized, "Invalid authentication credentials", headers: ["WWW-Authenticate": "Bearer"])
@@ -37,7 +44,7 @@ struct BearerAuthMiddleware: AsyncMiddleware {
             WHERE u.id = \(bind: userID) AND EXISTS (
               SELECT 1 FROM sessions s WHERE s.user_id = u.id AND s.family_id = \(bind: family)
                 AND s.revoked_at IS NULL AND s.expires_at > \(bind: Date()))
-            """).first(decoding: CallerRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).first(decoding: CallerRow.self)
         guard let user, let role = UserRole(rawValue: user.role), role != .disabled else { throw Self.invalid }
         request.auth.login(AuthenticatedUser(
             id: userID, email: user.email, role: role, displayName: user.displayName, sessionFamily: family))

@@ -34,11 +34,11 @@ struct AuditChainStore {
             let pending = try await sql.raw("""
                 SELECT id, user_id, action, entity_type, entity_id, details, created_at FROM audit_log
                 WHERE chain_seq IS NULL ORDER BY id LIMIT \(bind: limit)
-                """).all(decoding: PendingRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+                """).all(decoding: PendingRow.self)
             guard !pending.isEmpty else { return 0 }
             let tip = try await sql.raw("""
                 SELECT row_hash, chain_seq FROM audit_log WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1
-                """).first(decoding: TipRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+                """).first(decoding: TipRow.self)
             var sequence = tip?.chainSeq ?? 0
             let links = AuditChain.seal(pending.map(\.content), after: tip?.rowHash ?? AuditChain.genesis)
             // One statement for the batch: `UPDATE ... FROM (VALUES ...)`, which both databases
@@ -95,11 +95,28 @@ struct AuditChainStore {
         var content: AuditChain.Content {
             AuditChain.Content(id: id, userID: userId, action: action, entityType: entityType, entityID: entityId, details: details, createdAt: createdAt)
         }
+
+        // Column names spelled out: SQLKit's convertFromSnakeCase converts every key of every row.
+        enum CodingKeys: String, CodingKey {
+            case id
+            case userId = "user_id"
+            case action
+            case entityType = "entity_type"
+            case entityId = "entity_id"
+            case details
+            case createdAt = "created_at"
+        }
     }
 
     private struct TipRow: Decodable {
         let rowHash: String?
         let chainSeq: Int64?
+
+        // Column names spelled out: SQLKit's convertFromSnakeCase converts every key of every row.
+        enum CodingKeys: String, CodingKey {
+            case rowHash = "row_hash"
+            case chainSeq = "chain_seq"
+        }
     }
 
     static func content(_ row: AuditEntry) throws -> AuditChain.Content {
