@@ -74,7 +74,7 @@ struct SignalsController: RouteCollection {
         signal.createdAt = now
         signal.updatedAt = now
         try await req.db.transaction { tx in
-            try await signal.create(on: tx)
+            try await signal.insertRow(on: tx)
             try await AuditLog.record(
                 "signal.create", userID: caller.id, entityType: "signal", entityID: signal.id?.uuidString,
                 details: ["symbol": .string(symbol), "module": .string(module), "side": .string(levels.side.rawValue),

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import SignalDeskCore
 
 final class Signal: Model, @unchecked Sendable {
@@ -102,4 +103,24 @@ final class IdempotencyRecord: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
 
     init() {}
+}
+
+extension Signal {
+    /// Inserts this new signal (every column; the id is assigned here when missing) with SQLKit:
+    /// creating a Fluent model reflects over all of its fields, on the two paths that create
+    /// signals per request (`POST /signals`, webhook alerts on SQLite).
+    func insertRow(on db: any Database) async throws {
+        let id = self.id ?? UUID()
+        self.id = id
+        try await (db as! any SQLDatabase).insert(into: Signal.schema)
+            .columns("id", "user_id", "symbol", "module", "side", "exchange", "source", "order_type", "action",
+                     "base_risk_percent", "entry_price", "stop_loss", "take_profit", "qty", "status", "reason_codes",
+                     "webhook_id", "alert_id", "body_hash", "lease_count", "leased_until", "created_at", "updated_at")
+            .values(SQLBind(id), SQLBind($user.id), SQLBind(symbol), SQLBind(module), SQLBind(side.rawValue), SQLBind(exchange),
+                    SQLBind(source), SQLBind(orderType), SQLBind(action), SQLBind(baseRiskPercent), SQLBind(entryPrice),
+                    SQLBind(stopLoss), SQLBind(takeProfit), SQLBind(qty), SQLBind(status.rawValue), SQLBind(reasonCodesJSON),
+                    SQLBind(webhookID), SQLBind(alertID), SQLBind(bodyHash), SQLBind(leaseCount), SQLBind(leasedUntil),
+                    SQLBind(createdAt), SQLBind(updatedAt))
+            .run()
+    }
 }

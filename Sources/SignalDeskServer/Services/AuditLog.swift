@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Foundation
 import Vapor
 
@@ -42,10 +43,13 @@ enum AuditLog {
         on db: any Database,
         at date: Date = Date()
     ) async throws {
-        let entry = AuditEntry(
-            userID: userID, action: action, entityType: entityType, entityID: entityID,
-            details: try details.map(detailsJSON), createdAt: date)
-        try await entry.create(on: db)
+        // SQLKit rather than a Fluent model: every audited request writes one row, and creating a
+        // model reflects over all of its fields.
+        try await (db as! any SQLDatabase).insert(into: AuditEntry.schema)
+            .columns("user_id", "action", "entity_type", "entity_id", "details", "created_at")
+            .values(SQLBind(userID), SQLBind(action), SQLBind(entityType), SQLBind(entityID),
+                    SQLBind(try details.map(detailsJSON)), SQLBind(date))
+            .run()
     }
 
     static func sanitized(_ details: [String: AuditValue]) -> [String: AuditValue] {

@@ -135,7 +135,7 @@ struct WebhookIntake {
     }
 
     private func insert(_ signal: Signal, details: [String: AuditValue], on tx: any Database) async throws {
-        try await signal.create(on: tx)
+        try await signal.insertRow(on: tx)
         try await AuditLog.record(
             "webhook.accepted", userID: signal.$user.id, entityType: "signal", entityID: signal.id?.uuidString,
             details: details, on: tx, at: signal.createdAt)
