@@ -22,12 +22,14 @@ final class KillSwitch: Sendable {
 
     private let cache = NIOLockedValueBox<(state: State, readAt: Date)?>(nil)
 
-    func state(on db: any Database, now: Date = Date()) async throws -> State {
+    /// The database is only asked when the cached state is older than ``cacheSeconds`` (an
+    /// autoclosure, so that a request does not even build its database handle otherwise).
+    func state(on db: @autoclosure () -> any Database, now: Date = Date()) async throws -> State {
         if let cached = cache.withLockedValue({ $0 }), now.timeIntervalSince(cached.readAt) < Self.cacheSeconds {
             return cached.state
         }
         var state = State.released
-        if let row = try await Setting.find(Self.key, on: db) {
+        if let row = try await Setting.find(Self.key, on: db()) {
             state = try JSONDecoder().decode(State.self, from: Data(row.value.utf8))
         }
         cache.withLockedValue { $0 = (state, now) }
