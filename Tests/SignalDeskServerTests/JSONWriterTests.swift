@@ -53,4 +53,20 @@ import VaporTesting
             #expect(String(decoding: answer.body.readableBytesView, as: UTF8.self).contains(#""opened_at":"2026-09-21T14:13:20Z""#))
         }
     }
+
+    @Test func auditDetailsAreTheTextJSONEncoderWrites() throws {
+        let samples: [[String: AuditValue]] = [
+            [:],
+            ["symbol": "BTC/USDT", "qty": .double(0.001), "price": .double(30_000), "count": 3, "ok": true, "alert_id": .null],
+            ["reason": "a \"quoted\" / slashed\nline\t\u{1}é", "big": .double(1e17), "small": .double(1.23e-7), "negative": -5],
+            ["b": "2", "a": "1", "A": "0", "_": .bool(false), "api_key": "must be redacted"],
+        ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for details in samples {
+            let expected = String(decoding: try encoder.encode(AuditLog.sanitized(details)), as: UTF8.self)
+            #expect(try AuditLog.detailsJSON(details) == expected)
+        }
+        #expect(throws: JSONWriter.Failure.self) { try AuditLog.detailsJSON(["price": .double(.nan)]) }
+    }
 }

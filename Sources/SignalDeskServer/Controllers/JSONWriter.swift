@@ -20,9 +20,12 @@ struct JSONWriter {
 
     private(set) var bytes: [UInt8] = []
     private var needsComma = false
+    /// `/` as `\/`, as `JSONEncoder` writes it unless told `.withoutEscapingSlashes`.
+    let escapesSlashes: Bool
 
-    init(capacity: Int = 1_024) {
+    init(capacity: Int = 1_024, escapesSlashes: Bool = true) {
         bytes.reserveCapacity(capacity)
+        self.escapesSlashes = escapesSlashes
     }
 
     mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma = false }
@@ -48,6 +51,21 @@ struct JSONWriter {
         } else {
             bytes.append(contentsOf: value.description.utf8)
         }
+    }
+
+    mutating func field(_ key: String, _ value: Int) {
+        name(key)
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    mutating func field(_ key: String, _ value: Bool) {
+        name(key)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    mutating func nullField(_ key: String) {
+        name(key)
+        null()
     }
 
     mutating func field(_ key: String, _ value: Date?) {
@@ -105,7 +123,7 @@ struct JSONWriter {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: #"\""#.utf8)
             case UInt8(ascii: "\\"): bytes.append(contentsOf: #"\\"#.utf8)
-            case UInt8(ascii: "/"): bytes.append(contentsOf: #"\/"#.utf8)
+            case UInt8(ascii: "/") where escapesSlashes: bytes.append(contentsOf: #"\/"#.utf8)
             case 0x0A: bytes.append(contentsOf: #"\n"#.utf8)
             case 0x0D: bytes.append(contentsOf: #"\r"#.utf8)
             case 0x09: bytes.append(contentsOf: #"\t"#.utf8)
