@@ -8,43 +8,15 @@ must have its signal. Prints the counts; exits 1 on any violation.
 
 Usage: two_servers.py BASE_A BASE_B  (environment: PSQL; SCENARIO3_USERS (16), SCENARIO3_ALERTS (12) per user)
 """
-import json, os, secrets, subprocess, sys, threading, time, urllib.error, urllib.parse, urllib.request
+import os, sys, threading
+from chaoslib import call, query as run_query, user_with_webhook, wait_settled
 
 base_a, base_b = sys.argv[1], sys.argv[2]
 users, per_user = int(os.environ.get("SCENARIO3_USERS", "16")), int(os.environ.get("SCENARIO3_ALERTS", "12"))
 psql = os.environ["PSQL"].split()
+query = lambda sql: run_query(psql, sql)
 
-def call(method, url, body=None, token=None, form=False):
-    headers = {}
-    data = None
-    if form:
-        data = urllib.parse.urlencode(body).encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    elif body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return answer.status, json.loads(answer.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        return error.code, {}
-
-def query(sql):
-    return subprocess.run(psql + ["-c", sql], check=True, capture_output=True, text=True).stdout.strip()
-
-hooks = []
-for number in range(users):
-    email, password = f"chaos3.{number}@desk.io", secrets.token_urlsafe(18)
-    status, _ = call("POST", f"{base_a}/auth/register", {"email": email, "password": password})
-    assert status in (200, 201), f"register {email}: {status}"
-    status, login = call("POST", f"{base_a}/auth/login", {"username": email, "password": password}, form=True)
-    assert status == 200, f"login {email}: {status}"
-    status, hook = call("POST", f"{base_b}/webhooks/secret", token=login["access_token"])
-    assert status in (200, 201), f"webhook secret {email}: {status}"
-    hooks.append((hook["webhook_uuid"], hook["webhook_secret"]))
+hooks = [user_with_webhook(base_a, base_b, f"chaos3.{number}@desk.io") for number in range(users)]
 
 jobs = [(user, index) for index in range(per_user) for user in range(users)]
 lock = threading.Lock()
@@ -73,13 +45,7 @@ for thread in threads:
 for thread in threads:
     thread.join()
 
-deadline = time.monotonic() + 90
-pending = None
-while time.monotonic() < deadline:
-    pending = int(query("SELECT count(*) FROM signals WHERE status IN ('CREATED', 'EXECUTING')"))
-    if pending == 0:
-        break
-    time.sleep(0.5)
+pending = wait_settled(psql, "chaos3-", 90)
 
 signals = int(query("SELECT count(*) FROM signals WHERE alert_id LIKE 'id:chaos3-%'"))
 claimed_twice = int(query("SELECT count(*) FROM signals WHERE alert_id LIKE 'id:chaos3-%' AND lease_count > 1"))

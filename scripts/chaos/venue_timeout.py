@@ -8,45 +8,25 @@ signal, and every signal settled. Prints the counts; exits 1 on any duplicate.
 
 Usage: venue_timeout.py BASE_URL FAKE_BINANCE_URL  (environment: PSQL; FAKE_KEYS: key:secret,...)
 """
-import json, os, secrets, subprocess, sys, threading, time, urllib.error, urllib.parse, urllib.request
+import os, sys, threading
+from chaoslib import call, query as run_query, user_with_webhook, wait_settled
 
 base, venue = sys.argv[1], sys.argv[2]
 keys = [pair.split(":", 1) for pair in os.environ["FAKE_KEYS"].split(",")]
 psql = os.environ["PSQL"].split()
+query = lambda sql: run_query(psql, sql)
 
-def call(method, url, body=None, token=None, form=False, timeout=10):
-    headers, data = {}, None
-    if form:
-        data = urllib.parse.urlencode(body).encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    elif body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
-            return answer.status, json.loads(answer.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        return error.code, {}
 
-def query(sql):
-    return subprocess.run(psql + ["-c", sql], check=True, capture_output=True, text=True).stdout.strip()
+def store_secret(api_key, api_secret):
+    def store(token):
+        status, _ = call("POST", f"{base}/users/exchange-secrets",
+                         {"exchange": "BINANCE", "api_key": api_key, "api_secret": api_secret}, token=token)
+        assert status in (200, 201), f"exchange secret: {status}"
+    return store
 
-hooks = []
-for number, (api_key, api_secret) in enumerate(keys):
-    email, password = f"chaos4.{number}@desk.io", secrets.token_urlsafe(18)
-    status, _ = call("POST", f"{base}/auth/register", {"email": email, "password": password})
-    assert status in (200, 201), f"register {email}: {status}"
-    status, login = call("POST", f"{base}/auth/login", {"username": email, "password": password}, form=True)
-    assert status == 200, f"login {email}: {status}"
-    token = login["access_token"]
-    status, _ = call("POST", f"{base}/users/exchange-secrets", {"exchange": "BINANCE", "api_key": api_key, "api_secret": api_secret}, token=token)
-    assert status in (200, 201), f"exchange secret {email}: {status}"
-    status, hook = call("POST", f"{base}/webhooks/secret", token=token)
-    assert status in (200, 201), f"webhook secret {email}: {status}"
-    hooks.append((hook["webhook_uuid"], hook["webhook_secret"]))
+
+hooks = [user_with_webhook(base, base, f"chaos4.{number}@desk.io", store_secret(api_key, api_secret))
+         for number, (api_key, api_secret) in enumerate(keys)]
 
 answers = []
 def send(number, uuid, secret):
@@ -60,13 +40,7 @@ for thread in threads:
 for thread in threads:
     thread.join()
 
-deadline = time.monotonic() + 60
-pending = None
-while time.monotonic() < deadline:
-    pending = int(query("SELECT count(*) FROM signals WHERE alert_id LIKE 'id:chaos4-%' AND status IN ('CREATED', 'EXECUTING')"))
-    if pending == 0:
-        break
-    time.sleep(0.5)
+pending = wait_settled(psql, "chaos4-", 60)
 
 status, book = call("GET", f"{venue}/fake/orders")
 orders = int(query("SELECT count(*) FROM orders o JOIN signals s ON s.id = o.signal_id WHERE s.alert_id LIKE 'id:chaos4-%'"))
