@@ -22,14 +22,6 @@ ensure_swift
 ALERTS="${ALERTS:-2000}"
 SCENARIOS="${SCENARIOS:-1 2 3 4}"
 wanted() { [[ " $SCENARIOS " == *" $1 "* ]]; }
-# stop_servers: stops every server and worker started so far.
-stop_servers() {
-  local pid
-  for pid in "${bench_pids[@]}"; do
-    if kill "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; fi
-  done
-  bench_pids=()
-}
 bench_binaries signaldesk
 bench_start
 
@@ -100,7 +92,7 @@ fi
 if wanted 4; then
 echo "== scenario 4: a venue that times out after accepting"
 # Only this scenario's server may execute: the earlier ones run paper workers on the same table.
-stop_servers
+bench_stop_servers
 fakes_bin="$(dirname "$SIGNALDESK_BIN")/signaldesk-fakes"
 [ -x "$fakes_bin" ] || { echo "signaldesk-fakes not found beside $SIGNALDESK_BIN"; exit 1; }
 FAKE_KEYS="$(python3 -c 'import secrets; print(",".join(secrets.token_hex(32) + ":" + secrets.token_hex(32) for _ in range(6)))')"

@@ -25,11 +25,17 @@ bench_start() {
   bench_url="$(pg_url signaldesk_bench)"
 }
 
-bench_cleanup() {
+# bench_stop_servers: stops every process listed in $bench_pids (servers, workers, fakes).
+bench_stop_servers() {
   local pid
   for pid in "${bench_pids[@]}"; do
     if kill "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; fi
   done
+  bench_pids=()
+}
+
+bench_cleanup() {
+  bench_stop_servers
   pg_destroy_cluster
   rm -rf "$work"
 }
