@@ -30,6 +30,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.signalWakeup = SignalWakeup()
     app.priceWakeup = SignalWakeup()
     app.webhookRateLimiter = RateLimiter(limit: config.webhookRatePerMinute)
+    if case .postgres = config.database { app.webhookInsertBatcher = app.makeWebhookInsertBatcher() }
     app.venues = VenueRegistry(config: config, client: app.http.client.shared, prices: app.marketPrices)
     app.migrations.add(SignalDeskMigrations.all)
 

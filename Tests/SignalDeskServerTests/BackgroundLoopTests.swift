@@ -71,6 +71,34 @@ import Vapor
         try await app.asyncShutdown()
     }
 
+    /// Wakeups as fast as alerts bring prices: the step runs at most once per spacing, and the
+    /// wakeups in between are not lost (a step follows them).
+    @Test(.timeLimit(.minutes(1)))
+    func wakeupsRunTheStepAtMostOncePerSpacing() async throws {
+        let app = try await Application.make(.testing)
+        let wakeup = SignalWakeup()
+        let steps = NIOLockedValueBox(0)
+        let loop = BackgroundLoop(name: "Test loop", interval: .seconds(60), minimumSpacing: .milliseconds(200))
+        loop.start(app: app, wakeup: wakeup) { _ in
+            steps.withLockedValue { $0 += 1 }
+            return false
+        }
+        let start = ContinuousClock.now
+        while ContinuousClock.now < start + .milliseconds(700) {
+            wakeup.signal()
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let during = steps.withLockedValue { $0 }
+        // 700 ms at one step per 200 ms: the first step plus at most four more (without the
+        // spacing, every wakeup would run one: well over a hundred).
+        #expect(during >= 2 && during <= 5, "\(during) steps in 700 ms")
+        // The last wakeups are served after the spacing.
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(steps.withLockedValue { $0 } > during)
+        await loop.stop(logger: app.logger, deadline: .now + .seconds(5))
+        try await app.asyncShutdown()
+    }
+
     @Test func outcomeReportsResultsErrorsAndOverdue() async {
         let quick = Task<Int, any Error> { 7 }
         guard case .finished(7) = await BackgroundLoop.outcome(of: quick, within: .seconds(5)) else {

@@ -8,12 +8,13 @@ import Vapor
 /// (422, naming the field), and Vapor's own 4xx answers. Anything else (database, crypto, I/O)
 /// is logged with the request id and answered 500 `Internal Server Error`, so no internal text,
 /// query or secret can leak.
-struct APIErrorMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: request)
-        } catch {
-            return Self.response(for: error, request: request)
+///
+/// A future-based middleware, like the other two global ones: an `AsyncMiddleware` starts a task
+/// for every request it sees, and each of those is a thread hop on the busiest paths.
+struct APIErrorMiddleware: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).flatMapErrorThrowing { error in
+            Self.response(for: error, request: request)
         }
     }
 

@@ -5,12 +5,18 @@ import Vapor
 /// The route label is the registered pattern (`/positions/close`, `/webhooks/tradingview/:uuid`),
 /// never the raw path, so ids and webhook uuids do not become label values; unmatched paths share
 /// one label.
-struct MetricsMiddleware: AsyncMiddleware {
+struct MetricsMiddleware: Middleware {
     let metrics: AppMetrics
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let start = ContinuousClock.now
-        let response = try await next.respond(to: request)
+        return next.respond(to: request).map { response in
+            record(request, response, since: start)
+            return response
+        }
+    }
+
+    private func record(_ request: Request, _ response: Response, since start: ContinuousClock.Instant) {
         let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "unmatched"
         metrics.recordRequest(
             method: request.method.rawValue,
@@ -18,6 +24,5 @@ struct MetricsMiddleware: AsyncMiddleware {
             status: response.status.code,
             duration: ContinuousClock.now - start
         )
-        return response
     }
 }

@@ -4,13 +4,14 @@ import Vapor
 ///
 /// A client's own `X-Request-ID` is kept when it is a short token; anything else is replaced so
 /// a client cannot write arbitrary text into the logs.
-struct RequestIDMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+struct RequestIDMiddleware: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let id = Self.isAcceptable(request.id) ? request.id : UUID().uuidString
         request.logger[metadataKey: "request-id"] = .string(id)
-        let response = try await next.respond(to: request)
-        response.headers.replaceOrAdd(name: "X-Request-ID", value: id)
-        return response
+        return next.respond(to: request).map { response in
+            response.headers.replaceOrAdd(name: "X-Request-ID", value: id)
+            return response
+        }
     }
 
     static func isAcceptable(_ id: String) -> Bool {

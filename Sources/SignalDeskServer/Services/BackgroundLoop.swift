@@ -5,6 +5,11 @@ import Vapor
 /// wakeup (at once when the step reports more work), until stopped. Stopping waits for the loop to
 /// finish, because the database shuts down right after the lifecycle handlers.
 ///
+/// `minimumSpacing` bounds how often wakeups can run the step: a loop woken by every incoming price
+/// (the position monitor) would otherwise sweep back to back under load, one database query after
+/// another, competing with the requests that bring the prices. Wakeups that arrive meanwhile are
+/// not lost: the step after the spacing sees all of them.
+///
 /// Two deadlines keep one stuck await from stopping the loop or the process. A step that has not
 /// finished after `stepDeadline` is cancelled and left behind, and the loop goes on with the next
 /// step (claims, leases and unique client order ids make a late finish of the abandoned step
@@ -16,24 +21,32 @@ final class BackgroundLoop: Sendable {
     let name: String
     let interval: Duration
     let stepDeadline: Duration
+    let minimumSpacing: Duration
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
     private let wakeup = NIOLockedValueBox<SignalWakeup?>(nil)
 
     static let minimumStopWait: Duration = .milliseconds(250)
 
-    init(name: String, interval: Duration, stepDeadline: Duration = .seconds(60)) {
+    init(name: String, interval: Duration, stepDeadline: Duration = .seconds(60), minimumSpacing: Duration = .zero) {
         self.name = name
         self.interval = interval
         self.stepDeadline = stepDeadline
+        self.minimumSpacing = minimumSpacing
     }
 
     /// Starts the loop. `step` returns true when there is more work to do right away.
     func start(app: Application, wakeup: SignalWakeup?, step: @escaping @Sendable (Application) async throws -> Bool) {
         self.wakeup.withLockedValue { $0 = wakeup }
-        let (name, interval, deadline) = (self.name, self.interval, self.stepDeadline)
+        let (name, interval, deadline, spacing) = (self.name, self.interval, self.stepDeadline, self.minimumSpacing)
         let logger = app.logger
         let started = Task { [weak app] in
+            var lastStart: ContinuousClock.Instant?
             while !Task.isCancelled {
+                if let lastStart, spacing > .zero, ContinuousClock.now < lastStart + spacing {
+                    try? await Task.sleep(until: lastStart + spacing)
+                    if Task.isCancelled { return }
+                }
+                lastStart = .now
                 guard let app else { return }
                 var more = false
                 // The step runs as a task of its own so that the loop can leave it behind; stopping

@@ -55,12 +55,17 @@ final class ExecutionWorker: LifecycleHandler, Sendable {
 }
 
 /// Closes open positions whose exit rules are met (stop, take, the strategy's maximum hold), on
-/// every new price and every 15 s, with `close_reason` set to the first reason met.
+/// new prices (at most every `priceSpacing`) and every 15 s, with `close_reason` set to the first
+/// reason met.
 final class PositionMonitor: LifecycleHandler, Sendable {
+    /// Prices arrive with alerts, hundreds a second under load; one sweep reads every open
+    /// position, so sweeps on prices are at least this far apart (docs/api.md, "Positions").
+    static let priceSpacing: Duration = .milliseconds(250)
+
     let loop: BackgroundLoop
 
-    init(interval: Duration = .seconds(15)) {
-        loop = BackgroundLoop(name: "Position monitor", interval: interval)
+    init(interval: Duration = .seconds(15), priceSpacing: Duration = PositionMonitor.priceSpacing) {
+        loop = BackgroundLoop(name: "Position monitor", interval: interval, minimumSpacing: priceSpacing)
     }
 
     func didBootAsync(_ application: Application) async throws {

@@ -8,6 +8,10 @@ import Vapor
 
 /// The accept path of webhook alerts: duplicate detection and one small transaction (signal +
 /// audit). Everything slow (pretrade, venue calls) happens in the worker after the reply.
+///
+/// On PostgreSQL, alerts with an id are stored through the application's ``WriteBatcher``:
+/// concurrent alerts share one statement and one commit (each still answers only after its own
+/// signal and audit row are committed).
 struct WebhookIntake {
     /// Identical bodies without an alert id within this many seconds are one alert.
     static let duplicateWindow: TimeInterval = 60
@@ -107,23 +111,27 @@ struct WebhookIntake {
             "source": .string(source), "symbol": .string(signal.symbol), "action": .string(alert.action.rawValue),
             "exchange": .string(exchange.rawValue), "alert_id": alert.alertID.map(AuditValue.string) ?? .null,
         ]
+        /// A twin (same alert id, or same body in the same millisecond) was stored first.
+        func twin() async throws -> Outcome? {
+            guard let earlier = try await Signal.query(on: db).filter(\.$webhookID == endpointID).filter(\.$alertID == key).first()
+            else { return nil }
+            return try await duplicate(earlier, userID: userID, alert: alert)
+        }
         do {
             if alert.alertID == nil {
                 if let earlier = try await insertUnlessRepeated(signal, details: details, endpointID: endpointID, bodyHash: bodyHash, now: now) {
                     return try await duplicate(earlier, userID: userID, alert: alert)
                 }
-            } else if let postgres = db as? any PostgresDatabase {
-                try await insertInOneStatement(signal, details: details, on: postgres)
+            } else if let batcher = app.webhookInsertBatcher {
+                signal.id = UUID()
+                let stored = try await batcher.submit(WebhookStatements.Accepted(signal, details: try AuditLog.detailsJSON(details)))
+                if !stored, let outcome = try await twin() { return outcome }
             } else {
                 try await db.transaction { tx in try await insert(signal, details: details, on: tx) }
             }
         } catch {
-            // A twin (same alert id, or same body in the same millisecond) committed first.
-            guard (error as? any DatabaseError)?.isConstraintFailure == true,
-                let earlier = try await Signal.query(on: db).filter(\.$webhookID == endpointID).filter(\.$alertID == key).first() else {
-                throw error
-            }
-            return try await duplicate(earlier, userID: userID, alert: alert)
+            guard (error as? any DatabaseError)?.isConstraintFailure == true, let outcome = try await twin() else { throw error }
+            return outcome
         }
         app.metrics.signalCreated(source: source)
         if let price = alert.price {
@@ -177,19 +185,32 @@ struct WebhookIntake {
         }
     }
 
-    /// PostgreSQL: the signal and its `webhook.accepted` audit row in one statement (a data-
-    /// modifying CTE), which is atomic on its own: one round trip instead of four (`BEGIN`, two
-    /// inserts, `COMMIT`). A twin still fails on the unique index, as in the transaction.
-    private func insertInOneStatement(_ signal: Signal, details: [String: AuditValue], on postgres: any PostgresDatabase) async throws {
-        signal.id = UUID()
-        _ = try await postgres.run(WebhookStatements.InsertAccepted(signal: signal, details: try AuditLog.detailsJSON(details)), logger: db.logger)
-    }
-
     private func duplicate(_ earlier: Signal, userID: UUID, alert: TradingViewAlert) async throws -> Outcome {
         let id = try earlier.requireID()
         try await AuditLog.record(
             "webhook.duplicate", userID: userID, entityType: "signal", entityID: id.uuidString,
             details: ["alert_id": alert.alertID.map(AuditValue.string) ?? .null], on: db)
         return .duplicate(id)
+    }
+}
+
+extension Application {
+    private struct WebhookInsertBatcherKey: StorageKey {
+        typealias Value = WriteBatcher<WebhookStatements.Accepted, Bool>
+    }
+
+    /// PostgreSQL only: groups the inserts of concurrent webhook alerts (installed by `configure`).
+    var webhookInsertBatcher: WriteBatcher<WebhookStatements.Accepted, Bool>? {
+        get { storage[WebhookInsertBatcherKey.self] }
+        set { storage[WebhookInsertBatcherKey.self] = newValue }
+    }
+
+    /// A batcher that stores each group with one statement on this application's PostgreSQL.
+    func makeWebhookInsertBatcher() -> WriteBatcher<WebhookStatements.Accepted, Bool> {
+        let logger = logger
+        return WriteBatcher { [weak self] rows in
+            guard let self, let postgres = db(.psql) as? any PostgresDatabase else { throw Abort(.serviceUnavailable) }
+            return try await WebhookStatements.storeAccepted(rows, on: postgres, logger: logger)
+        }
     }
 }

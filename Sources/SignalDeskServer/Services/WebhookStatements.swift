@@ -3,9 +3,9 @@ import Logging
 import NIOCore
 import PostgresNIO
 
-/// The two statements of the webhook accept path on PostgreSQL, as named prepared statements:
-/// each pooled connection parses and plans them once, and every later alert only binds and
-/// executes (the unnamed statements SQLKit sends are parsed and planned on every request).
+/// The statements of the webhook accept path on PostgreSQL: the endpoint lookup, a named prepared
+/// statement (each pooled connection parses and plans it once, and every later alert only binds
+/// and executes), and the insert of a group of accepted alerts (see ``WriteBatcher``).
 enum WebhookStatements {
     /// The endpoint and its owner's role for a webhook uuid.
     struct EndpointLookup: PostgresPreparedStatement {
@@ -32,54 +32,127 @@ enum WebhookStatements {
         }
     }
 
-    /// The signal and its `webhook.accepted` audit row in one data-modifying statement (atomic on
-    /// its own); a twin fails on the unique `(webhook_id, alert_id)` index.
-    struct InsertAccepted: PostgresPreparedStatement {
-        static let name = "signaldesk_webhook_insert_accepted"
-        static let sql = """
-            WITH inserted AS (
+    /// One accepted alert: its signal's columns and its audit details.
+    struct Accepted: Sendable {
+        let id: UUID
+        let userID: UUID
+        let symbol: String
+        let module: String
+        let side: String
+        let exchange: String
+        let source: String
+        let orderType: String
+        let action: String
+        let entryPrice: Double?
+        let stopLoss: Double?
+        let takeProfit: Double?
+        let qty: Double?
+        let status: String
+        let reasonCodes: String
+        let webhookID: UUID?
+        let alertID: String?
+        let bodyHash: String?
+        let createdAt: Date
+        let details: String
+
+        init(_ signal: Signal, details: String) throws {
+            id = try signal.requireID()
+            userID = signal.$user.id
+            symbol = signal.symbol
+            module = signal.module
+            side = signal.side.rawValue
+            exchange = signal.exchange
+            source = signal.source
+            orderType = signal.orderType
+            action = signal.action
+            entryPrice = signal.entryPrice
+            stopLoss = signal.stopLoss
+            takeProfit = signal.takeProfit
+            qty = signal.qty
+            status = signal.status.rawValue
+            reasonCodes = signal.reasonCodesJSON
+            webhookID = signal.webhookID
+            alertID = signal.alertID
+            bodyHash = signal.bodyHash
+            createdAt = signal.createdAt
+            self.details = details
+        }
+    }
+
+    /// The signals of a group of accepted alerts and their `webhook.accepted` audit rows, in one
+    /// data-modifying statement (atomic on its own, one commit for the group). A signal whose
+    /// `(webhook_id, alert_id)` is taken, by an earlier alert or by a twin in the same group, is
+    /// skipped, and so is its audit row; the statement returns the ids of the signals it stored.
+    static func insertAccepted(_ rows: [Accepted]) -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: rows.count * 21)
+        var values: [String] = []
+        values.reserveCapacity(rows.count)
+        for row in rows {
+            let first = bindings.count + 1
+            bindings.append(row.id)
+            bindings.append(row.userID)
+            bindings.append(row.symbol)
+            bindings.append(row.module)
+            bindings.append(row.side)
+            bindings.append(row.exchange)
+            bindings.append(row.source)
+            bindings.append(row.orderType)
+            bindings.append(row.action)
+            bindings.append(row.entryPrice)
+            bindings.append(row.stopLoss)
+            bindings.append(row.takeProfit)
+            bindings.append(row.qty)
+            bindings.append(row.status)
+            bindings.append(row.reasonCodes)
+            bindings.append(row.webhookID)
+            bindings.append(row.alertID)
+            bindings.append(row.bodyHash)
+            bindings.append(row.createdAt)
+            bindings.append(row.id.uuidString)
+            bindings.append(row.details)
+            let casts = acceptedColumnTypes.enumerated().map { "$\(first + $0.offset)::\($0.element)" }
+            values.append("(" + casts.joined(separator: ", ") + ")")
+        }
+        let sql = """
+            WITH batch (id, user_id, symbol, module, side, exchange, source, order_type, action, entry_price,
+              stop_loss, take_profit, qty, status, reason_codes, webhook_id, alert_id, body_hash, created_at,
+              entity_id, details) AS (
+              VALUES \(values.joined(separator: ", "))
+            ), inserted AS (
               INSERT INTO signals (id, user_id, symbol, module, side, exchange, source, order_type, action,
                 entry_price, stop_loss, take_profit, qty, status, reason_codes, webhook_id, alert_id, body_hash,
                 lease_count, created_at, updated_at)
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0, $19, $19)
+              SELECT id, user_id, symbol, module, side, exchange, source, order_type, action, entry_price,
+                stop_loss, take_profit, qty, status, reason_codes, webhook_id, alert_id, body_hash, 0, created_at,
+                created_at
+              FROM batch
+              ON CONFLICT (webhook_id, alert_id) DO NOTHING
               RETURNING id
             )
             INSERT INTO audit_log (user_id, action, entity_type, entity_id, details, created_at)
-            SELECT $2, 'webhook.accepted', 'signal', $20, $21, $19 FROM inserted
+            SELECT b.user_id, 'webhook.accepted', 'signal', b.entity_id, b.details, b.created_at
+            FROM batch b JOIN inserted i ON i.id = b.id
+            RETURNING entity_id
             """
-        typealias Row = ()
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
+    }
 
-        let signal: Signal
-        let details: String
+    /// The SQL types of one row of ``insertAccepted(_:)``'s `VALUES`, in binding order.
+    static let acceptedColumnTypes = [
+        "uuid", "uuid", "text", "text", "text", "text", "text", "text", "text", "float8",
+        "float8", "float8", "float8", "text", "text", "uuid", "text", "text", "timestamptz",
+        "text", "text",
+    ]
 
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 21)
-            let id = try signal.requireID()
-            bindings.append(id)
-            bindings.append(signal.$user.id)
-            bindings.append(signal.symbol)
-            bindings.append(signal.module)
-            bindings.append(signal.side.rawValue)
-            bindings.append(signal.exchange)
-            bindings.append(signal.source)
-            bindings.append(signal.orderType)
-            bindings.append(signal.action)
-            bindings.append(signal.entryPrice)
-            bindings.append(signal.stopLoss)
-            bindings.append(signal.takeProfit)
-            bindings.append(signal.qty)
-            bindings.append(signal.status.rawValue)
-            bindings.append(signal.reasonCodesJSON)
-            bindings.append(signal.webhookID)
-            bindings.append(signal.alertID)
-            bindings.append(signal.bodyHash)
-            bindings.append(signal.createdAt)
-            bindings.append(id.uuidString)
-            bindings.append(details)
-            return bindings
-        }
-
-        func decodeRow(_ row: PostgresRow) throws -> Row {}
+    /// Stores a group of accepted alerts; for each, whether its signal was stored (false: its
+    /// alert id was taken).
+    static func storeAccepted(_ rows: [Accepted], on postgres: any PostgresDatabase, logger: Logger) async throws -> [Bool] {
+        let result = try await postgres.withConnection { connection in
+            connection.query(insertAccepted(rows), logger: logger)
+        }.get()
+        var stored = Set<String>()
+        for row in result.rows { stored.insert(try row.decode(String.self)) }
+        return rows.map { stored.contains($0.id.uuidString) }
     }
 }
 

@@ -1,0 +1,85 @@
+import NIOConcurrencyHelpers
+import PostgresNIO
+
+/// Runs concurrent writes in groups, the way a database groups commits: the first write runs at
+/// once; writes that arrive while a group runs wait for it and then run together as the next
+/// group (up to `maxGroup`). Nothing waits for a timer, so a lone write is not delayed, and under
+/// load one statement and one commit carry many writes.
+///
+/// `run` gets the items of one group and returns one output per item, in order. When a group fails
+/// with an error PostgreSQL raised for the statement (a value it refused), its items are retried
+/// one by one, so one bad item cannot fail the others; any other failure (the database is
+/// unreachable, the pool timed out) is every item's answer at once.
+final class WriteBatcher<Item: Sendable, Output: Sendable>: Sendable {
+    typealias Run = @Sendable ([Item]) async throws -> [Output]
+
+    private typealias Entry = (item: Item, continuation: CheckedContinuation<Output, any Error>)
+
+    private struct State {
+        var queue: [Entry] = []
+        var running = false
+    }
+
+    struct MismatchedOutputs: Error {}
+
+    let maxGroup: Int
+    private let run: Run
+    private let retriesAlone: @Sendable (any Error) -> Bool
+    private let state = NIOLockedValueBox(State())
+
+    /// `retriesAlone` tells the errors after which a group's items are retried one by one.
+    init(maxGroup: Int = 64, retriesAlone: @escaping @Sendable (any Error) -> Bool = WriteBatcher.isStatementError, run: @escaping Run) {
+        precondition(maxGroup > 0)
+        self.maxGroup = maxGroup
+        self.retriesAlone = retriesAlone
+        self.run = run
+    }
+
+    /// Writes `item` with the next group and returns its output.
+    func submit(_ item: Item) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            let start = state.withLockedValue { state -> Bool in
+                state.queue.append((item, continuation))
+                guard !state.running else { return false }
+                state.running = true
+                return true
+            }
+            if start { Task { await self.drain() } }
+        }
+    }
+
+    /// Runs groups until the queue is empty.
+    private func drain() async {
+        while true {
+            let group = state.withLockedValue { state -> [Entry] in
+                let taken = Array(state.queue.prefix(maxGroup))
+                state.queue.removeFirst(taken.count)
+                if taken.isEmpty { state.running = false }
+                return taken
+            }
+            if group.isEmpty { return }
+            await execute(group)
+        }
+    }
+
+    private func execute(_ group: [Entry]) async {
+        do {
+            let outputs = try await run(group.map(\.item))
+            guard outputs.count == group.count else { throw MismatchedOutputs() }
+            for (entry, output) in zip(group, outputs) { entry.continuation.resume(returning: output) }
+        } catch {
+            if group.count > 1, retriesAlone(error) {
+                for entry in group { await execute([entry]) }
+            } else {
+                for entry in group { entry.continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    /// An error PostgreSQL raised for the statement itself (not for the connection): the kind one
+    /// item's values can cause.
+    static func isStatementError(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, error.code == .server else { return false }
+        return !APIErrorMiddleware.databaseUnreachable(error)
+    }
+}

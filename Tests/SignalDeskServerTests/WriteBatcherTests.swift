@@ -1,0 +1,147 @@
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import PostgresNIO
+@testable import SignalDeskServer
+import Testing
+import Vapor
+
+@Suite struct WriteBatcherTests {
+    struct Refused: Error, Equatable { let item: Int }
+    struct Unreachable: Error {}
+
+    /// Records the groups a batcher runs; each group takes `delay`, as a commit does.
+    final class Recorder: Sendable {
+        let groups = NIOLockedValueBox<[[Int]]>([])
+        let delay: Duration
+        init(delay: Duration = .milliseconds(30)) { self.delay = delay }
+
+        func run(_ items: [Int]) async throws -> [Int] {
+            groups.withLockedValue { $0.append(items) }
+            try await Task.sleep(for: delay)
+            return items.map { $0 * 10 }
+        }
+    }
+
+    static func submitAll(_ batcher: WriteBatcher<Int, Int>, _ items: Range<Int>) async -> [Int: Result<Int, any Error>] {
+        await withTaskGroup(of: (Int, Result<Int, any Error>).self) { group in
+            for item in items {
+                group.addTask {
+                    do { return (item, .success(try await batcher.submit(item))) } catch { return (item, .failure(error)) }
+                }
+            }
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+    }
+
+    @Test func concurrentWritesShareGroupsAndEachGetsItsOwnOutput() async throws {
+        let recorder = Recorder()
+        let batcher = WriteBatcher<Int, Int>(maxGroup: 64) { try await recorder.run($0) }
+        let results = await Self.submitAll(batcher, 0..<40)
+        for item in 0..<40 { #expect(try results[item]?.get() == item * 10) }
+        let groups = recorder.groups.withLockedValue { $0 }
+        #expect(groups.flatMap { $0 }.sorted() == Array(0..<40), "every item written exactly once")
+        // The first write runs alone at once; the others queue behind it and share groups (how
+        // many depends on how fast the tasks start; one per write would be 40).
+        #expect(groups.count <= 20, "\(groups.count) groups for 40 concurrent writes")
+    }
+
+    @Test func groupsAreNoLargerThanTheLimit() async throws {
+        let recorder = Recorder(delay: .milliseconds(5))
+        let batcher = WriteBatcher<Int, Int>(maxGroup: 4) { try await recorder.run($0) }
+        _ = await Self.submitAll(batcher, 0..<30)
+        let groups = recorder.groups.withLockedValue { $0 }
+        #expect(groups.allSatisfy { $0.count <= 4 })
+        #expect(groups.flatMap { $0 }.count == 30)
+    }
+
+    /// Writes one after another each run as a group of their own: nothing waits for company.
+    @Test(.timeLimit(.minutes(1)))
+    func aLoneWriteRunsAlone() async throws {
+        let recorder = Recorder(delay: .zero)
+        let batcher = WriteBatcher<Int, Int>(maxGroup: 64) { try await recorder.run($0) }
+        #expect(try await batcher.submit(7) == 70)
+        #expect(try await batcher.submit(8) == 80)
+        #expect(recorder.groups.withLockedValue { $0 } == [[7], [8]])
+    }
+
+    /// One item the database refuses: the group is retried item by item, and only that item fails.
+    @Test func aRefusedItemFailsAloneAfterItsGroupIsRetried() async throws {
+        let batcher = WriteBatcher<Int, Int>(maxGroup: 64, retriesAlone: { $0 is Refused }) { items in
+            try await Task.sleep(for: .milliseconds(20))
+            if items.contains(13) { throw Refused(item: 13) }
+            return items
+        }
+        let results = await Self.submitAll(batcher, 0..<20)
+        for item in 0..<20 where item != 13 { #expect(try results[item]?.get() == item) }
+        #expect(throws: Refused(item: 13)) { try results[13]?.get() }
+    }
+
+    /// The database is unreachable: every waiting item gets the error at once, with no retries
+    /// one by one (each of which would wait for the pool again).
+    @Test func otherErrorsFailTheWholeGroupWithoutRetries() async throws {
+        let calls = NIOLockedValueBox(0)
+        let batcher = WriteBatcher<Int, Int>(maxGroup: 64) { _ in
+            calls.withLockedValue { $0 += 1 }
+            try await Task.sleep(for: .milliseconds(20))
+            throw Unreachable()
+        }
+        let results = await Self.submitAll(batcher, 0..<20)
+        #expect(results.values.allSatisfy { if case .failure(let error) = $0 { error is Unreachable } else { false } })
+        #expect(calls.withLockedValue { $0 } < 20, "one call per group, not per item and no retries alone")
+    }
+
+    /// The real statement: twins in one group and an alert id stored earlier are skipped (with
+    /// their audit rows), and a value PostgreSQL refuses fails only its own alert.
+    @Test(.enabled(if: TestDatabase.postgresURL != nil))
+    func theAcceptedAlertsStatementSkipsTakenIdsAndIsolatesRefusedValues() async throws {
+        try await withTestApp(.postgres) { app in
+            let client = Client(app: app)
+            let (_, uuid, _) = try await client.webhookUser()
+            let (endpoint, _) = try #require(try await WebhookIntake.endpoint(uuid: uuid, on: app.db))
+            func row(_ alertID: String, symbol: String = "BTCUSDT") throws -> WebhookStatements.Accepted {
+                let signal = Signal()
+                signal.id = UUID()
+                signal.$user.id = endpoint.$user.id
+                signal.symbol = symbol
+                signal.module = "tradingview"
+                signal.side = .long
+                signal.exchange = "binance"
+                signal.source = "tradingview"
+                signal.orderType = "market"
+                signal.action = "open"
+                signal.entryPrice = 30_000
+                signal.status = .created
+                signal.reasonCodes = []
+                signal.webhookID = try endpoint.requireID()
+                signal.alertID = "id:" + alertID
+                signal.bodyHash = "hash"
+                signal.createdAt = Date()
+                signal.updatedAt = signal.createdAt
+                return try WebhookStatements.Accepted(signal, details: #"{"alert_id":"\#(alertID)"}"#)
+            }
+            let postgres = try #require(app.db as? any PostgresDatabase)
+            let a = try row("a"), b = try row("b"), twin = try row("a")
+            #expect(try await WebhookStatements.storeAccepted([a, b, twin], on: postgres, logger: app.logger) == [true, true, false])
+            #expect(try await WebhookStatements.storeAccepted([try row("b")], on: postgres, logger: app.logger) == [false])
+            #expect(try await Signal.query(on: app.db).count() == 2)
+            let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "webhook.accepted").all().compactMap(\.entityID)
+            #expect(Set(audited) == [a.id.uuidString, b.id.uuidString])
+
+            // Through the application's batcher: the refused value (NUL) fails alone.
+            let batcher = try #require(app.webhookInsertBatcher)
+            let rows = try (0..<6).map { try row("c\($0)", symbol: $0 == 3 ? "BAD\u{0}" : "ETHUSDT") }
+            let outcomes = await withTaskGroup(of: (Int, Bool?).self) { group in
+                for (index, item) in rows.enumerated() {
+                    group.addTask { (index, try? await batcher.submit(item)) }
+                }
+                return await group.reduce(into: [Int: Bool?]()) { $0[$1.0] = $1.1 }
+            }
+            for index in 0..<6 {
+                let stored: Bool? = try #require(outcomes[index])
+                #expect(stored == (index == 3 ? nil : true), "alert \(index)")
+            }
+            #expect(try await Signal.query(on: app.db).count() == 7)
+        }
+    }
+}
