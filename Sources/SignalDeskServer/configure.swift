@@ -30,7 +30,10 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.signalWakeup = SignalWakeup()
     app.priceWakeup = SignalWakeup()
     app.webhookRateLimiter = RateLimiter(limit: config.webhookRatePerMinute)
-    if case .postgres = config.database { app.webhookInsertBatcher = app.makeWebhookInsertBatcher() }
+    if case .postgres = config.database {
+        app.webhookEndpointBatcher = app.makeWebhookEndpointBatcher()
+        app.webhookInsertBatcher = app.makeWebhookInsertBatcher()
+    }
     app.venues = VenueRegistry(config: config, client: app.http.client.shared, prices: app.marketPrices)
     app.migrations.add(SignalDeskMigrations.all)
 

@@ -82,7 +82,7 @@ extension WebhooksController {
         let uuid = (req.parameters.get("webhook_uuid") ?? "").lowercased()
         let object = TradingViewAlert.object(from: body)
         let provided = object.flatMap(TradingViewAlert.secret(in:)) ?? ""
-        let found = try await WebhookIntake.endpoint(uuid: uuid, on: req.db)
+        let found = try await WebhookIntake.endpoint(uuid: uuid, on: req.db, batcher: req.application.webhookEndpointBatcher)
         // Always one constant-time comparison, against a decoy when the uuid is unknown.
         let matches = ConstantTime.equals(WebhookIntake.digest(Array(provided.utf8)), found?.0.secretDigest ?? WebhookIntake.decoyDigest)
         guard let (endpoint, owner) = found, matches, !provided.isEmpty, let object else {
@@ -121,7 +121,7 @@ extension WebhooksController {
         let signature = req.headers.first(name: "X-Signature")
         let object = TradingViewAlert.object(from: body)
         let token: String? = if case .string(let value)? = object?["token"] { value.lowercased() } else { nil }
-        let found = try await token.asyncMap { try await WebhookIntake.endpoint(uuid: $0, on: req.db) } ?? nil
+        let found = try await token.asyncMap { try await WebhookIntake.endpoint(uuid: $0, on: req.db, batcher: req.application.webhookEndpointBatcher) } ?? nil
         try await verifySignature(req, signature: signature, body: body, endpoint: found?.0, owner: found?.1, route: "hmac")
         guard let (endpoint, owner) = found, let object else { throw APIError(.unauthorized, "Invalid signature") }
         try await admit(req, endpoint: endpoint, owner: owner)

@@ -9,7 +9,7 @@ import Vapor
 /// The accept path of webhook alerts: duplicate detection and one small transaction (signal +
 /// audit). Everything slow (pretrade, venue calls) happens in the worker after the reply.
 ///
-/// On PostgreSQL, alerts with an id are stored through the application's ``WriteBatcher``:
+/// On PostgreSQL, alerts with an id are stored through the application's ``StatementBatcher``:
 /// concurrent alerts share one statement and one commit (each still answers only after its own
 /// signal and audit row are committed).
 struct WebhookIntake {
@@ -26,40 +26,42 @@ struct WebhookIntake {
 
     /// The endpoint for `uuid`, with its owner's id and role, in one query. Plain SQL with only the
     /// columns the accept path reads: building a Fluent join of two whole models cost more CPU
-    /// than anything else on this path (reflection over every field, an alias per column).
-    static func endpoint(uuid: String, on db: any Database) async throws -> (WebhookEndpoint, User)? {
+    /// than anything else on this path (reflection over every field, an alias per column). On
+    /// PostgreSQL, concurrent lookups share one statement (``Application/webhookEndpointBatcher``).
+    static func endpoint(uuid: String, on db: any Database, batcher: StatementBatcher<String, WebhookStatements.Endpoint?>? = nil) async throws -> (WebhookEndpoint, User)? {
         // Webhook uuids are UUIDs: anything else is unknown without asking the database (which
         // would refuse text such as a NUL character with an error instead of "no row").
         guard UUID(uuidString: uuid) != nil else { return nil }
-        let endpoint = WebhookEndpoint()
-        let owner = User()
-        endpoint.webhookUUID = uuid
-        let role: String
-        if let postgres = db as? any PostgresDatabase {
-            guard let row = try await postgres.run(WebhookStatements.EndpointLookup(webhookUUID: uuid), logger: db.logger).first
-            else { return nil }
-            endpoint.id = row.0
-            endpoint.$user.id = row.1
-            endpoint.secretSealed = row.2
-            endpoint.secretDigest = row.3
-            endpoint.enabled = row.4
-            role = row.5
+        let found: WebhookStatements.Endpoint?
+        if let batcher {
+            found = try await batcher.submit(uuid)
+        } else if let postgres = db as? any PostgresDatabase {
+            found = try await WebhookStatements.lookUp([uuid], on: postgres, logger: db.logger)[0]
         } else {
-            guard let row = try await (db as! any SQLDatabase).raw("""
+            found = try await (db as! any SQLDatabase).raw("""
                 SELECT e.id, e.user_id, e.secret_sealed, e.secret_digest, e.enabled, u.role
                 FROM webhook_endpoints e JOIN users u ON u.id = e.user_id
                 WHERE e.webhook_uuid = \(bind: uuid)
-                """).first()
-            else { return nil }
-            endpoint.id = try row.decode(column: "id", as: UUID.self)
-            endpoint.$user.id = try row.decode(column: "user_id", as: UUID.self)
-            endpoint.secretSealed = try row.decode(column: "secret_sealed", as: String.self)
-            endpoint.secretDigest = try row.decode(column: "secret_digest", as: String.self)
-            endpoint.enabled = try row.decode(column: "enabled", as: Bool.self)
-            role = try row.decode(column: "role", as: String.self)
+                """).first().map { row in
+                    WebhookStatements.Endpoint(
+                        webhookUUID: uuid, id: try row.decode(column: "id", as: UUID.self),
+                        userID: try row.decode(column: "user_id", as: UUID.self),
+                        secretSealed: try row.decode(column: "secret_sealed", as: String.self),
+                        secretDigest: try row.decode(column: "secret_digest", as: String.self),
+                        enabled: try row.decode(column: "enabled", as: Bool.self), role: try row.decode(column: "role", as: String.self))
+                }
         }
-        owner.id = endpoint.$user.id
-        owner.role = UserRole(rawValue: role) ?? .disabled
+        guard let found else { return nil }
+        let endpoint = WebhookEndpoint()
+        endpoint.id = found.id
+        endpoint.$user.id = found.userID
+        endpoint.webhookUUID = uuid
+        endpoint.secretSealed = found.secretSealed
+        endpoint.secretDigest = found.secretDigest
+        endpoint.enabled = found.enabled
+        let owner = User()
+        owner.id = found.userID
+        owner.role = UserRole(rawValue: found.role) ?? .disabled
         return (endpoint, owner)
     }
 
@@ -195,20 +197,39 @@ struct WebhookIntake {
 }
 
 extension Application {
+    private struct WebhookEndpointBatcherKey: StorageKey {
+        typealias Value = StatementBatcher<String, WebhookStatements.Endpoint?>
+    }
+
+    /// PostgreSQL only: groups the endpoint lookups of concurrent webhook alerts (installed by `configure`).
+    var webhookEndpointBatcher: StatementBatcher<String, WebhookStatements.Endpoint?>? {
+        get { storage[WebhookEndpointBatcherKey.self] }
+        set { storage[WebhookEndpointBatcherKey.self] = newValue }
+    }
+
+    /// A batcher that looks up each group of webhook uuids with one statement on this application's PostgreSQL.
+    func makeWebhookEndpointBatcher() -> StatementBatcher<String, WebhookStatements.Endpoint?> {
+        let logger = logger
+        return StatementBatcher { [weak self] uuids in
+            guard let self, let postgres = db(.psql) as? any PostgresDatabase else { throw Abort(.serviceUnavailable) }
+            return try await WebhookStatements.lookUp(uuids, on: postgres, logger: logger)
+        }
+    }
+
     private struct WebhookInsertBatcherKey: StorageKey {
-        typealias Value = WriteBatcher<WebhookStatements.Accepted, Bool>
+        typealias Value = StatementBatcher<WebhookStatements.Accepted, Bool>
     }
 
     /// PostgreSQL only: groups the inserts of concurrent webhook alerts (installed by `configure`).
-    var webhookInsertBatcher: WriteBatcher<WebhookStatements.Accepted, Bool>? {
+    var webhookInsertBatcher: StatementBatcher<WebhookStatements.Accepted, Bool>? {
         get { storage[WebhookInsertBatcherKey.self] }
         set { storage[WebhookInsertBatcherKey.self] = newValue }
     }
 
     /// A batcher that stores each group with one statement on this application's PostgreSQL.
-    func makeWebhookInsertBatcher() -> WriteBatcher<WebhookStatements.Accepted, Bool> {
+    func makeWebhookInsertBatcher() -> StatementBatcher<WebhookStatements.Accepted, Bool> {
         let logger = logger
-        return WriteBatcher { [weak self] rows in
+        return StatementBatcher { [weak self] rows in
             guard let self, let postgres = db(.psql) as? any PostgresDatabase else { throw Abort(.serviceUnavailable) }
             return try await WebhookStatements.storeAccepted(rows, on: postgres, logger: logger)
         }

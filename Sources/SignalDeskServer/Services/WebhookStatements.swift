@@ -5,31 +5,54 @@ import PostgresNIO
 
 /// The statements of the webhook accept path on PostgreSQL: the endpoint lookup, a named prepared
 /// statement (each pooled connection parses and plans it once, and every later alert only binds
-/// and executes), and the insert of a group of accepted alerts (see ``WriteBatcher``).
+/// and executes), and the insert of a group of accepted alerts (see ``StatementBatcher``).
 enum WebhookStatements {
-    /// The endpoint and its owner's role for a webhook uuid.
+    /// The endpoints and their owners' roles for a group of webhook uuids (see
+    /// ``StatementBatcher``): one statement serves every alert that arrived meanwhile.
     struct EndpointLookup: PostgresPreparedStatement {
         // Named explicitly: the default name is `String(reflecting: Self.self)`, which demangles
         // the type name on every execution.
-        static let name = "signaldesk_webhook_endpoint"
+        static let name = "signaldesk_webhook_endpoints"
         static let sql = """
-            SELECT e.id, e.user_id, e.secret_sealed, e.secret_digest, e.enabled, u.role
+            SELECT e.webhook_uuid, e.id, e.user_id, e.secret_sealed, e.secret_digest, e.enabled, u.role
             FROM webhook_endpoints e JOIN users u ON u.id = e.user_id
-            WHERE e.webhook_uuid = $1
+            WHERE e.webhook_uuid = ANY($1)
             """
-        typealias Row = (UUID, UUID, String, String, Bool, String)
+        typealias Row = Endpoint
 
-        let webhookUUID: String
+        let webhookUUIDs: [String]
 
         func makeBindings() -> PostgresBindings {
             var bindings = PostgresBindings(capacity: 1)
-            bindings.append(webhookUUID)
+            bindings.append(webhookUUIDs)
             return bindings
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row {
-            try row.decode(Row.self)
+            let (uuid, id, userID, sealed, digest, enabled, role) = try row.decode((String, UUID, UUID, String, String, Bool, String).self)
+            return Endpoint(webhookUUID: uuid, id: id, userID: userID, secretSealed: sealed, secretDigest: digest, enabled: enabled, role: role)
         }
+    }
+
+    /// One webhook endpoint as the accept path reads it.
+    struct Endpoint: Sendable, Equatable {
+        let webhookUUID: String
+        let id: UUID
+        let userID: UUID
+        let secretSealed: String
+        let secretDigest: String
+        let enabled: Bool
+        let role: String
+    }
+
+    /// The endpoint of each uuid of a group (nil when there is none), in order.
+    static func lookUp(_ uuids: [String], on postgres: any PostgresDatabase, logger: Logger) async throws -> [Endpoint?] {
+        let unique = Array(Set(uuids))
+        var found: [String: Endpoint] = [:]
+        for endpoint in try await postgres.run(EndpointLookup(webhookUUIDs: unique), logger: logger) {
+            found[endpoint.webhookUUID] = endpoint
+        }
+        return uuids.map { found[$0] }
     }
 
     /// One accepted alert: its signal's columns and its audit details.

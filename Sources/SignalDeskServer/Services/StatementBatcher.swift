@@ -1,16 +1,17 @@
 import NIOConcurrencyHelpers
 import PostgresNIO
 
-/// Runs concurrent writes in groups, the way a database groups commits: the first write runs at
-/// once; writes that arrive while a group runs wait for it and then run together as the next
-/// group (up to `maxGroup`). Nothing waits for a timer, so a lone write is not delayed, and under
-/// load one statement and one commit carry many writes.
+/// Runs concurrent requests for one statement in groups, the way a database groups commits: the
+/// first request runs at once; requests that arrive while a group runs wait for it and then run
+/// together as the next group (up to `maxGroup`). Nothing waits for a timer, so a lone request is
+/// not delayed, and under load one statement (and for writes one commit) serves many requests:
+/// the webhook accept path looks up endpoints and stores alerts this way.
 ///
 /// `run` gets the items of one group and returns one output per item, in order. When a group fails
 /// with an error PostgreSQL raised for the statement (a value it refused), its items are retried
 /// one by one, so one bad item cannot fail the others; any other failure (the database is
 /// unreachable, the pool timed out) is every item's answer at once.
-final class WriteBatcher<Item: Sendable, Output: Sendable>: Sendable {
+final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
     typealias Run = @Sendable ([Item]) async throws -> [Output]
 
     private typealias Entry = (item: Item, continuation: CheckedContinuation<Output, any Error>)
@@ -28,14 +29,14 @@ final class WriteBatcher<Item: Sendable, Output: Sendable>: Sendable {
     private let state = NIOLockedValueBox(State())
 
     /// `retriesAlone` tells the errors after which a group's items are retried one by one.
-    init(maxGroup: Int = 64, retriesAlone: @escaping @Sendable (any Error) -> Bool = WriteBatcher.isStatementError, run: @escaping Run) {
+    init(maxGroup: Int = 64, retriesAlone: @escaping @Sendable (any Error) -> Bool = StatementBatcher.isStatementError, run: @escaping Run) {
         precondition(maxGroup > 0)
         self.maxGroup = maxGroup
         self.retriesAlone = retriesAlone
         self.run = run
     }
 
-    /// Writes `item` with the next group and returns its output.
+    /// Runs `item` with the next group and returns its output.
     func submit(_ item: Item) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
             let start = state.withLockedValue { state -> Bool in

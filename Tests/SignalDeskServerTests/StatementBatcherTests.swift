@@ -6,7 +6,7 @@ import PostgresNIO
 import Testing
 import Vapor
 
-@Suite struct WriteBatcherTests {
+@Suite struct StatementBatcherTests {
     struct Refused: Error, Equatable { let item: Int }
     struct Unreachable: Error {}
 
@@ -23,7 +23,7 @@ import Vapor
         }
     }
 
-    static func submitAll(_ batcher: WriteBatcher<Int, Int>, _ items: Range<Int>) async -> [Int: Result<Int, any Error>] {
+    static func submitAll(_ batcher: StatementBatcher<Int, Int>, _ items: Range<Int>) async -> [Int: Result<Int, any Error>] {
         await withTaskGroup(of: (Int, Result<Int, any Error>).self) { group in
             for item in items {
                 group.addTask {
@@ -36,7 +36,7 @@ import Vapor
 
     @Test func concurrentWritesShareGroupsAndEachGetsItsOwnOutput() async throws {
         let recorder = Recorder()
-        let batcher = WriteBatcher<Int, Int>(maxGroup: 64) { try await recorder.run($0) }
+        let batcher = StatementBatcher<Int, Int>(maxGroup: 64) { try await recorder.run($0) }
         let results = await Self.submitAll(batcher, 0..<40)
         for item in 0..<40 { #expect(try results[item]?.get() == item * 10) }
         let groups = recorder.groups.withLockedValue { $0 }
@@ -48,18 +48,18 @@ import Vapor
 
     @Test func groupsAreNoLargerThanTheLimit() async throws {
         let recorder = Recorder(delay: .milliseconds(5))
-        let batcher = WriteBatcher<Int, Int>(maxGroup: 4) { try await recorder.run($0) }
+        let batcher = StatementBatcher<Int, Int>(maxGroup: 4) { try await recorder.run($0) }
         _ = await Self.submitAll(batcher, 0..<30)
         let groups = recorder.groups.withLockedValue { $0 }
         #expect(groups.allSatisfy { $0.count <= 4 })
         #expect(groups.flatMap { $0 }.count == 30)
     }
 
-    /// Writes one after another each run as a group of their own: nothing waits for company.
+    /// Requests one after another each run as a group of their own: nothing waits for company.
     @Test(.timeLimit(.minutes(1)))
     func aLoneWriteRunsAlone() async throws {
         let recorder = Recorder(delay: .zero)
-        let batcher = WriteBatcher<Int, Int>(maxGroup: 64) { try await recorder.run($0) }
+        let batcher = StatementBatcher<Int, Int>(maxGroup: 64) { try await recorder.run($0) }
         #expect(try await batcher.submit(7) == 70)
         #expect(try await batcher.submit(8) == 80)
         #expect(recorder.groups.withLockedValue { $0 } == [[7], [8]])
@@ -67,7 +67,7 @@ import Vapor
 
     /// One item the database refuses: the group is retried item by item, and only that item fails.
     @Test func aRefusedItemFailsAloneAfterItsGroupIsRetried() async throws {
-        let batcher = WriteBatcher<Int, Int>(maxGroup: 64, retriesAlone: { $0 is Refused }) { items in
+        let batcher = StatementBatcher<Int, Int>(maxGroup: 64, retriesAlone: { $0 is Refused }) { items in
             try await Task.sleep(for: .milliseconds(20))
             if items.contains(13) { throw Refused(item: 13) }
             return items
@@ -81,7 +81,7 @@ import Vapor
     /// one by one (each of which would wait for the pool again).
     @Test func otherErrorsFailTheWholeGroupWithoutRetries() async throws {
         let calls = NIOLockedValueBox(0)
-        let batcher = WriteBatcher<Int, Int>(maxGroup: 64) { _ in
+        let batcher = StatementBatcher<Int, Int>(maxGroup: 64) { _ in
             calls.withLockedValue { $0 += 1 }
             try await Task.sleep(for: .milliseconds(20))
             throw Unreachable()
@@ -91,10 +91,10 @@ import Vapor
         #expect(calls.withLockedValue { $0 } < 20, "one call per group, not per item and no retries alone")
     }
 
-    /// The real statement: twins in one group and an alert id stored earlier are skipped (with
+    /// The real statements. Lookup: every uuid of a group gets its own answer. Insert: twins in one group and an alert id stored earlier are skipped (with
     /// their audit rows), and a value PostgreSQL refuses fails only its own alert.
     @Test(.enabled(if: TestDatabase.postgresURL != nil))
-    func theAcceptedAlertsStatementSkipsTakenIdsAndIsolatesRefusedValues() async throws {
+    func theWebhookStatementsLookUpGroupsSkipTakenIdsAndIsolateRefusedValues() async throws {
         try await withTestApp(.postgres) { app in
             let client = Client(app: app)
             let (_, uuid, _) = try await client.webhookUser()
@@ -121,6 +121,12 @@ import Vapor
                 return try WebhookStatements.Accepted(signal, details: #"{"alert_id":"\#(alertID)"}"#)
             }
             let postgres = try #require(app.db as? any PostgresDatabase)
+            // The grouped endpoint lookup answers each uuid of a group, known, unknown or repeated.
+            let unknown = UUID().uuidString.lowercased()
+            let found = try await WebhookStatements.lookUp([uuid, unknown, uuid], on: postgres, logger: app.logger)
+            #expect(found.map { $0?.id } == [endpoint.id, nil, endpoint.id])
+            #expect(found[0]?.secretDigest == endpoint.secretDigest && found[0]?.role == UserRole.trader.rawValue)
+
             let a = try row("a"), b = try row("b"), twin = try row("a")
             #expect(try await WebhookStatements.storeAccepted([a, b, twin], on: postgres, logger: app.logger) == [true, true, false])
             #expect(try await WebhookStatements.storeAccepted([try row("b")], on: postgres, logger: app.logger) == [false])
