@@ -17,7 +17,16 @@ struct WebhookIntake {
     static let duplicateWindow: TimeInterval = 60
 
     let app: Application
-    let db: any Database
+    private let database: @Sendable () -> any Database
+
+    /// `db` is made only when a path needs it: on PostgreSQL the usual accept path goes through
+    /// the application's batchers, and making a request's database handle is not free.
+    init(app: Application, db: @autoclosure @escaping @Sendable () -> any Database) {
+        self.app = app
+        self.database = db
+    }
+
+    var db: any Database { database() }
 
     enum Outcome: Equatable {
         case accepted(UUID)
@@ -28,17 +37,19 @@ struct WebhookIntake {
     /// columns the accept path reads: building a Fluent join of two whole models cost more CPU
     /// than anything else on this path (reflection over every field, an alias per column). On
     /// PostgreSQL, concurrent lookups share one statement (``Application/webhookEndpointBatcher``).
-    static func endpoint(uuid: String, on db: any Database, batcher: StatementBatcher<String, WebhookStatements.Endpoint?>? = nil) async throws -> (WebhookEndpoint, User)? {
+    static func endpoint(
+        uuid: String, on makeDB: @autoclosure () -> any Database, batcher: StatementBatcher<String, WebhookStatements.Endpoint?>? = nil
+    ) async throws -> (WebhookEndpoint, User)? {
         // Webhook uuids are UUIDs: anything else is unknown without asking the database (which
         // would refuse text such as a NUL character with an error instead of "no row").
         guard UUID(uuidString: uuid) != nil else { return nil }
         let found: WebhookStatements.Endpoint?
         if let batcher {
             found = try await batcher.submit(uuid)
-        } else if let postgres = db as? any PostgresDatabase {
-            found = try await WebhookStatements.lookUp([uuid], on: postgres, logger: db.logger)[0]
+        } else if let postgres = makeDB() as? any PostgresDatabase {
+            found = try await WebhookStatements.lookUp([uuid], on: postgres, logger: postgres.logger)[0]
         } else {
-            found = try await (db as! any SQLDatabase).raw("""
+            found = try await (makeDB() as! any SQLDatabase).raw("""
                 SELECT e.id, e.user_id, e.secret_sealed, e.secret_digest, e.enabled, u.role
                 FROM webhook_endpoints e JOIN users u ON u.id = e.user_id
                 WHERE e.webhook_uuid = \(bind: uuid)
