@@ -108,11 +108,12 @@ measure() {
   shift 3
   [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $name "* ]] || return 0
   env "$@" wrk -t2 -c"$connections" -d3s -s "$script" "$base" >/dev/null
-  local line
+  local line ticks
+  ticks="$(cpu_ticks)"
   line="$(env "$@" wrk -t2 -c"$connections" -d"$DURATION" --timeout 10s -s "$script" "$base" | grep RESULT)"
   local rss_kb
   rss_kb="$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")"
-  echo "$name connections=$connections ${line#RESULT } rss_mb=$((rss_kb / 1024))" | tee -a "$results"
+  echo "$name connections=$connections ${line#RESULT } rss_mb=$((rss_kb / 1024)) steal_pct=$(steal_percent "$ticks")" | tee -a "$results"
 }
 signal_body='{"symbol":"BTCUSDT","module":"swing","base_risk_percent":0.5,"entry_price":30000,"stop_loss":29700,"take_profit":30600}'
 echo "== measuring ($DURATION each)"
@@ -130,18 +131,21 @@ fi
 echo "== pgbench: single-row INSERT, $CONNECTIONS clients, $DURATION"
 bench_psql -c 'CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, body text, created_at timestamptz DEFAULT now())'
 printf "INSERT INTO bench_insert (body) VALUES ('{\"symbol\":\"BTCUSDT\",\"side\":\"buy\"}');\n" >"$work/insert.sql"
+pgbench_ticks="$(cpu_ticks)"
 pgbench_tps="$(PGPASSWORD="$PG_PASSWORD" "$PG_BIN/pgbench" -h 127.0.0.1 -p "$PG_PORT" -U postgres -n -c "$CONNECTIONS" -j 2 \
   -T "${DURATION%s}" -f "$work/insert.sql" signaldesk_bench 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p')"
-echo "pgbench_single_insert_tps=$pgbench_tps"
+pgbench_steal="$(steal_percent "$pgbench_ticks")"
+echo "pgbench_single_insert_tps=$pgbench_tps steal_pct=$pgbench_steal"
 
-echo "== summary (server on $DB; ratio = req/s / pgbench single-INSERT tps)"
-python3 - "$results" "$pgbench_tps" <<'PY'
+echo "== summary (server on $DB; ratio = req/s / pgbench single-INSERT tps; steal = CPU time the hypervisor gave to other guests)"
+python3 - "$results" "$pgbench_tps" "$pgbench_steal" <<'PY'
 import sys
 tps = float(sys.argv[2])
-print(f"{'request':<20} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'RSS MB':>7} {'ratio':>7} {'non-2xx':>8}")
+print(f"{'request':<20} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'RSS MB':>7} {'ratio':>7} {'non-2xx':>8} {'steal':>6}")
 for line in open(sys.argv[1]):
     name, *pairs = line.split()
     v = dict(p.split("=", 1) for p in pairs)
     print(f"{name:<20} {v['connections']:>5} {float(v['rps']):>9.0f} {float(v['p50_ms']):>8.1f} {float(v['p99_ms']):>8.1f} "
-          f"{float(v['p999_ms']):>9.1f} {v['rss_mb']:>7} {100 * float(v['rps']) / tps:>6.1f}% {v['non2xx']:>8}")
+          f"{float(v['p999_ms']):>9.1f} {v['rss_mb']:>7} {100 * float(v['rps']) / tps:>6.1f}% {v['non2xx']:>8} {v['steal_pct']:>5}%")
+print(f"{'pgbench insert':<20} {'':>5} {tps:>9.0f} {'':>8} {'':>8} {'':>9} {'':>7} {'':>7} {'':>8} {sys.argv[3]:>5}%")
 PY

@@ -57,3 +57,18 @@ bench_serve() {
 bench_psql() {
   PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d signaldesk_bench -v ON_ERROR_STOP=1 -qAt "$@"
 }
+
+# cpu_ticks: "steal total" jiffies of all CPUs so far (/proc/stat). On a shared virtual machine
+# the hypervisor gives the CPU to other guests for part of the time (steal); runs with different
+# steal are not comparable, so every measurement reports it.
+cpu_ticks() {
+  awk '/^cpu / {total = 0; for (i = 2; i <= NF; i++) total += $i; print $9, total}' /proc/stat
+}
+
+# steal_percent "STEAL TOTAL" (from cpu_ticks, earlier): the share of CPU time stolen since then.
+steal_percent() {
+  local before_steal before_total now_steal now_total
+  read -r before_steal before_total <<<"$1"
+  read -r now_steal now_total < <(cpu_ticks)
+  awk -v s=$((now_steal - before_steal)) -v t=$((now_total - before_total)) 'BEGIN { printf "%.1f", (t > 0) ? 100 * s / t : 0 }'
+}
