@@ -138,7 +138,12 @@ struct WebhookIntake {
             } else if let batcher = app.webhookInsertBatcher {
                 signal.id = UUID()
                 let stored = try await batcher.submit(WebhookStatements.Accepted(signal, details: try AuditLog.detailsJSON(details)))
-                if !stored, let outcome = try await twin() { return outcome }
+                if !stored {
+                    // Its alert id is taken; the signal holding it was deleted since only if its
+                    // user was removed in between.
+                    guard let outcome = try await twin() else { throw APIError(.conflict, "Duplicate alert") }
+                    return outcome
+                }
             } else {
                 try await db.transaction { tx in try await insert(signal, details: details, on: tx) }
             }
@@ -218,13 +223,9 @@ extension Application {
         set { storage[WebhookEndpointBatcherKey.self] = newValue }
     }
 
-    /// A batcher that looks up each group of webhook uuids with one statement on this application's PostgreSQL.
+    /// A batcher that looks up each group of webhook uuids with one statement.
     func makeWebhookEndpointBatcher() -> StatementBatcher<String, WebhookStatements.Endpoint?> {
-        let logger = logger
-        return StatementBatcher { [weak self] uuids in
-            guard let self, let postgres = db(.psql) as? any PostgresDatabase else { throw Abort(.serviceUnavailable) }
-            return try await WebhookStatements.lookUp(uuids, on: postgres, logger: logger)
-        }
+        postgresBatcher(WebhookStatements.lookUp)
     }
 
     private struct WebhookInsertBatcherKey: StorageKey {
@@ -237,12 +238,20 @@ extension Application {
         set { storage[WebhookInsertBatcherKey.self] = newValue }
     }
 
-    /// A batcher that stores each group with one statement on this application's PostgreSQL.
+    /// A batcher that stores each group of accepted alerts with one statement.
     func makeWebhookInsertBatcher() -> StatementBatcher<WebhookStatements.Accepted, Bool> {
+        postgresBatcher(WebhookStatements.storeAccepted)
+    }
+
+    /// A batcher whose groups run `statement` on this application's PostgreSQL.
+    private func postgresBatcher<Item, Output>(
+        _ statement: @escaping @Sendable ([Item], any PostgresDatabase, Logger) async throws -> [Output]
+    ) -> StatementBatcher<Item, Output> {
         let logger = logger
-        return StatementBatcher { [weak self] rows in
+        return StatementBatcher { [weak self] items in
+            // `self` is gone only after the application has shut down.
             guard let self, let postgres = db(.psql) as? any PostgresDatabase else { throw Abort(.serviceUnavailable) }
-            return try await WebhookStatements.storeAccepted(rows, on: postgres, logger: logger)
+            return try await statement(items, postgres, logger)
         }
     }
 }
