@@ -91,6 +91,27 @@ import Vapor
         #expect(calls.withLockedValue { $0 } < 20, "one call per group, not per item and no retries alone")
     }
 
+    /// A group whose statement never finishes (as a database call after PostgreSQL was stopped
+    /// under load): its requests are answered with `StatementOverdue` at the deadline, and the
+    /// requests after it run.
+    @Test(.timeLimit(.minutes(1)))
+    func aStuckGroupIsAnsweredAtTheDeadlineAndTheNextOnesRun() async throws {
+        let stuck = BackgroundLoopTests.Stuck()
+        let batcher = StatementBatcher<Int, Int>(maxGroup: 64, groupDeadline: .milliseconds(200)) { items in
+            if items.contains(1) { await stuck.wait() }
+            return items
+        }
+        await #expect(throws: StatementOverdue.self) { try await batcher.submit(1) }
+        #expect(try await batcher.submit(2) == 2)
+        stuck.release()
+        // Answered as an unreachable database: 503 with Retry-After.
+        let app = try await Application.make(.testing)
+        let request = Request(application: app, on: app.eventLoopGroup.any())
+        let answer = APIErrorMiddleware.response(for: StatementOverdue(), request: request)
+        #expect(answer.status == .serviceUnavailable && answer.headers.first(name: "Retry-After") == "5")
+        try await app.asyncShutdown()
+    }
+
     /// The real statements. Lookup: every uuid of a group gets its own answer. Insert: twins in one group and an alert id stored earlier are skipped (with
     /// their audit rows), and a value PostgreSQL refuses fails only its own alert.
     @Test(.enabled(if: TestDatabase.postgresURL != nil))

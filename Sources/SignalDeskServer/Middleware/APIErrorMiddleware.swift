@@ -49,7 +49,7 @@ struct APIErrorMiddleware: Middleware {
             return Self.apiError(forAbort: error, request: request)
         case let error as PSQLError where Self.databaseUnreachable(error):
             return Self.databaseUnavailable
-        case is ConnectionPoolTimeoutError:
+        case is ConnectionPoolTimeoutError, is StatementOverdue:
             return Self.databaseUnavailable
         case let error as PSQLError where error.serverInfo?[.sqlState] == "22021":
             // PostgreSQL refuses NUL (and invalid UTF-8) in text: the client sent it, and the

@@ -11,6 +11,13 @@ import PostgresNIO
 /// with an error PostgreSQL raised for the statement (a value it refused), its items are retried
 /// one by one, so one bad item cannot fail the others; any other failure (the database is
 /// unreachable, the pool timed out) is every item's answer at once.
+///
+/// A group that has not finished after `groupDeadline` is answered with ``StatementOverdue`` (503) and left
+/// behind, and the next group runs: after PostgreSQL was stopped under load, a database call was
+/// seen to never complete (docs/benchmarks.md, chaos), and one such call must not stall every
+/// later request. If the abandoned statement commits after all, its alerts were answered 503 and
+/// are stored; their senders retry with the same alert ids and get the stored signals as
+/// duplicates.
 final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
     typealias Run = @Sendable ([Item]) async throws -> [Output]
 
@@ -24,14 +31,19 @@ final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
     struct MismatchedOutputs: Error {}
 
     let maxGroup: Int
+    let groupDeadline: Duration
     private let run: Run
     private let retriesAlone: @Sendable (any Error) -> Bool
     private let state = NIOLockedValueBox(State())
 
     /// `retriesAlone` tells the errors after which a group's items are retried one by one.
-    init(maxGroup: Int = 64, retriesAlone: @escaping @Sendable (any Error) -> Bool = StatementBatcher.isStatementError, run: @escaping Run) {
+    init(
+        maxGroup: Int = 64, groupDeadline: Duration = .seconds(5),
+        retriesAlone: @escaping @Sendable (any Error) -> Bool = StatementBatcher.isStatementError, run: @escaping Run
+    ) {
         precondition(maxGroup > 0)
         self.maxGroup = maxGroup
+        self.groupDeadline = groupDeadline
         self.retriesAlone = retriesAlone
         self.run = run
     }
@@ -65,7 +77,13 @@ final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
 
     private func execute(_ group: [Entry]) async {
         do {
-            let outputs = try await run(group.map(\.item))
+            let (run, items) = (self.run, group.map(\.item))
+            let outputs: [Output]
+            switch await BackgroundLoop.outcome(of: Task { try await run(items) }, within: groupDeadline) {
+            case .finished(let value): outputs = value
+            case .failed(let error): throw error
+            case .overdue: throw StatementOverdue()
+            }
             guard outputs.count == group.count else { throw MismatchedOutputs() }
             for (entry, output) in zip(group, outputs) { entry.continuation.resume(returning: output) }
         } catch {
@@ -84,3 +102,7 @@ final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
         return !APIErrorMiddleware.databaseUnreachable(error)
     }
 }
+
+/// A grouped statement did not finish within its batcher's deadline (answered 503, like an
+/// unreachable database).
+struct StatementOverdue: Error {}
