@@ -112,6 +112,26 @@ import Vapor
         try await app.asyncShutdown()
     }
 
+    /// While one group waits on a slow statement, the requests after it run in other groups.
+    @Test(.timeLimit(.minutes(1)))
+    func aSlowGroupDoesNotHoldBackTheOthers() async throws {
+        let stuck = BackgroundLoopTests.Stuck()
+        let slowStarted = NIOLockedValueBox(false)
+        let batcher = StatementBatcher<Int, Int>(maxConcurrentGroups: 2, groupDeadline: .seconds(60)) { items in
+            if items.contains(1) {
+                slowStarted.withLockedValue { $0 = true }
+                await stuck.wait()
+            }
+            return items
+        }
+        let slow = Task { try await batcher.submit(1) }
+        while !slowStarted.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(try await batcher.submit(2) == 2)
+        #expect(try await batcher.submit(3) == 3)
+        stuck.release()
+        #expect(try await slow.value == 1)
+    }
+
     /// The real statements. Lookup: every uuid of a group gets its own answer. Insert: twins in one group and an alert id stored earlier are skipped (with
     /// their audit rows), and a value PostgreSQL refuses fails only its own alert.
     @Test(.enabled(if: TestDatabase.postgresURL != nil))

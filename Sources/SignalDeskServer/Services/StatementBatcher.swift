@@ -1,11 +1,13 @@
 import NIOConcurrencyHelpers
 import PostgresNIO
 
-/// Runs concurrent requests for one statement in groups, the way a database groups commits: the
-/// first request runs at once; requests that arrive while a group runs wait for it and then run
-/// together as the next group (up to `maxGroup`). Nothing waits for a timer, so a lone request is
-/// not delayed, and under load one statement (and for writes one commit) serves many requests:
-/// the webhook accept path looks up endpoints and stores alerts this way.
+/// Runs concurrent requests for one statement in groups, the way a database groups commits: a
+/// request runs at once when fewer than `maxConcurrentGroups` groups are running; otherwise it
+/// waits, and the next group to start takes every waiting request (up to `maxGroup`). Nothing
+/// waits for a timer, so a lone request is not delayed, and under load one statement (and for
+/// writes one commit) serves many requests: the webhook accept path looks up endpoints and stores
+/// alerts this way. Several groups run at once so that one slow statement (a connection being
+/// opened while PostgreSQL restarts) does not hold back every request behind it.
 ///
 /// `run` gets the items of one group and returns one output per item, in order. When a group fails
 /// with an error PostgreSQL raised for the statement (a value it refused), its items are retried
@@ -25,12 +27,13 @@ final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
 
     private struct State {
         var queue: [Entry] = []
-        var running = false
+        var running = 0
     }
 
     struct MismatchedOutputs: Error {}
 
     let maxGroup: Int
+    let maxConcurrentGroups: Int
     let groupDeadline: Duration
     private let run: Run
     private let retriesAlone: @Sendable (any Error) -> Bool
@@ -38,11 +41,12 @@ final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
 
     /// `retriesAlone` tells the errors after which a group's items are retried one by one.
     init(
-        maxGroup: Int = 64, groupDeadline: Duration = .seconds(5),
+        maxGroup: Int = 64, maxConcurrentGroups: Int = 4, groupDeadline: Duration = .seconds(5),
         retriesAlone: @escaping @Sendable (any Error) -> Bool = StatementBatcher.isStatementError, run: @escaping Run
     ) {
-        precondition(maxGroup > 0)
+        precondition(maxGroup > 0 && maxConcurrentGroups > 0)
         self.maxGroup = maxGroup
+        self.maxConcurrentGroups = maxConcurrentGroups
         self.groupDeadline = groupDeadline
         self.retriesAlone = retriesAlone
         self.run = run
@@ -53,8 +57,8 @@ final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             let start = state.withLockedValue { state -> Bool in
                 state.queue.append((item, continuation))
-                guard !state.running else { return false }
-                state.running = true
+                guard state.running < maxConcurrentGroups else { return false }
+                state.running += 1
                 return true
             }
             if start { Task { await self.drain() } }
@@ -67,7 +71,7 @@ final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
             let group = state.withLockedValue { state -> [Entry] in
                 let taken = Array(state.queue.prefix(maxGroup))
                 state.queue.removeFirst(taken.count)
-                if taken.isEmpty { state.running = false }
+                if taken.isEmpty { state.running -= 1 }
                 return taken
             }
             if group.isEmpty { return }
