@@ -112,12 +112,13 @@ import Vapor
         try await app.asyncShutdown()
     }
 
-    /// While one group waits on a slow statement, the requests after it run in other groups.
+    /// While one group waits on a slow statement, the requests after it run in other groups
+    /// (without that, they would wait for it: this test would hang to its time limit).
     @Test(.timeLimit(.minutes(1)))
     func aSlowGroupDoesNotHoldBackTheOthers() async throws {
         let stuck = BackgroundLoopTests.Stuck()
         let slowStarted = NIOLockedValueBox(false)
-        let batcher = StatementBatcher<Int, Int>(maxConcurrentGroups: 2, groupDeadline: .seconds(60)) { items in
+        let batcher = StatementBatcher<Int, Int>(maxConcurrentGroups: 2, slowGroup: .milliseconds(20), groupDeadline: .seconds(60)) { items in
             if items.contains(1) {
                 slowStarted.withLockedValue { $0 = true }
                 await stuck.wait()
@@ -126,6 +127,7 @@ import Vapor
         }
         let slow = Task { try await batcher.submit(1) }
         while !slowStarted.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+        try await Task.sleep(for: .milliseconds(60))  // nothing has moved for longer than `slowGroup`
         #expect(try await batcher.submit(2) == 2)
         #expect(try await batcher.submit(3) == 3)
         stuck.release()

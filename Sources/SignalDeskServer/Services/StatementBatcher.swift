@@ -1,13 +1,17 @@
 import NIOConcurrencyHelpers
 import PostgresNIO
 
-/// Runs concurrent requests for one statement in groups, the way a database groups commits: a
-/// request runs at once when fewer than `maxConcurrentGroups` groups are running; otherwise it
-/// waits, and the next group to start takes every waiting request (up to `maxGroup`). Nothing
-/// waits for a timer, so a lone request is not delayed, and under load one statement (and for
-/// writes one commit) serves many requests: the webhook accept path looks up endpoints and stores
-/// alerts this way. Several groups run at once so that one slow statement (a connection being
-/// opened while PostgreSQL restarts) does not hold back every request behind it.
+/// Runs concurrent requests for one statement in groups, the way a database groups commits: the
+/// first request runs at once; requests that arrive while a group runs wait for it and then run
+/// together as the next group (up to `maxGroup`). Nothing waits for a timer, so a lone request is
+/// not delayed, and under load one statement (and for writes one commit) serves many requests:
+/// the webhook accept path looks up endpoints and stores alerts this way.
+///
+/// When a group has been running for longer than `slowGroup` (its statement waits for a
+/// connection while PostgreSQL restarts, say), a new request starts another group beside it, up to
+/// `maxConcurrentGroups`, so one slow statement does not hold back every request behind it.
+/// Groups are not run side by side otherwise: that would split them and cost PostgreSQL a
+/// statement and a commit each (measured: 0.51 instead of 0.36 ms of its CPU per alert).
 ///
 /// `run` gets the items of one group and returns one output per item, in order. When a group fails
 /// with an error PostgreSQL raised for the statement (a value it refused), its items are retried
@@ -28,12 +32,16 @@ final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
     private struct State {
         var queue: [Entry] = []
         var running = 0
+        /// When the current group of each running drain started, by drain.
+        var started: [Int: ContinuousClock.Instant] = [:]
+        var nextDrain = 0
     }
 
     struct MismatchedOutputs: Error {}
 
     let maxGroup: Int
     let maxConcurrentGroups: Int
+    let slowGroup: Duration
     let groupDeadline: Duration
     private let run: Run
     private let retriesAlone: @Sendable (any Error) -> Bool
@@ -41,12 +49,14 @@ final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
 
     /// `retriesAlone` tells the errors after which a group's items are retried one by one.
     init(
-        maxGroup: Int = 64, maxConcurrentGroups: Int = 4, groupDeadline: Duration = .seconds(5),
+        maxGroup: Int = 64, maxConcurrentGroups: Int = 4, slowGroup: Duration = .milliseconds(200),
+        groupDeadline: Duration = .seconds(5),
         retriesAlone: @escaping @Sendable (any Error) -> Bool = StatementBatcher.isStatementError, run: @escaping Run
     ) {
         precondition(maxGroup > 0 && maxConcurrentGroups > 0)
         self.maxGroup = maxGroup
         self.maxConcurrentGroups = maxConcurrentGroups
+        self.slowGroup = slowGroup
         self.groupDeadline = groupDeadline
         self.retriesAlone = retriesAlone
         self.run = run
@@ -55,23 +65,33 @@ final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
     /// Runs `item` with the next group and returns its output.
     func submit(_ item: Item) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
-            let start = state.withLockedValue { state -> Bool in
+            let drain = state.withLockedValue { state -> Int? in
                 state.queue.append((item, continuation))
-                guard state.running < maxConcurrentGroups else { return false }
+                // One group at a time while groups come and go; another one beside them only when
+                // a group has been running for longer than `slowGroup`, up to `maxConcurrentGroups`.
+                let now = ContinuousClock.now
+                let stalled = state.started.values.contains { now - $0 > slowGroup }
+                guard state.running == 0 || (stalled && state.running < maxConcurrentGroups) else { return nil }
                 state.running += 1
-                return true
+                state.nextDrain += 1
+                return state.nextDrain
             }
-            if start { Task { await self.drain() } }
+            if let drain { Task { await self.drain(drain) } }
         }
     }
 
     /// Runs groups until the queue is empty.
-    private func drain() async {
+    private func drain(_ id: Int) async {
         while true {
             let group = state.withLockedValue { state -> [Entry] in
                 let taken = Array(state.queue.prefix(maxGroup))
                 state.queue.removeFirst(taken.count)
-                if taken.isEmpty { state.running -= 1 }
+                if taken.isEmpty {
+                    state.running -= 1
+                    state.started[id] = nil
+                } else {
+                    state.started[id] = .now
+                }
                 return taken
             }
             if group.isEmpty { return }
