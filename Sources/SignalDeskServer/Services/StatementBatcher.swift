@@ -18,10 +18,11 @@ import PostgresNIO
 /// one by one, so one bad item cannot fail the others; any other failure (the database is
 /// unreachable, the pool timed out) is every item's answer at once.
 ///
-/// A group that has not finished after `groupDeadline` is answered with ``StatementOverdue`` (503) and left
-/// behind, and the next group runs: after PostgreSQL was stopped under load, a database call was
-/// seen to never complete (docs/benchmarks.md, chaos), and one such call must not stall every
-/// later request. If the abandoned statement commits after all, its alerts were answered 503 and
+/// A group that has not finished after `groupDeadline` is answered with ``StatementOverdue``
+/// (503) and left behind, and the next group runs: after PostgreSQL was stopped under load, a
+/// database call was seen to never complete (docs/benchmarks.md, chaos), and one such call must
+/// not stall every later request. (A request queued while a group is slow but not yet past
+/// `slowGroup` waits for the next request or for that group, at most `groupDeadline`.) If the abandoned statement commits after all, its alerts were answered 503 and
 /// are stored; their senders retry with the same alert ids and get the stored signals as
 /// duplicates.
 final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
