@@ -29,15 +29,7 @@ one_run() (
   SIGNALDESK_BIN="$1"
   bench_start
   bench_serve WEBHOOK_RATE_PER_MINUTE=100000 WORKER_ENABLED=false
-  json() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-  curl -fsS -o /dev/null -X POST "$base/auth/register" -H 'Content-Type: application/json' \
-    -d '{"email":"bench@signaldesk.test","password":"bench-password-1"}'
-  token="$(curl -fsS -X POST "$base/auth/login" --data-urlencode username=bench@signaldesk.test \
-    --data-urlencode password=bench-password-1 | json access_token)"
-  hook="$(curl -fsS -X POST "$base/webhooks/secret" -H "Authorization: Bearer $token")"
-  WEBHOOK_UUID="$(json webhook_uuid <<<"$hook")"
-  WEBHOOK_SECRET="$(json webhook_secret <<<"$hook")"
-  export WEBHOOK_UUID WEBHOOK_SECRET
+  bench_webhook_user bench@signaldesk.test
   wrk -t2 -c"$CONNECTIONS" -d3s -s scripts/bench/webhook_accept.lua "$base" >/dev/null
   local server0 pg0 ticks result server1 pg1 requests
   server0="$(awk '{print $14 + $15}' "/proc/$server_pid/stat")"

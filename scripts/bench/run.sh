@@ -33,20 +33,8 @@ bench_serve DATABASE_URL="$server_url" WEBHOOK_RATE_PER_MINUTE=100000 WORKER_ENA
   BOOTSTRAP_ADMIN_EMAIL=bench.admin@desk.io BOOTSTRAP_ADMIN_PASSWORD="$admin_password"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); server on $DB"
 
-json() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-login() {
-  printf 'username=%s&password=%s' "$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1")" "$2" |
-    curl -fsS -X POST "$base/auth/login" -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @- | json access_token
-}
-user_password="$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
-printf '{"email":"bench@signaldesk.test","password":"%s"}' "$user_password" |
-  curl -fsS -o /dev/null -X POST "$base/auth/register" -H 'Content-Type: application/json' --data-binary @-
-token="$(login bench@signaldesk.test "$user_password")"
-admin_token="$(login bench.admin@desk.io "$admin_password")"
-hook="$(curl -fsS -X POST "$base/webhooks/secret" -H "Authorization: Bearer $token")"
-WEBHOOK_UUID="$(json webhook_uuid <<<"$hook")"
-WEBHOOK_SECRET="$(json webhook_secret <<<"$hook")"
-export WEBHOOK_UUID WEBHOOK_SECRET
+bench_webhook_user bench@signaldesk.test
+admin_token="$(bench_login bench.admin@desk.io "$admin_password")"
 
 # 1,000 positions for the benchmark user, and 1,000 users with positions and audit rows for the
 # dashboard (PostgreSQL: written directly, as scripts/bench/dashboard.sh does at full size).

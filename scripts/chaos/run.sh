@@ -28,16 +28,7 @@ bench_start
 server_env=(WEBHOOK_RATE_PER_MINUTE=100000 LOG_LEVEL=notice)
 bench_serve "${server_env[@]}"
 
-json() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-password="$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
-printf '{"email":"chaos@desk.io","password":"%s"}' "$password" |
-  curl -fsS -o /dev/null -X POST "$base/auth/register" -H 'Content-Type: application/json' --data-binary @-
-token="$(printf 'username=chaos%%40desk.io&password=%s' "$password" |
-  curl -fsS -X POST "$base/auth/login" -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @- | json access_token)"
-hook="$(curl -fsS -X POST "$base/webhooks/secret" -H "Authorization: Bearer $token")"
-WEBHOOK_UUID="$(json webhook_uuid <<<"$hook")"
-WEBHOOK_SECRET="$(json webhook_secret <<<"$hook")"
-export WEBHOOK_UUID WEBHOOK_SECRET
+bench_webhook_user chaos@desk.io
 
 if wanted 1; then
 echo "== scenario 1: SIGKILL under load ($ALERTS alerts, 8 clients)"

@@ -72,3 +72,29 @@ steal_percent() {
   read -r now_steal now_total < <(cpu_ticks)
   awk -v s=$((now_steal - before_steal)) -v t=$((now_total - before_total)) 'BEGIN { printf "%.1f", (t > 0) ? 100 * s / t : 0 }'
 }
+
+# bench_json KEY: the value of KEY in the JSON object on standard input.
+bench_json() {
+  python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+# bench_login EMAIL PASSWORD: an access token from the server at $base (form-encoded login).
+bench_login() {
+  printf 'username=%s&password=%s' "$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1")" "$2" |
+    curl -fsS -X POST "$base/auth/login" -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @- | bench_json access_token
+}
+
+# bench_webhook_user EMAIL: registers EMAIL with a fresh password ($user_password), logs in
+# ($token) and creates its webhook secret (exports WEBHOOK_UUID and WEBHOOK_SECRET for the Lua
+# scripts and the chaos clients).
+bench_webhook_user() {
+  local hook
+  user_password="$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
+  printf '{"email":"%s","password":"%s"}' "$1" "$user_password" |
+    curl -fsS -o /dev/null -X POST "$base/auth/register" -H 'Content-Type: application/json' --data-binary @-
+  token="$(bench_login "$1" "$user_password")"
+  hook="$(curl -fsS -X POST "$base/webhooks/secret" -H "Authorization: Bearer $token")"
+  WEBHOOK_UUID="$(bench_json webhook_uuid <<<"$hook")"
+  WEBHOOK_SECRET="$(bench_json webhook_secret <<<"$hook")"
+  export WEBHOOK_UUID WEBHOOK_SECRET
+}
