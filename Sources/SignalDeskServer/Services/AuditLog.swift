@@ -1,4 +1,5 @@
 import Fluent
+import SignalDeskCore
 import SQLKit
 import Foundation
 import Vapor
@@ -32,8 +33,6 @@ enum AuditValue: Encodable, Sendable, Equatable, ExpressibleByStringLiteral, Exp
 /// OTPs, API keys) are redacted here, whatever a caller passes, so a mistake upstream cannot put a
 /// secret into the log.
 enum AuditLog {
-    static let redactedKeyParts = ["password", "secret", "token", "otp", "api_key", "apikey", "signature", "seed"]
-
     static func record(
         _ action: String,
         userID: UUID?,
@@ -54,11 +53,7 @@ enum AuditLog {
 
     static func sanitized(_ details: [String: AuditValue]) -> [String: AuditValue] {
         details.reduce(into: [:]) { result, pair in
-            let key = pair.key.lowercased()
-            // Compared as UTF-8 bytes: `String.contains(String)` resolves to Foundation's
-            // locale-aware search, which cost more than the rest of the audit row on the webhook path.
-            let secret = redactedKeyParts.contains { key.utf8.firstRange(of: $0.utf8) != nil } && !key.hasSuffix("_count")
-            result[pair.key] = secret ? .string("[redacted]") : pair.value
+            result[pair.key] = SecretFieldName.isSecret(pair.key) ? .string("[redacted]") : pair.value
         }
     }
 
