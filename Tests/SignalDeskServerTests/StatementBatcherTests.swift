@@ -141,27 +141,13 @@ import Vapor
         try await withTestApp(.postgres) { app in
             let client = Client(app: app)
             let (_, uuid, _) = try await client.webhookUser()
-            let (endpoint, _) = try #require(try await WebhookIntake.endpoint(uuid: uuid, on: app.db))
+            let endpoint = try #require(try await WebhookIntake.endpoint(uuid: uuid, on: app.db))
             func row(_ alertID: String, symbol: String = "BTCUSDT") throws -> WebhookStatements.Accepted {
-                let signal = Signal()
-                signal.id = UUID()
-                signal.$user.id = endpoint.$user.id
-                signal.symbol = symbol
-                signal.module = "tradingview"
-                signal.side = .long
-                signal.exchange = "binance"
-                signal.source = "tradingview"
-                signal.orderType = "market"
-                signal.action = "open"
-                signal.entryPrice = 30_000
-                signal.status = .created
-                signal.reasonCodes = []
-                signal.webhookID = try endpoint.requireID()
-                signal.alertID = "id:" + alertID
-                signal.bodyHash = "hash"
-                signal.createdAt = Date()
-                signal.updatedAt = signal.createdAt
-                return try WebhookStatements.Accepted(signal, details: #"{"alert_id":"\#(alertID)"}"#)
+                let signal = NewSignal(
+                    userID: endpoint.userID, symbol: symbol, module: "tradingview", side: .long, exchange: "binance",
+                    source: "tradingview", entryPrice: 30_000, webhookID: endpoint.id, alertID: "id:" + alertID,
+                    bodyHash: "hash", createdAt: Date())
+                return WebhookStatements.Accepted(signal: signal, details: #"{"alert_id":"\#(alertID)"}"#)
             }
             let postgres = try #require(app.db as? any PostgresDatabase)
             // The grouped endpoint lookup answers each uuid of a group, known, unknown or repeated.
@@ -175,7 +161,7 @@ import Vapor
             #expect(try await WebhookStatements.storeAccepted([try row("b")], on: postgres, logger: app.logger) == [false])
             #expect(try await Signal.query(on: app.db).count() == 2)
             let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "webhook.accepted").all().compactMap(\.entityID)
-            #expect(Set(audited) == [a.id.uuidString, b.id.uuidString])
+            #expect(Set(audited) == [a.signal.id.uuidString, b.signal.id.uuidString])
 
             // Through the application's batcher: the refused value (NUL) fails alone.
             let batcher = try #require(app.webhookInsertBatcher)

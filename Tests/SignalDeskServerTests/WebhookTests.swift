@@ -162,7 +162,7 @@ extension Client {
         try await withTestApp(database) { app in
             let client = Client(app: app)
             let (_, uuid, secret) = try await client.webhookUser()
-            let (endpoint, _) = try #require(try await WebhookIntake.endpoint(uuid: uuid, on: app.db))
+            let endpoint = try #require(try await WebhookIntake.endpoint(uuid: uuid, on: app.db))
             let boundary = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60)
             for round in 0..<10 {
                 let body = Self.body(secret, symbol: "SOLUSDT", extra: #","comment":"round \#(round)""#)

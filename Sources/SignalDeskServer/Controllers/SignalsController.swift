@@ -54,34 +54,19 @@ struct SignalsController: RouteCollection {
         }
         guard problems.isEmpty, let levels, let exchange else { throw APIError(.unprocessableEntity, items: problems) }
 
-        let now = Date()
-        let signal = Signal()
-        signal.$user.id = caller.id
-        signal.symbol = symbol
-        signal.module = module
-        signal.side = levels.side
-        signal.exchange = exchange.rawValue
-        signal.source = "api"
-        signal.orderType = "market"
-        signal.action = "open"
-        signal.baseRiskPercent = body.baseRiskPercent
-        signal.entryPrice = levels.entry
-        signal.stopLoss = levels.stop
-        signal.takeProfit = levels.take
-        signal.status = .created
-        signal.reasonCodes = []
-        signal.leaseCount = 0
-        signal.createdAt = now
-        signal.updatedAt = now
+        let signal = NewSignal(
+            userID: caller.id, symbol: symbol, module: module, side: levels.side, exchange: exchange.rawValue, source: "api",
+            baseRiskPercent: body.baseRiskPercent, entryPrice: levels.entry, stopLoss: levels.stop, takeProfit: levels.take,
+            createdAt: Date())
         try await req.db.transaction { tx in
-            try await signal.insertRow(on: tx)
+            try await signal.insert(on: tx)
             try await AuditLog.record(
-                "signal.create", userID: caller.id, entityType: "signal", entityID: signal.id?.uuidString,
+                "signal.create", userID: caller.id, entityType: "signal", entityID: signal.id.uuidString,
                 details: ["symbol": .string(symbol), "module": .string(module), "side": .string(levels.side.rawValue),
                           "exchange": .string(exchange.rawValue), "source": "api"],
-                on: tx, at: now)
+                on: tx, at: signal.createdAt)
         }
-        return try SignalOut(signal)
+        return SignalOut(signal)
     }
 
     @Sendable static func list(req: Request) async throws -> [SignalOut] {

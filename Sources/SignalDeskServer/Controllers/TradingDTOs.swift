@@ -38,6 +38,24 @@ struct SignalOut: Content {
         createdAt = signal.createdAt
         updatedAt = signal.updatedAt
     }
+
+    init(_ signal: NewSignal) {
+        id = signal.id
+        userId = signal.userID
+        symbol = signal.symbol
+        module = signal.module
+        side = signal.side
+        exchange = signal.exchange
+        source = signal.source
+        baseRiskPercent = signal.baseRiskPercent
+        entryPrice = signal.entryPrice
+        stopLoss = signal.stopLoss
+        takeProfit = signal.takeProfit
+        status = NewSignal.status
+        reasonCodes = []
+        createdAt = signal.createdAt
+        updatedAt = signal.createdAt
+    }
 }
 
 /// `PositionOut` of API.md.

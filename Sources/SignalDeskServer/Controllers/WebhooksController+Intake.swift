@@ -26,11 +26,11 @@ extension WebhooksController {
     }
 
     /// The user switch, the platform kill switch and the rate limit, in that order (after authentication).
-    static func admit(_ req: Request, endpoint: WebhookEndpoint, owner: User) async throws {
+    static func admit(_ req: Request, endpoint: WebhookStatements.Endpoint) async throws {
         let halted = try await req.application.killSwitch.state(on: req.db).enabled
-        guard endpoint.enabled, !halted, owner.role != .disabled else {
+        guard endpoint.enabled, !halted, endpoint.ownerRole != .disabled else {
             try await AuditLog.record(
-                "webhook.rejected", userID: owner.id, entityType: "webhook", entityID: endpoint.webhookUUID,
+                "webhook.rejected", userID: endpoint.userID, entityType: "webhook", entityID: endpoint.webhookUUID,
                 details: ["reason": .string(halted ? "kill_switch" : "webhooks_disabled")], on: req.db)
             throw APIError(.locked, "Webhooks disabled")
         }
@@ -48,15 +48,15 @@ extension WebhooksController {
     }
 
     /// Parses, checks freshness and stores the alert; answers 202 or 200 for a duplicate.
-    static func intake(_ req: Request, object: [String: JSONValue], body: [UInt8], endpoint: WebhookEndpoint, owner: User, source: String) async throws -> Response {
+    static func intake(_ req: Request, object: [String: JSONValue], body: [UInt8], endpoint: WebhookStatements.Endpoint, source: String) async throws -> Response {
         let alert: TradingViewAlert
         do {
             alert = try TradingViewAlert.parse(object)
         } catch {
-            try await reject(req, userID: owner.id, message: error.message)
+            try await reject(req, userID: endpoint.userID, message: error.message)
         }
         if alert.isStale(now: Date(), maxAge: Double(req.application.appConfig.webhookMaxAgeSeconds)) {
-            try await reject(req, userID: owner.id, message: "Stale alert")
+            try await reject(req, userID: endpoint.userID, message: "Stale alert")
         }
         let outcome = try await WebhookIntake(app: req.application, db: req.db).accept(alert, body: body, endpoint: endpoint, source: source)
         switch outcome {
@@ -84,32 +84,32 @@ extension WebhooksController {
         let provided = object.flatMap(TradingViewAlert.secret(in:)) ?? ""
         let found = try await WebhookIntake.endpoint(uuid: uuid, on: req.db, batcher: req.application.webhookEndpointBatcher)
         // Always one constant-time comparison, against a decoy when the uuid is unknown.
-        let matches = ConstantTime.equals(WebhookIntake.digest(Array(provided.utf8)), found?.0.secretDigest ?? WebhookIntake.decoyDigest)
-        guard let (endpoint, owner) = found, matches, !provided.isEmpty, let object else {
-            try await refuseAuthentication(req, route: "tradingview", userID: found?.1.id, reason: found == nil ? "unknown_webhook" : "bad_secret")
+        let matches = ConstantTime.equals(WebhookIntake.digest(Array(provided.utf8)), found?.secretDigest ?? WebhookIntake.decoyDigest)
+        guard let endpoint = found, matches, !provided.isEmpty, let object else {
+            try await refuseAuthentication(req, route: "tradingview", userID: found?.userID, reason: found == nil ? "unknown_webhook" : "bad_secret")
         }
         let signature = req.headers.first(name: "X-Signature")
         if signature != nil || req.application.appConfig.webhookRequireSignature {
-            try await verifySignature(req, signature: signature, body: body, endpoint: endpoint, owner: owner, route: "tradingview")
+            try await verifySignature(req, signature: signature, body: body, endpoint: endpoint, route: "tradingview")
         }
-        try await admit(req, endpoint: endpoint, owner: owner)
-        return try await intake(req, object: object, body: body, endpoint: endpoint, owner: owner, source: "tradingview")
+        try await admit(req, endpoint: endpoint)
+        return try await intake(req, object: object, body: body, endpoint: endpoint, source: "tradingview")
     }
 
-    static func verifySignature(_ req: Request, signature: String?, body: [UInt8], endpoint: WebhookEndpoint?, owner: User?, route: String) async throws {
+    static func verifySignature(_ req: Request, signature: String?, body: [UInt8], endpoint: WebhookStatements.Endpoint?, route: String) async throws {
         guard let signature, !signature.isEmpty else {
-            try await refuseAuthentication(req, route: route, userID: owner?.id, reason: "missing_signature",
+            try await refuseAuthentication(req, route: route, userID: endpoint?.userID, reason: "missing_signature",
                                            error: APIError(.unauthorized, "Missing X-Signature header"))
         }
         var secret = "signaldesk-decoy-secret"
         if let endpoint {
             secret = try req.application.appConfig.keyRing.openString(
-                endpoint.secretSealed, context: SealedField.webhookSecret.context(owner: endpoint.$user.id))
+                endpoint.secretSealed, context: SealedField.webhookSecret.context(owner: endpoint.userID))
         }
         let expected = RequestSigning.hmacSHA256Hex(secret: secret, payload: String(decoding: body, as: UTF8.self))
         let given = signature.lowercased().replacingOccurrences(of: "sha256=", with: "")
         guard ConstantTime.equals(expected, given), endpoint != nil else {
-            try await refuseAuthentication(req, route: route, userID: owner?.id, reason: "bad_signature",
+            try await refuseAuthentication(req, route: route, userID: endpoint?.userID, reason: "bad_signature",
                                            error: APIError(.unauthorized, "Invalid signature"))
         }
     }
@@ -122,17 +122,17 @@ extension WebhooksController {
         let object = TradingViewAlert.object(from: body)
         let token: String? = if case .string(let value)? = object?["token"] { value.lowercased() } else { nil }
         let found = try await token.asyncMap { try await WebhookIntake.endpoint(uuid: $0, on: req.db, batcher: req.application.webhookEndpointBatcher) } ?? nil
-        try await verifySignature(req, signature: signature, body: body, endpoint: found?.0, owner: found?.1, route: "hmac")
-        guard let (endpoint, owner) = found, let object else { throw APIError(.unauthorized, "Invalid signature") }
-        try await admit(req, endpoint: endpoint, owner: owner)
+        try await verifySignature(req, signature: signature, body: body, endpoint: found, route: "hmac")
+        guard let endpoint = found, let object else { throw APIError(.unauthorized, "Invalid signature") }
+        try await admit(req, endpoint: endpoint)
         let action = object["action"]?.text?.lowercased() ?? ""
         guard ["buy", "sell", "close"].contains(action) else {
-            try await reject(req, userID: owner.id, message: "Invalid action. Must be one of: buy, sell, close")
+            try await reject(req, userID: endpoint.userID, message: "Invalid action. Must be one of: buy, sell, close")
         }
         // The token is the webhook id, not a secret to keep: drop it so parsing sees no credential.
         var fields = object
         fields["token"] = nil
-        return try await intake(req, object: fields, body: body, endpoint: endpoint, owner: owner, source: "hmac")
+        return try await intake(req, object: fields, body: body, endpoint: endpoint, source: "hmac")
     }
 }
 

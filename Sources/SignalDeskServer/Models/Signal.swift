@@ -105,22 +105,44 @@ final class IdempotencyRecord: Model, @unchecked Sendable {
     init() {}
 }
 
-extension Signal {
-    /// Inserts this new signal (every column; the id is assigned here when missing) with SQLKit:
-    /// creating a Fluent model reflects over all of its fields, on the two paths that create
-    /// signals per request (`POST /signals`, webhook alerts on SQLite).
-    func insertRow(on db: any Database) async throws {
-        let id = self.id ?? UUID()
-        self.id = id
+/// A signal being created, as a plain Sendable value: what the two paths that create a signal per
+/// request (webhook alerts, `POST /signals`) build and store, without a Fluent model (creating one
+/// allocates a property wrapper per field and reflects over them). A new signal is always
+/// `CREATED`, with no reason codes, no lease, and `updated_at` = `created_at`.
+struct NewSignal: Sendable {
+    var id = UUID()
+    var userID: UUID
+    var symbol: String
+    var module: String
+    var side: TradeSide
+    var exchange: String
+    var source: String
+    var orderType = "market"
+    var action = "open"
+    var baseRiskPercent: Double? = nil
+    var entryPrice: Double? = nil
+    var stopLoss: Double? = nil
+    var takeProfit: Double? = nil
+    var qty: Double? = nil
+    var webhookID: UUID? = nil
+    var alertID: String? = nil
+    var bodyHash: String? = nil
+    var createdAt: Date
+
+    static let status = SignalStatus.created
+    static let reasonCodesJSON = "[]"
+
+    /// Inserts the signal with SQLKit (one statement).
+    func insert(on db: any Database) async throws {
         try await (db as! any SQLDatabase).insert(into: Signal.schema)
             .columns("id", "user_id", "symbol", "module", "side", "exchange", "source", "order_type", "action",
                      "base_risk_percent", "entry_price", "stop_loss", "take_profit", "qty", "status", "reason_codes",
-                     "webhook_id", "alert_id", "body_hash", "lease_count", "leased_until", "created_at", "updated_at")
-            .values(SQLBind(id), SQLBind($user.id), SQLBind(symbol), SQLBind(module), SQLBind(side.rawValue), SQLBind(exchange),
+                     "webhook_id", "alert_id", "body_hash", "lease_count", "created_at", "updated_at")
+            .values(SQLBind(id), SQLBind(userID), SQLBind(symbol), SQLBind(module), SQLBind(side.rawValue), SQLBind(exchange),
                     SQLBind(source), SQLBind(orderType), SQLBind(action), SQLBind(baseRiskPercent), SQLBind(entryPrice),
-                    SQLBind(stopLoss), SQLBind(takeProfit), SQLBind(qty), SQLBind(status.rawValue), SQLBind(reasonCodesJSON),
-                    SQLBind(webhookID), SQLBind(alertID), SQLBind(bodyHash), SQLBind(leaseCount), SQLBind(leasedUntil),
-                    SQLBind(createdAt), SQLBind(updatedAt))
+                    SQLBind(stopLoss), SQLBind(takeProfit), SQLBind(qty), SQLBind(Self.status.rawValue),
+                    SQLBind(Self.reasonCodesJSON), SQLBind(webhookID), SQLBind(alertID), SQLBind(bodyHash), SQLBind(0),
+                    SQLBind(createdAt), SQLBind(createdAt))
             .run()
     }
 }

@@ -39,7 +39,7 @@ struct WebhookIntake {
     /// PostgreSQL, concurrent lookups share one statement (``Application/webhookEndpointBatcher``).
     static func endpoint(
         uuid: String, on makeDB: @autoclosure () -> any Database, batcher: StatementBatcher<String, WebhookStatements.Endpoint?>? = nil
-    ) async throws -> (WebhookEndpoint, User)? {
+    ) async throws -> WebhookStatements.Endpoint? {
         // Webhook uuids are UUIDs: anything else is unknown without asking the database (which
         // would refuse text such as a NUL character with an error instead of "no row").
         guard UUID(uuidString: uuid) != nil else { return nil }
@@ -62,18 +62,7 @@ struct WebhookIntake {
                         enabled: try row.decode(column: "enabled", as: Bool.self), role: try row.decode(column: "role", as: String.self))
                 }
         }
-        guard let found else { return nil }
-        let endpoint = WebhookEndpoint()
-        endpoint.id = found.id
-        endpoint.$user.id = found.userID
-        endpoint.webhookUUID = uuid
-        endpoint.secretSealed = found.secretSealed
-        endpoint.secretDigest = found.secretDigest
-        endpoint.enabled = found.enabled
-        let owner = User()
-        owner.id = found.userID
-        owner.role = UserRole(rawValue: found.role) ?? .disabled
-        return (endpoint, owner)
+        return found
     }
 
     static func digest(_ bytes: some DataProtocol) -> String {
@@ -84,9 +73,9 @@ struct WebhookIntake {
     static let decoyDigest = digest(Array("signaldesk-no-such-webhook".utf8))
 
     /// Stores the alert as a `CREATED` signal unless it repeats an earlier one.
-    func accept(_ alert: TradingViewAlert, body: [UInt8], endpoint: WebhookEndpoint, source: String, now: Date = Date()) async throws -> Outcome {
-        let endpointID = try endpoint.requireID()
-        let userID = endpoint.$user.id
+    func accept(_ alert: TradingViewAlert, body: [UInt8], endpoint: WebhookStatements.Endpoint, source: String, now: Date = Date()) async throws -> Outcome {
+        let endpointID = endpoint.id
+        let userID = endpoint.userID
         let bodyHash = Self.digest(body)
         let key: String
         if let alertID = alert.alertID {
@@ -99,27 +88,11 @@ struct WebhookIntake {
             key = "body:\(bodyHash.prefix(32)):\(Int64((now.timeIntervalSince1970 * 1000).rounded(.down)))"
         }
         let exchange = alert.exchange ?? .binance
-        let signal = Signal()
-        signal.$user.id = userID
-        signal.symbol = alert.symbol.formatted(exchange.symbolStyle)
-        signal.module = alert.strategy ?? "tradingview"
-        signal.side = alert.side ?? .long
-        signal.exchange = exchange.rawValue
-        signal.source = source
-        signal.orderType = alert.orderType
-        signal.action = alert.action == .close ? "close" : "open"
-        signal.entryPrice = alert.price
-        signal.stopLoss = alert.stopLoss
-        signal.takeProfit = alert.takeProfit
-        signal.qty = alert.qty
-        signal.status = .created
-        signal.reasonCodes = []
-        signal.webhookID = endpointID
-        signal.alertID = key
-        signal.bodyHash = bodyHash
-        signal.leaseCount = 0
-        signal.createdAt = now
-        signal.updatedAt = now
+        let signal = NewSignal(
+            userID: userID, symbol: alert.symbol.formatted(exchange.symbolStyle), module: alert.strategy ?? "tradingview",
+            side: alert.side ?? .long, exchange: exchange.rawValue, source: source, orderType: alert.orderType,
+            action: alert.action == .close ? "close" : "open", entryPrice: alert.price, stopLoss: alert.stopLoss,
+            takeProfit: alert.takeProfit, qty: alert.qty, webhookID: endpointID, alertID: key, bodyHash: bodyHash, createdAt: now)
         let details: [String: AuditValue] = [
             "source": .string(source), "symbol": .string(signal.symbol), "action": .string(alert.action.rawValue),
             "exchange": .string(exchange.rawValue), "alert_id": alert.alertID.map(AuditValue.string) ?? .null,
@@ -136,8 +109,7 @@ struct WebhookIntake {
                     return try await duplicate(earlier, userID: userID, alert: alert)
                 }
             } else if let batcher = app.webhookInsertBatcher {
-                signal.id = UUID()
-                let stored = try await batcher.submit(WebhookStatements.Accepted(signal, details: try AuditLog.detailsJSON(details)))
+                let stored = try await batcher.submit(WebhookStatements.Accepted(signal: signal, details: try AuditLog.detailsJSON(details)))
                 if !stored {
                     // Its alert id is taken; the signal holding it was deleted since only if its
                     // user was removed in between.
@@ -157,13 +129,13 @@ struct WebhookIntake {
             app.priceWakeup.signal()
         }
         app.signalWakeup.signal()
-        return .accepted(try signal.requireID())
+        return .accepted(signal.id)
     }
 
-    private func insert(_ signal: Signal, details: [String: AuditValue], on tx: any Database) async throws {
-        try await signal.insertRow(on: tx)
+    private func insert(_ signal: NewSignal, details: [String: AuditValue], on tx: any Database) async throws {
+        try await signal.insert(on: tx)
         try await AuditLog.record(
-            "webhook.accepted", userID: signal.$user.id, entityType: "signal", entityID: signal.id?.uuidString,
+            "webhook.accepted", userID: signal.userID, entityType: "signal", entityID: signal.id.uuidString,
             details: details, on: tx, at: signal.createdAt)
     }
 
@@ -184,7 +156,7 @@ struct WebhookIntake {
     /// twins cannot both look before either inserts, on any number of server instances
     /// (PostgreSQL), and SQLite's transactions take the single write lock first.
     private func insertUnlessRepeated(
-        _ signal: Signal, details: [String: AuditValue], endpointID: UUID, bodyHash: String, now: Date
+        _ signal: NewSignal, details: [String: AuditValue], endpointID: UUID, bodyHash: String, now: Date
     ) async throws -> Signal? {
         let since = now.addingTimeInterval(-Self.duplicateWindow)
         return try await TradingTransactions(app: app, db: db).run { tx in

@@ -43,6 +43,9 @@ enum WebhookStatements {
         let secretDigest: String
         let enabled: Bool
         let role: String
+
+        /// The owner's role; an unknown role reads as disabled.
+        var ownerRole: UserRole { UserRole(rawValue: role) ?? .disabled }
     }
 
     /// The endpoint of each uuid of a group (nil when there is none), in order.
@@ -55,51 +58,10 @@ enum WebhookStatements {
         return uuids.map { found[$0] }
     }
 
-    /// One accepted alert: its signal's columns and its audit details.
+    /// One accepted alert: its new signal and its audit details.
     struct Accepted: Sendable {
-        let id: UUID
-        let userID: UUID
-        let symbol: String
-        let module: String
-        let side: String
-        let exchange: String
-        let source: String
-        let orderType: String
-        let action: String
-        let entryPrice: Double?
-        let stopLoss: Double?
-        let takeProfit: Double?
-        let qty: Double?
-        let status: String
-        let reasonCodes: String
-        let webhookID: UUID?
-        let alertID: String?
-        let bodyHash: String?
-        let createdAt: Date
+        let signal: NewSignal
         let details: String
-
-        init(_ signal: Signal, details: String) throws {
-            id = try signal.requireID()
-            userID = signal.$user.id
-            symbol = signal.symbol
-            module = signal.module
-            side = signal.side.rawValue
-            exchange = signal.exchange
-            source = signal.source
-            orderType = signal.orderType
-            action = signal.action
-            entryPrice = signal.entryPrice
-            stopLoss = signal.stopLoss
-            takeProfit = signal.takeProfit
-            qty = signal.qty
-            status = signal.status.rawValue
-            reasonCodes = signal.reasonCodesJSON
-            webhookID = signal.webhookID
-            alertID = signal.alertID
-            bodyHash = signal.bodyHash
-            createdAt = signal.createdAt
-            self.details = details
-        }
     }
 
     /// The signals of a group of accepted alerts and their `webhook.accepted` audit rows, in one
@@ -107,47 +69,47 @@ enum WebhookStatements {
     /// `(webhook_id, alert_id)` is taken, by an earlier alert or by a twin in the same group, is
     /// skipped, and so is its audit row; the statement returns the ids of the signals it stored.
     static func insertAccepted(_ rows: [Accepted]) -> PostgresQuery {
-        var bindings = PostgresBindings(capacity: rows.count * 21)
+        var bindings = PostgresBindings(capacity: rows.count * acceptedColumnTypes.count)
         var values: [String] = []
         values.reserveCapacity(rows.count)
         for row in rows {
             let first = bindings.count + 1
-            bindings.append(row.id)
-            bindings.append(row.userID)
-            bindings.append(row.symbol)
-            bindings.append(row.module)
-            bindings.append(row.side)
-            bindings.append(row.exchange)
-            bindings.append(row.source)
-            bindings.append(row.orderType)
-            bindings.append(row.action)
-            bindings.append(row.entryPrice)
-            bindings.append(row.stopLoss)
-            bindings.append(row.takeProfit)
-            bindings.append(row.qty)
-            bindings.append(row.status)
-            bindings.append(row.reasonCodes)
-            bindings.append(row.webhookID)
-            bindings.append(row.alertID)
-            bindings.append(row.bodyHash)
-            bindings.append(row.createdAt)
-            bindings.append(row.id.uuidString)
+            let signal = row.signal
+            bindings.append(signal.id)
+            bindings.append(signal.userID)
+            bindings.append(signal.symbol)
+            bindings.append(signal.module)
+            bindings.append(signal.side.rawValue)
+            bindings.append(signal.exchange)
+            bindings.append(signal.source)
+            bindings.append(signal.orderType)
+            bindings.append(signal.action)
+            bindings.append(signal.baseRiskPercent)
+            bindings.append(signal.entryPrice)
+            bindings.append(signal.stopLoss)
+            bindings.append(signal.takeProfit)
+            bindings.append(signal.qty)
+            bindings.append(signal.webhookID)
+            bindings.append(signal.alertID)
+            bindings.append(signal.bodyHash)
+            bindings.append(signal.createdAt)
+            bindings.append(signal.id.uuidString)
             bindings.append(row.details)
             let casts = acceptedColumnTypes.enumerated().map { "$\(first + $0.offset)::\($0.element)" }
             values.append("(" + casts.joined(separator: ", ") + ")")
         }
         let sql = """
-            WITH batch (id, user_id, symbol, module, side, exchange, source, order_type, action, entry_price,
-              stop_loss, take_profit, qty, status, reason_codes, webhook_id, alert_id, body_hash, created_at,
-              entity_id, details) AS (
+            WITH batch (id, user_id, symbol, module, side, exchange, source, order_type, action, base_risk_percent,
+              entry_price, stop_loss, take_profit, qty, webhook_id, alert_id, body_hash, created_at, entity_id,
+              details) AS (
               VALUES \(values.joined(separator: ", "))
             ), inserted AS (
               INSERT INTO signals (id, user_id, symbol, module, side, exchange, source, order_type, action,
-                entry_price, stop_loss, take_profit, qty, status, reason_codes, webhook_id, alert_id, body_hash,
-                lease_count, created_at, updated_at)
-              SELECT id, user_id, symbol, module, side, exchange, source, order_type, action, entry_price,
-                stop_loss, take_profit, qty, status, reason_codes, webhook_id, alert_id, body_hash, 0, created_at,
-                created_at
+                base_risk_percent, entry_price, stop_loss, take_profit, qty, status, reason_codes, webhook_id,
+                alert_id, body_hash, lease_count, created_at, updated_at)
+              SELECT id, user_id, symbol, module, side, exchange, source, order_type, action, base_risk_percent,
+                entry_price, stop_loss, take_profit, qty, '\(NewSignal.status.rawValue)', '\(NewSignal.reasonCodesJSON)',
+                webhook_id, alert_id, body_hash, 0, created_at, created_at
               FROM batch
               ON CONFLICT (webhook_id, alert_id) DO NOTHING
               RETURNING id
@@ -163,8 +125,8 @@ enum WebhookStatements {
     /// The SQL types of one row of ``insertAccepted(_:)``'s `VALUES`, in binding order.
     static let acceptedColumnTypes = [
         "uuid", "uuid", "text", "text", "text", "text", "text", "text", "text", "float8",
-        "float8", "float8", "float8", "text", "text", "uuid", "text", "text", "timestamptz",
-        "text", "text",
+        "float8", "float8", "float8", "float8", "uuid", "text", "text", "timestamptz", "text",
+        "text",
     ]
 
     /// Stores a group of accepted alerts; for each, whether its signal was stored (false: its
@@ -175,7 +137,7 @@ enum WebhookStatements {
         }.get()
         var stored = Set<String>()
         for row in result.rows { stored.insert(try row.decode(String.self)) }
-        return rows.map { stored.contains($0.id.uuidString) }
+        return rows.map { stored.contains($0.signal.id.uuidString) }
     }
 }
 
