@@ -90,3 +90,18 @@ import Testing
         #expect(alert.isStale(now: now, maxAge: 300))
     }
 }
+
+@Suite struct WhitespaceTrimTests {
+    /// Alert fields are trimmed of `CharacterSet.whitespaces` (tab and Unicode space separators,
+    /// not line breaks), as Foundation's `trimmingCharacters(in: .whitespaces)` trimmed them.
+    @Test(arguments: [
+        " BTCUSDT ", "\tbuy\t", "\u{a0}sell\u{3000}", "\u{2003} long", "buy\n", "\nbuy", " ", "", "\u{a0}", "b u y", "é ", " 😀",
+    ])
+    func fieldsAreTrimmedAsFoundationTrims(_ text: String) throws {
+        let json = #"{"symbol":"BTCUSDT","side":"buy","strategy":"\#(text.replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t"))"}"#
+        let object = try #require(TradingViewAlert.object(from: Array(json.utf8)))
+        let alert = try TradingViewAlert.parse(object)
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        #expect(alert.strategy == (trimmed.isEmpty ? nil : trimmed))
+    }
+}

@@ -29,7 +29,7 @@ public struct InstrumentSymbol: Sendable, Equatable {
 
     /// Parses a TradingView symbol; nil when it is empty or holds characters no venue uses.
     public static func parse(_ raw: String) -> InstrumentSymbol? {
-        var text = raw.trimmingCharacters(in: .whitespaces).uppercased()
+        var text = raw.trimmingWhitespace.uppercased()
         if let colon = text.lastIndex(of: ":") { text = String(text[text.index(after: colon)...]) }
         for suffix in [".P", ".PERP", "PERP"] where text.hasSuffix(suffix) && text.count > suffix.count {
             text.removeLast(suffix.count)

@@ -38,7 +38,7 @@ public struct TradingViewAlert: Sendable, Equatable {
 
     /// The JSON object in a body, or nil when the body is not one.
     public static func object(from body: [UInt8]) -> [String: JSONValue]? {
-        guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else { return nil }
+        guard case .object(let object)? = JSONValue.parse(body) else { return nil }
         return object
     }
 
@@ -118,7 +118,7 @@ public struct TradingViewAlert: Sendable, Equatable {
     static func string(_ object: [String: JSONValue], _ keys: [String]) -> String? {
         for key in keys {
             if case .string(let text)? = object[key] {
-                let trimmed = text.trimmingCharacters(in: .whitespaces)
+                let trimmed = text.trimmingWhitespace
                 if !trimmed.isEmpty { return trimmed }
             }
         }
@@ -131,7 +131,7 @@ public struct TradingViewAlert: Sendable, Equatable {
         for key in keys {
             guard let value = object[key], value != .null else { continue }
             let number: Double? = switch value {
-            case .string(let text): Double(text.trimmingCharacters(in: .whitespaces))
+            case .string(let text): Double(text.trimmingWhitespace)
             case .number(let number): number
             default: nil
             }
@@ -146,7 +146,7 @@ public struct TradingViewAlert: Sendable, Equatable {
         case .number(let seconds):
             return unix(seconds)
         case .string(let text):
-            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            let trimmed = text.trimmingWhitespace
             if let seconds = Double(trimmed) { return unix(seconds) }
             let formatter = ISO8601DateFormatter()
             if let date = formatter.date(from: trimmed) { return date }
