@@ -86,11 +86,14 @@ import Testing
     /// removed: the parser and `JSONDecoder` agree on every one. The generator writes distinct
     /// keys and no number beyond a `Double` (the edge cases have those), so that a mutation that
     /// repeats a key does not run into the second known difference.
-    @Test func agreesWithJSONDecoderOnGeneratedAndMutatedDocuments() {
+    @Test func agreesWithJSONDecoderOnGeneratedAndMutatedDocuments() async {
         var random = SystemRandomNumberGenerator()
         let interesting: [UInt8] = Array(#"{}[]",:\/-+.eE0123456789 tfnulru"#.utf8) + [0x00, 0x09, 0x0A, 0x7F, 0x80, 0xC3, 0xA9, 0xFF]
         var checked = 0
-        for _ in 0..<3_000 {
+        for round in 0..<2_000 {
+            // Seconds of CPU in all: give the (two-thread) test pool back now and then, so that
+            // timed tests running beside this one are not starved.
+            if round % 50 == 0 { await Task.yield() }
             let document = Array(Self.randomValue(depth: 0, &random).utf8)
             var variants = [document]
             for _ in 0..<4 where !document.isEmpty {
@@ -112,7 +115,7 @@ import Testing
             }
         }
         // Only the rare mutation that writes a zero with an exponent is left out.
-        #expect(checked > 14_000)
+        #expect(checked > 9_000)
     }
 
     /// Random JSON text: an object at the top, with whitespace, escapes, numbers of every form.

@@ -1,8 +1,10 @@
 /// Lower-case hexadecimal encoding of bytes, as used for keys, digests and signatures.
 public enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
+    @usableFromInline static let digits = Array("0123456789abcdef".utf8)
 
-    /// Lower-case hex of `bytes`.
+    /// Lower-case hex of `bytes`. Inlinable so that callers in other modules get a version
+    /// specialised for their sequence type (digests on every webhook alert).
+    @inlinable
     public static func encode<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount * 2)

@@ -17,10 +17,9 @@ struct MetricsMiddleware: Middleware {
     }
 
     private func record(_ request: Request, _ response: Response, since start: ContinuousClock.Instant) {
-        let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "unmatched"
         metrics.recordRequest(
-            method: request.method.rawValue,
-            route: route,
+            method: request.method,
+            route: request.route,
             status: response.status.code,
             duration: ContinuousClock.now - start
         )

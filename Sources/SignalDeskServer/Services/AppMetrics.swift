@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Prometheus
 import Vapor
 
@@ -15,18 +16,41 @@ public final class AppMetrics: Sendable {
         .seconds(1), .milliseconds(2_500), .seconds(5), .seconds(10),
     ]
 
-    func recordRequest(method: String, route: String, status: UInt, duration: Duration) {
-        let labels = [("method", method), ("route", route), ("status", String(status))]
-        registry.makeCounter(
-            descriptor: .init(metricName: "http_requests", unitName: "total", helpText: "HTTP requests answered"),
-            labels: labels
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: .init(
-                metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency"),
-            labels: labels,
-            buckets: Self.latencyBuckets
-        ).record(duration)
+    /// One (method, route, status). The route is the matched `Route` object (nil: unmatched):
+    /// its label text is built only when the series is first seen.
+    private struct RequestSeries: Hashable {
+        let method: String
+        let route: ObjectIdentifier?
+        let status: UInt
+    }
+
+    /// Request metrics already made, by series: the registry looks a metric up by its name and
+    /// labels, building both, under its lock; answering every request that way cost more than
+    /// the rest of the metrics middleware.
+    private let requestMetrics = NIOLockedValueBox([RequestSeries: (Counter, DurationHistogram)]())
+
+    /// Counts an answer and its latency. The route label is the registered pattern
+    /// (`/webhooks/tradingview/:webhook_uuid`), never the raw path, so ids and webhook uuids do not
+    /// become label values; unmatched paths share one label.
+    func recordRequest(method: HTTPMethod, route: Route?, status: UInt, duration: Duration) {
+        let series = RequestSeries(method: method.rawValue, route: route.map(ObjectIdentifier.init), status: status)
+        let (counter, histogram) = requestMetrics.withLockedValue { made in
+            if let existing = made[series] { return existing }
+            let path = route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "unmatched"
+            let labels = [("method", method.rawValue), ("route", path), ("status", String(status))]
+            let metrics = (
+                registry.makeCounter(
+                    descriptor: .init(metricName: "http_requests", unitName: "total", helpText: "HTTP requests answered"),
+                    labels: labels),
+                registry.makeDurationHistogram(
+                    descriptor: .init(metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency"),
+                    labels: labels,
+                    buckets: Self.latencyBuckets))
+            made[series] = metrics
+            return metrics
+        }
+        counter.increment()
+        histogram.record(duration)
     }
 
     func webhookAuthFailure(route: String) {
@@ -43,11 +67,18 @@ public final class AppMetrics: Sendable {
         ).increment()
     }
 
+    /// Signal counters already made, by source (one per accepted alert; see `requestMetrics`).
+    private let signalCounters = NIOLockedValueBox([String: Counter]())
+
     func signalCreated(source: String) {
-        registry.makeCounter(
-            descriptor: .init(metricName: "signals_created", unitName: "total", helpText: "Signals accepted, by source"),
-            labels: [("source", source)]
-        ).increment()
+        signalCounters.withLockedValue { made in
+            if let counter = made[source] { return counter }
+            let counter = registry.makeCounter(
+                descriptor: .init(metricName: "signals_created", unitName: "total", helpText: "Signals accepted, by source"),
+                labels: [("source", source)])
+            made[source] = counter
+            return counter
+        }.increment()
     }
 
     /// The exposition text of every metric.

@@ -29,18 +29,19 @@ struct AuditChainStore {
             if postgres {
                 try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: Self.sealerLockKey))").run()
             }
-            // Plain SQL rows decoded as Codable: Fluent models cost reflection over every field
-            // of every row, and this runs for every audited request.
+            // Plain SQL rows decoded column by column: Fluent models cost reflection over every
+            // field of every row, `Decodable` a decoder per row, and this runs for every audited
+            // request.
             let pending = try await sql.raw("""
                 SELECT id, user_id, action, entity_type, entity_id, details, created_at FROM audit_log
                 WHERE chain_seq IS NULL ORDER BY id LIMIT \(bind: limit)
-                """).all(decoding: PendingRow.self)
+                """).all().map(Self.pendingContent)
             guard !pending.isEmpty else { return 0 }
             let tip = try await sql.raw("""
                 SELECT row_hash, chain_seq FROM audit_log WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1
                 """).first(decoding: TipRow.self)
             var sequence = tip?.chainSeq ?? 0
-            let links = AuditChain.seal(pending.map(\.content), after: tip?.rowHash ?? AuditChain.genesis)
+            let links = AuditChain.seal(pending, after: tip?.rowHash ?? AuditChain.genesis)
             // One statement for the batch: `UPDATE ... FROM (VALUES ...)`, which both databases
             // accept (VALUES columns are `column1`, `column2`, ... in both).
             var rows: [SQLQueryString] = []
@@ -83,29 +84,14 @@ struct AuditChainStore {
         return (checked, true, nil)
     }
 
-    private struct PendingRow: Decodable {
-        let id: Int
-        let userId: UUID?
-        let action: String
-        let entityType: String?
-        let entityId: String?
-        let details: String?
-        let createdAt: Date
-
-        var content: AuditChain.Content {
-            AuditChain.Content(id: id, userID: userId, action: action, entityType: entityType, entityID: entityId, details: details, createdAt: createdAt)
-        }
-
-        // Column names spelled out: SQLKit's convertFromSnakeCase converts every key of every row.
-        enum CodingKeys: String, CodingKey {
-            case id
-            case userId = "user_id"
-            case action
-            case entityType = "entity_type"
-            case entityId = "entity_id"
-            case details
-            case createdAt = "created_at"
-        }
+    private static func pendingContent(_ row: any SQLRow) throws -> AuditChain.Content {
+        AuditChain.Content(
+            id: try row.decode(column: "id", as: Int.self), userID: try row.decode(column: "user_id", as: UUID?.self),
+            action: try row.decode(column: "action", as: String.self),
+            entityType: try row.decode(column: "entity_type", as: String?.self),
+            entityID: try row.decode(column: "entity_id", as: String?.self),
+            details: try row.decode(column: "details", as: String?.self),
+            createdAt: try row.decode(column: "created_at", as: Date.self))
     }
 
     private struct TipRow: Decodable {

@@ -1,5 +1,6 @@
 import Crypto
 import Fluent
+import NIOConcurrencyHelpers
 import Foundation
 import PostgresNIO
 import SQLKit
@@ -215,15 +216,25 @@ extension Application {
         postgresBatcher(WebhookStatements.storeAccepted)
     }
 
-    /// A batcher whose groups run `statement` on this application's PostgreSQL.
+    /// A batcher whose groups run `statement` on this application's PostgreSQL. The database
+    /// handles (one per event loop, each with its own connection pool) are made once and taken in
+    /// turn: making one per group (`db(.psql)`) took a lock and cost as much as the group's query.
     private func postgresBatcher<Item, Output>(
         _ statement: @escaping @Sendable ([Item], any PostgresDatabase, Logger) async throws -> [Output]
     ) -> StatementBatcher<Item, Output> {
         let logger = logger
+        let handles = eventLoopGroup.makeIterator().compactMap { loop in
+            databases.database(.psql, logger: logger, on: loop) as? any PostgresDatabase
+        }
+        let turn = NIOLockedValueBox(0)
         return StatementBatcher { [weak self] items in
             // `self` is gone only after the application has shut down.
-            guard let self, let postgres = db(.psql) as? any PostgresDatabase else { throw Abort(.serviceUnavailable) }
-            return try await statement(items, postgres, logger)
+            guard self != nil, !handles.isEmpty else { throw Abort(.serviceUnavailable) }
+            let index = turn.withLockedValue { turn in
+                turn = (turn + 1) % handles.count
+                return turn
+            }
+            return try await statement(items, handles[index], logger)
         }
     }
 }
