@@ -109,19 +109,19 @@ import Vapor
 
     @Test func outcomeReportsResultsErrorsAndOverdue() async {
         let quick = Task<Int, any Error> { 7 }
-        guard case .finished(7) = await BackgroundLoop.outcome(of: quick, within: .seconds(5)) else {
+        guard case .finished(7) = await Deadline.outcome(of: quick, within: .seconds(5)) else {
             Issue.record("a finished task's value")
             return
         }
         struct Failure: Error {}
         let failing = Task<Int, any Error> { throw Failure() }
-        guard case .failed(let error) = await BackgroundLoop.outcome(of: failing, within: .seconds(5)), error is Failure else {
+        guard case .failed(let error) = await Deadline.outcome(of: failing, within: .seconds(5)), error is Failure else {
             Issue.record("a failed task's error")
             return
         }
         let stuck = Stuck()
         let hanging = Task<Int, any Error> { await stuck.wait(); return 1 }
-        guard case .overdue = await BackgroundLoop.outcome(of: hanging, within: .milliseconds(50)) else {
+        guard case .overdue = await Deadline.outcome(of: hanging, within: .milliseconds(50)) else {
             Issue.record("overdue")
             return
         }

@@ -53,7 +53,7 @@ final class BackgroundLoop: Sendable {
                 // the loop cancels it as before.
                 let current = Task { try await step(app) }
                 let outcome = await withTaskCancellationHandler {
-                    await Self.outcome(of: current, within: deadline)
+                    await Deadline.outcome(of: current, within: deadline)
                 } onCancel: {
                     current.cancel()
                 }
@@ -76,39 +76,6 @@ final class BackgroundLoop: Sendable {
         task.withLockedValue { $0 = started }
     }
 
-    enum Outcome<Value: Sendable>: Sendable {
-        case finished(Value)
-        case failed(any Error)
-        case overdue
-    }
-
-    /// The task's result, or `.overdue` once `limit` has passed without one (the task keeps
-    /// running; the caller decides what to do with it).
-    static func outcome<Value: Sendable>(of task: Task<Value, any Error>, within limit: Duration) async -> Outcome<Value> {
-        let settled = NIOLockedValueBox(false)
-        let timer = NIOLockedValueBox<Task<Void, Never>?>(nil)
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome<Value>, Never>) in
-            let settle: @Sendable (Outcome<Value>) -> Void = { outcome in
-                let first = settled.withLockedValue { done in
-                    defer { done = true }
-                    return !done
-                }
-                guard first else { return }
-                timer.withLockedValue { $0 }?.cancel()
-                continuation.resume(returning: outcome)
-            }
-            timer.withLockedValue {
-                $0 = Task {
-                    try? await Task.sleep(for: limit)
-                    settle(.overdue)
-                }
-            }
-            Task {
-                do { settle(.finished(try await task.value)) } catch { settle(.failed(error)) }
-            }
-        }
-    }
-
     /// Cancels the loop and waits for its current step to finish, until `deadline` at the latest
     /// (but always a moment: a loop stopped after another one used up the shared deadline still
     /// gets the time to finish a step that was about to).
@@ -118,7 +85,7 @@ final class BackgroundLoop: Sendable {
         current.cancel()
         wakeup.withLockedValue { $0 }?.signal()
         let waiting = Task<Void, any Error> { await current.value }
-        switch await Self.outcome(of: waiting, within: max(Self.minimumStopWait, deadline - .now)) {
+        switch await Deadline.outcome(of: waiting, within: max(Self.minimumStopWait, deadline - .now)) {
         case .finished, .failed: logger.notice("Stopped \(name)")
         case .overdue: logger.warning("\(name) did not stop before the shutdown deadline; leaving its last step behind")
         }

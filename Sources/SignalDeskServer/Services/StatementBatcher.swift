@@ -104,7 +104,7 @@ final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
         do {
             let (run, items) = (self.run, group.map(\.item))
             let outputs: [Output]
-            switch await BackgroundLoop.outcome(of: Task { try await run(items) }, within: groupDeadline) {
+            switch await Deadline.outcome(of: Task { try await run(items) }, within: groupDeadline) {
             case .finished(let value): outputs = value
             case .failed(let error): throw error
             case .overdue: throw StatementOverdue()

@@ -218,7 +218,8 @@ extension Application {
 
     /// A batcher whose groups run `statement` on this application's PostgreSQL. The database
     /// handles (one per event loop, each with its own connection pool) are made once and taken in
-    /// turn: making one per group (`db(.psql)`) took a lock and cost as much as the group's query.
+    /// turn: making one per group (`db(.psql)`) took the databases' lock and built a driver
+    /// context every time, 2 % of the server's CPU under load.
     private func postgresBatcher<Item, Output>(
         _ statement: @escaping @Sendable ([Item], any PostgresDatabase, Logger) async throws -> [Output]
     ) -> StatementBatcher<Item, Output> {
