@@ -134,6 +134,30 @@ import Vapor
         #expect(try await slow.value == 1)
     }
 
+    /// Every sender waiting in the queue behind a stuck group, none arriving later (four clients
+    /// when PostgreSQL stops): the queued requests start their own group once the stuck one has
+    /// run for `slowGroup`. Without that they would wait for the stuck group: this test would
+    /// hang to its time limit.
+    @Test(.timeLimit(.minutes(1)))
+    func requestsQueuedBehindAStuckGroupStartTheirOwnWithoutANewArrival() async throws {
+        let stuck = BackgroundLoopTests.Stuck()
+        let slowStarted = NIOLockedValueBox(false)
+        let batcher = StatementBatcher<Int, Int>(maxConcurrentGroups: 2, slowGroup: .milliseconds(300), groupDeadline: .seconds(60)) { items in
+            if items.contains(1) {
+                slowStarted.withLockedValue { $0 = true }
+                await stuck.wait()
+            }
+            return items
+        }
+        let slow = Task { try await batcher.submit(1) }
+        while !slowStarted.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
+        // Queued at once, well before the stuck group has run for `slowGroup`.
+        let queued = await Self.submitAll(batcher, 2..<6)
+        for item in 2..<6 { #expect(try queued[item]?.get() == item) }
+        stuck.release()
+        #expect(try await slow.value == 1)
+    }
+
     /// The real statements. Lookup: every uuid of a group gets its own answer. Insert: twins in one group and an alert id stored earlier are skipped (with
     /// their audit rows), and a value PostgreSQL refuses fails only its own alert.
     @Test(.enabled(if: TestDatabase.postgresURL != nil))

@@ -8,8 +8,9 @@ import PostgresNIO
 /// the webhook accept path looks up endpoints and stores alerts this way.
 ///
 /// When a group has been running for longer than `slowGroup` (its statement waits for a
-/// connection while PostgreSQL restarts, say), a new request starts another group beside it, up to
-/// `maxConcurrentGroups`, so one slow statement does not hold back every request behind it.
+/// connection while PostgreSQL restarts, say), the requests queued behind it, or the next one to
+/// arrive, start another group beside it, up to `maxConcurrentGroups`, so one slow statement does
+/// not hold back every request behind it.
 /// Groups are not run side by side otherwise: that would split them and cost PostgreSQL a
 /// statement and a commit each (measured: 0.51 instead of 0.36 ms of its CPU per alert).
 ///
@@ -21,10 +22,9 @@ import PostgresNIO
 /// A group that has not finished after `groupDeadline` is answered with ``StatementOverdue``
 /// (503) and left behind, and the next group runs: after PostgreSQL was stopped under load, a
 /// database call was seen to never complete (docs/benchmarks.md, chaos), and one such call must
-/// not stall every later request. (A request queued while a group is slow but not yet past
-/// `slowGroup` waits for the next request or for that group, at most `groupDeadline`.) If the abandoned statement commits after all, its alerts were answered 503 and
-/// are stored; their senders retry with the same alert ids and get the stored signals as
-/// duplicates.
+/// not stall every later request. If the abandoned statement commits after all, its alerts were
+/// answered 503 and are stored; their senders retry with the same alert ids and get the stored
+/// signals as duplicates.
 final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
     typealias Run = @Sendable ([Item]) async throws -> [Output]
 
@@ -68,17 +68,22 @@ final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             let drain = state.withLockedValue { state -> Int? in
                 state.queue.append((item, continuation))
-                // One group at a time while groups come and go; another one beside them only when
-                // a group has been running for longer than `slowGroup`, up to `maxConcurrentGroups`.
-                let now = ContinuousClock.now
-                let stalled = state.started.values.contains { now - $0 > slowGroup }
-                guard state.running == 0 || (stalled && state.running < maxConcurrentGroups) else { return nil }
-                state.running += 1
-                state.nextDrain += 1
-                return state.nextDrain
+                return claimDrain(&state)
             }
             if let drain { Task { await self.drain(drain) } }
         }
+    }
+
+    /// Whether queued requests may start a group now, and if so the new drain's id: one group at a
+    /// time while groups come and go; another one beside them only when a group has been running
+    /// for longer than `slowGroup`, up to `maxConcurrentGroups`.
+    private func claimDrain(_ state: inout State) -> Int? {
+        let now = ContinuousClock.now
+        let stalled = state.started.values.contains { now - $0 > slowGroup }
+        guard !state.queue.isEmpty, state.running == 0 || (stalled && state.running < maxConcurrentGroups) else { return nil }
+        state.running += 1
+        state.nextDrain += 1
+        return state.nextDrain
     }
 
     /// Runs groups until the queue is empty.
@@ -96,7 +101,16 @@ final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
                 return taken
             }
             if group.isEmpty { return }
+            // Once the group has been running for `slowGroup`, the requests queued behind it may
+            // start another group: they must not wait for a later arrival, which never comes when
+            // every sender is itself waiting in the queue.
+            let watch = Task { [slowGroup] in
+                try await Task.sleep(for: slowGroup + .milliseconds(1))
+                let next = state.withLockedValue { claimDrain(&$0) }
+                if let next { Task { await self.drain(next) } }
+            }
             await execute(group)
+            watch.cancel()
         }
     }
 
