@@ -1,5 +1,4 @@
 import Fluent
-import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
@@ -22,25 +21,6 @@ enum DatabaseProbe {
     /// Runs `operation`, giving up after `timeout` without waiting for it to notice cancellation
     /// (a connection attempt to a silent host may not).
     static func withDeadline(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> Void) async throws {
-        let gate = NIOLockedValueBox<CheckedContinuation<Void, any Error>?>(nil)
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            gate.withLockedValue { $0 = continuation }
-            let timer = Task {
-                // Cancellation of the timer means the operation finished first.
-                guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                gate.withLockedValue { $0.take() }?.resume(throwing: Timeout())
-            }
-            Task {
-                let result: Result<Void, any Error>
-                do {
-                    try await operation()
-                    result = .success(())
-                } catch {
-                    result = .failure(error)
-                }
-                timer.cancel()
-                gate.withLockedValue { $0.take() }?.resume(with: result)
-            }
-        }
+        try await Deadline.value(within: timeout, orThrow: Timeout(), operation)
     }
 }

@@ -1,8 +1,9 @@
 import NIOConcurrencyHelpers
 
 /// Waiting for a task with a time limit, for callers that must go on when a task does not
-/// finish: background loop steps (``BackgroundLoop``), their shutdown, and statement groups
-/// (``StatementBatcher``), all of which have met a database call that never returned.
+/// finish: background loop steps (``BackgroundLoop``), their shutdown, statement groups
+/// (``StatementBatcher``) and the readiness probe (``DatabaseProbe``), all of which have met a
+/// database call that never returned or a connection attempt that ignores cancellation.
 enum Deadline {
     enum Outcome<Value: Sendable>: Sendable {
         case finished(Value)
@@ -34,6 +35,19 @@ enum Deadline {
             Task {
                 do { settle(.finished(try await task.value)) } catch { settle(.failed(error)) }
             }
+        }
+    }
+
+    /// The operation's value, or `overdue` thrown once `limit` has passed without one (the
+    /// operation keeps running, unobserved).
+    static func value<Value: Sendable>(
+        within limit: Duration, orThrow overdue: @autoclosure () -> any Error,
+        _ operation: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        switch await outcome(of: Task { try await operation() }, within: limit) {
+        case .finished(let value): return value
+        case .failed(let error): throw error
+        case .overdue: throw overdue()
         }
     }
 }

@@ -117,12 +117,7 @@ final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
     private func execute(_ group: [Entry]) async {
         do {
             let (run, items) = (self.run, group.map(\.item))
-            let outputs: [Output]
-            switch await Deadline.outcome(of: Task { try await run(items) }, within: groupDeadline) {
-            case .finished(let value): outputs = value
-            case .failed(let error): throw error
-            case .overdue: throw StatementOverdue()
-            }
+            let outputs = try await Deadline.value(within: groupDeadline, orThrow: StatementOverdue()) { try await run(items) }
             guard outputs.count == group.count else { throw MismatchedOutputs() }
             for (entry, output) in zip(group, outputs) { entry.continuation.resume(returning: output) }
         } catch {
