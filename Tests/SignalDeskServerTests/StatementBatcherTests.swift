@@ -112,13 +112,13 @@ import Vapor
         try await app.asyncShutdown()
     }
 
-    /// While one group waits on a slow statement, the requests after it run in other groups
-    /// (without that, they would wait for it: this test would hang to its time limit).
-    @Test(.timeLimit(.minutes(1)))
-    func aSlowGroupDoesNotHoldBackTheOthers() async throws {
-        let stuck = BackgroundLoopTests.Stuck()
+    /// A batcher whose group holding item 1 waits until `stuck` is released, and the task that
+    /// submitted item 1, returned once that group has started.
+    static func stuckGroup(
+        _ stuck: BackgroundLoopTests.Stuck, slowGroup: Duration
+    ) async throws -> (StatementBatcher<Int, Int>, Task<Int, any Error>) {
         let slowStarted = NIOLockedValueBox(false)
-        let batcher = StatementBatcher<Int, Int>(maxConcurrentGroups: 2, slowGroup: .milliseconds(20), groupDeadline: .seconds(60)) { items in
+        let batcher = StatementBatcher<Int, Int>(maxConcurrentGroups: 2, slowGroup: slowGroup, groupDeadline: .seconds(60)) { items in
             if items.contains(1) {
                 slowStarted.withLockedValue { $0 = true }
                 await stuck.wait()
@@ -126,7 +126,16 @@ import Vapor
             return items
         }
         let slow = Task { try await batcher.submit(1) }
-        while !slowStarted.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+        while !slowStarted.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
+        return (batcher, slow)
+    }
+
+    /// While one group waits on a slow statement, the requests after it run in other groups
+    /// (without that, they would wait for it: this test would hang to its time limit).
+    @Test(.timeLimit(.minutes(1)))
+    func aSlowGroupDoesNotHoldBackTheOthers() async throws {
+        let stuck = BackgroundLoopTests.Stuck()
+        let (batcher, slow) = try await Self.stuckGroup(stuck, slowGroup: .milliseconds(20))
         try await Task.sleep(for: .milliseconds(60))  // nothing has moved for longer than `slowGroup`
         #expect(try await batcher.submit(2) == 2)
         #expect(try await batcher.submit(3) == 3)
@@ -141,16 +150,7 @@ import Vapor
     @Test(.timeLimit(.minutes(1)))
     func requestsQueuedBehindAStuckGroupStartTheirOwnWithoutANewArrival() async throws {
         let stuck = BackgroundLoopTests.Stuck()
-        let slowStarted = NIOLockedValueBox(false)
-        let batcher = StatementBatcher<Int, Int>(maxConcurrentGroups: 2, slowGroup: .milliseconds(300), groupDeadline: .seconds(60)) { items in
-            if items.contains(1) {
-                slowStarted.withLockedValue { $0 = true }
-                await stuck.wait()
-            }
-            return items
-        }
-        let slow = Task { try await batcher.submit(1) }
-        while !slowStarted.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
+        let (batcher, slow) = try await Self.stuckGroup(stuck, slowGroup: .milliseconds(300))
         // Queued at once, well before the stuck group has run for `slowGroup`.
         let queued = await Self.submitAll(batcher, 2..<6)
         for item in 2..<6 { #expect(try queued[item]?.get() == item) }
