@@ -64,70 +64,59 @@ private struct JSONParser {
     }
 
     private mutating func object() -> JSONValue? {
-        depth += 1
-        defer { depth -= 1 }
-        guard depth <= Self.maxDepth else { return nil }
-        index += 1
         var members: [String: JSONValue] = [:]
-        skipWhitespace()
-        if current == UInt8(ascii: "}") {
-            index += 1
-            return .object(members)
-        }
-        while true {
-            guard current == UInt8(ascii: "\""), let key = string() else { return nil }
-            skipWhitespace()
-            guard current == UInt8(ascii: ":") else { return nil }
-            index += 1
-            skipWhitespace()
-            guard let value = value() else { return nil }
+        let closed = elements(closedBy: UInt8(ascii: "}")) { parser in
+            guard parser.current == UInt8(ascii: "\""), let key = parser.string() else { return false }
+            parser.skipWhitespace()
+            guard parser.current == UInt8(ascii: ":") else { return false }
+            parser.index += 1
+            parser.skipWhitespace()
+            guard let value = parser.value() else { return false }
             if members[key] == nil { members[key] = value }
-            skipWhitespace()
-            switch current {
-            case UInt8(ascii: "}"):
-                index += 1
-                return .object(members)
-            case UInt8(ascii: ","):
-                index += 1
-                skipWhitespace()
-                if current == UInt8(ascii: "}") {
-                    index += 1
-                    return .object(members)
-                }
-            default:
-                return nil
-            }
+            return true
         }
+        return closed ? .object(members) : nil
     }
 
     private mutating func array() -> JSONValue? {
+        var values: [JSONValue] = []
+        let closed = elements(closedBy: UInt8(ascii: "]")) { parser in
+            guard let value = parser.value() else { return false }
+            values.append(value)
+            return true
+        }
+        return closed ? .array(values) : nil
+    }
+
+    /// The comma-separated elements of an object or array, `index` at its opening bracket:
+    /// `element` parses one (returning false when it is not valid); true when the container is
+    /// closed by `closing`, after an element, a trailing comma (as `JSONDecoder` allows), or at once.
+    private mutating func elements(closedBy closing: UInt8, _ element: (inout JSONParser) -> Bool) -> Bool {
         depth += 1
         defer { depth -= 1 }
-        guard depth <= Self.maxDepth else { return nil }
+        guard depth <= Self.maxDepth else { return false }
         index += 1
-        var elements: [JSONValue] = []
         skipWhitespace()
-        if current == UInt8(ascii: "]") {
+        if current == closing {
             index += 1
-            return .array(elements)
+            return true
         }
         while true {
-            guard let value = value() else { return nil }
-            elements.append(value)
+            guard element(&self) else { return false }
             skipWhitespace()
             switch current {
-            case UInt8(ascii: "]"):
+            case closing:
                 index += 1
-                return .array(elements)
+                return true
             case UInt8(ascii: ","):
                 index += 1
                 skipWhitespace()
-                if current == UInt8(ascii: "]") {
+                if current == closing {
                     index += 1
-                    return .array(elements)
+                    return true
                 }
             default:
-                return nil
+                return false
             }
         }
     }
