@@ -15,6 +15,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.http.server.configuration.port = config.port
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: config.maxBodyBytes)
     app.passwords.use(.bcrypt(cost: config.passwordHashCost))
+    await app.installPasswordHashing()
     try app.installDecoyPasswordHash()
     await JWTKeys.install(on: app, secret: config.jwtSecret)
     JSONCoding.install()

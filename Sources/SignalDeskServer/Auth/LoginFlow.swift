@@ -67,12 +67,12 @@ struct LoginFlow {
         return Self.throttle.retryAfter(attempts: attempts, now: now)
     }
 
-    /// Bcrypt on the thread pool. An unknown email still pays for one hash check, so response
+    /// Bcrypt on the low-priority hashing threads (``PasswordHashing``). An unknown email still pays for one hash check, so response
     /// time does not tell which emails exist.
     private func verify(password: String, hash: String?) async throws -> Bool {
         let target = hash ?? request.application.decoyPasswordHash
         do {
-            return try await request.password.async.verify(password, created: target) && hash != nil
+            return try await request.passwordHashing.verify(password, created: target) && hash != nil
         } catch {
             request.logger.error("Stored credential hash of this account is unreadable: \(type(of: error))")
             return false

@@ -46,7 +46,7 @@ enum AdminAccounts {
         if try await User.query(on: db).filter(\.$email == email).first() != nil {
             throw CommandFailure("a user with email \(email) already exists")
         }
-        let hash = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.any()).hash(password)
+        let hash = try await app.passwordHashing.hash(password)
         let user = User(email: email, passwordHash: hash, displayName: displayName, role: .admin)
         try await user.create(on: db)
         return user

@@ -41,7 +41,7 @@ struct AuthController: RouteCollection {
         if try await User.query(on: req.db).filter(\.$email == email).first() != nil {
             throw APIError(.badRequest, "Email already registered")
         }
-        let hash = try await req.password.async.hash(body.password)
+        let hash = try await req.passwordHashing.hash(body.password)
         let user = User(email: email, passwordHash: hash, role: .trader)
         do {
             try await req.db.transaction { tx in

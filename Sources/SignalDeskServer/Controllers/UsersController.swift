@@ -71,7 +71,7 @@ struct UsersController: RouteCollection {
         }
         let displayName = body.displayName?.trimmingCharacters(in: .whitespacesAndNewlines)
         let user = User(
-            email: email, passwordHash: try await req.password.async.hash(body.password),
+            email: email, passwordHash: try await req.passwordHashing.hash(body.password),
             displayName: displayName?.isEmpty == false ? displayName : nil, role: role)
         do {
             try await req.db.transaction { tx in
