@@ -10,23 +10,33 @@ import Vapor
 /// Bcrypt off the event loops, and below them.
 ///
 /// DESIGN.md: "a flood of logins must not slow webhooks or any other route". Bcrypt on Vapor's
-/// thread pool keeps it off the event loops, but the pool's threads still compete for the cores at
-/// the priority of the event loops and PostgreSQL: with 8 logins in flight on two cores the webhook
-/// p99 went from 30 to 100 ms (docs/benchmarks.md). Password work therefore runs on a pool of its
-/// own whose threads lower their scheduling priority to ``niceness`` before each hash: the
-/// kernel gives them the CPU time that requests and the database leave over. On an idle machine
-/// a login is as fast as before; under load, logins wait and webhooks do not.
-///
+/// thread pool kept it off the event loops, but the pool had a thread per core at the priority of
+/// the event loops and PostgreSQL: with 8 logins in flight on two cores, webhooks lost half their
+/// throughput and their p99 went from 25-30 ms to 100-220 ms (docs/benchmarks.md). Password work
+/// now runs on a pool of its own:
+/// - its threads switch to Linux's `SCHED_IDLE` policy before they hash: the kernel gives them only
+///   CPU time that no ordinary thread of the process wants, and an event loop or task that wakes
+///   up takes the CPU from them at once. (A nice value of 19 was not enough: the scheduler lets
+///   even a nice-19 thread finish its time slice before a woken thread runs.)
+/// - it has half as many threads as there are cores (at least one): the policy ranks threads
+///   within one scheduling group only, and PostgreSQL on the same machine usually sits in another
+///   (a session's autogroup, a container's or service's cgroup), which shares the CPU with this
+///   process's group as a whole. Bcrypt can therefore take at most half the cores from it.
+/// On an idle machine a login is as fast as before (concurrent ones queue for the pool's threads);
+/// under load logins wait, webhooks do not.
 /// The pool also keeps Bcrypt away from Vapor's shared thread pool, which runs SQLite's calls.
 final class PasswordHashing: Sendable {
-    /// The nice value of the hashing threads: the lowest priority a process can give itself.
-    static let niceness: Int32 = 19
+    /// Linux's `SCHED_IDLE` scheduling policy (`<sched.h>` declares it only for `_GNU_SOURCE`).
+    static let idlePolicy: Int32 = 5
 
     private let pool: NIOThreadPool
     private let hasher: any PasswordHasher
     private let logger: Logger
 
-    init(hasher: any PasswordHasher, threads: Int = System.coreCount, logger: Logger) {
+    /// Half the cores, at least one.
+    static let defaultThreads = max(1, System.coreCount / 2)
+
+    init(hasher: any PasswordHasher, threads: Int = PasswordHashing.defaultThreads, logger: Logger) {
         self.pool = NIOThreadPool(numberOfThreads: threads)
         self.hasher = hasher
         self.logger = logger
@@ -44,11 +54,11 @@ final class PasswordHashing: Sendable {
         return try await run { try hasher.verify([UInt8](password.utf8), created: [UInt8](digest.utf8)) }
     }
 
-    /// Runs `body` on one of the pool's threads, at ``niceness``.
+    /// Runs `body` on one of the pool's threads, under ``idlePolicy``.
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         let logger = self.logger
         return try await pool.runIfActive {
-            Self.lowerPriorityOfCurrentThread(logger: logger)
+            Self.idleCurrentThread(logger: logger)
             return try body()
         }
     }
@@ -57,15 +67,16 @@ final class PasswordHashing: Sendable {
         try await pool.shutdownGracefully()
     }
 
-    /// On Linux the nice value belongs to the thread, and `who == 0` names the calling thread; the
-    /// call is idempotent and costs a microsecond against Bcrypt's hundreds of milliseconds. Raising
-    /// one's own nice value needs no privilege; should the system still refuse, hashing goes on at
+    /// The policy belongs to the thread, and pid 0 names the calling thread; a thread already idle
+    /// costs one system call, a microsecond against Bcrypt's hundreds of milliseconds. Lowering
+    /// one's own policy needs no privilege; should the system still refuse, hashing goes on at
     /// normal priority and the refusal is logged.
-    private static func lowerPriorityOfCurrentThread(logger: Logger) {
+    private static func idleCurrentThread(logger: Logger) {
         #if os(Linux)
-        if getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) == niceness { return }
-        if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) != 0 {
-            logger.warning("Password hashing runs at normal priority: setpriority failed (errno \(errno))")
+        if sched_getscheduler(0) == idlePolicy { return }
+        var parameters = sched_param(sched_priority: 0)
+        if sched_setscheduler(0, idlePolicy, &parameters) != 0 {
+            logger.warning("Password hashing runs at normal priority: sched_setscheduler(SCHED_IDLE) failed (errno \(errno))")
         }
         #endif
     }
@@ -76,7 +87,7 @@ extension Application {
         typealias Value = PasswordHashing
     }
 
-    /// Bcrypt with the configured cost on its own low-priority threads; installed by
+    /// Bcrypt with the configured cost on its own idle-priority threads; installed by
     /// ``installPasswordHashing()`` and shut down with the application.
     var passwordHashing: PasswordHashing {
         guard let hashing = storage[PasswordHashingKey.self] else { fatalError("configure() installs password hashing") }
