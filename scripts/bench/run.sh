@@ -5,7 +5,7 @@
 # Measures with wrk, CONNECTIONS (32) connections for DURATION (15s) after a 3 s warm-up each:
 # webhook accept (unique alert ids), POST /signals, login (LOGIN_CONNECTIONS, 4: Bcrypt is meant to
 # be slow), webhook accept again during a flood of LOGIN_FLOOD_CONNECTIONS (8) logins (at full load
-# and paced to about half of it), GET /positions for a user with 1,000 positions, and the dashboard
+# and paced to about a third of it), GET /positions for a user with 1,000 positions, and the dashboard
 # summary over 1,000 seeded users (PostgreSQL only; scripts/bench/dashboard.sh seeds the full
 # population). Reports req/s, p50, p99 and p99.9 per request, the server's RSS after each, and
 # pgbench's single-row INSERT rate at the same concurrency as the physical reference; every req/s
@@ -116,9 +116,9 @@ login_request=(BENCH_METHOD=POST BENCH_PATH=/auth/login BENCH_CONTENT_TYPE=appli
   BENCH_BODY="username=bench%40signaldesk.test&password=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$user_password")")
 measure login "$LOGIN_CONNECTIONS" scripts/bench/request.lua "${login_request[@]}"
 # Webhook accept while logins keep Bcrypt busy (DESIGN.md: p99 under 50 ms also then), at full
-# load and paced (each connection waits 30 ms before each request: about half the capacity): a
-# flood of LOGIN_FLOOD_CONNECTIONS logins runs through the warm-up and the measured run; its own
-# rate meanwhile is the line login_during_NAME.
+# load and paced (each connection waits 30 ms before each request: about a third of the
+# capacity): a flood of LOGIN_FLOOD_CONNECTIONS logins runs through the warm-up and the measured
+# run; its own rate meanwhile is the login_flood line after the measurement's.
 measure_during_login_flood() {
   local name="$1"
   [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $name "* ]] || return 0
@@ -127,7 +127,7 @@ measure_during_login_flood() {
   local flood_pid=$!
   measure "$@"
   wait "$flood_pid"
-  echo "login_during_$name connections=$LOGIN_FLOOD_CONNECTIONS $(sed -n 's/^RESULT //p' "$work/login_flood.txt") rss_mb=- steal_pct=-" |
+  echo "login_flood connections=$LOGIN_FLOOD_CONNECTIONS $(sed -n 's/^RESULT //p' "$work/login_flood.txt") rss_mb=- steal_pct=-" |
     tee -a "$results"
 }
 measure_during_login_flood webhook_during_logins "$CONNECTIONS" scripts/bench/webhook_accept.lua
@@ -149,11 +149,11 @@ echo "== summary (server on $DB; ratio = req/s / pgbench single-INSERT tps; stea
 python3 - "$results" "$pgbench_tps" "$pgbench_steal" <<'PY'
 import sys
 tps = float(sys.argv[2])
-print(f"{'request':<20} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'RSS MB':>7} {'ratio':>7} {'non-2xx':>8} {'steal':>6}")
+print(f"{'request':<27} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'RSS MB':>7} {'ratio':>7} {'non-2xx':>8} {'steal':>6}")
 for line in open(sys.argv[1]):
     name, *pairs = line.split()
     v = dict(p.split("=", 1) for p in pairs)
-    print(f"{name:<20} {v['connections']:>5} {float(v['rps']):>9.0f} {float(v['p50_ms']):>8.1f} {float(v['p99_ms']):>8.1f} "
+    print(f"{name:<27} {v['connections']:>5} {float(v['rps']):>9.{0 if float(v['rps']) >= 100 else 1}f} {float(v['p50_ms']):>8.1f} {float(v['p99_ms']):>8.1f} "
           f"{float(v['p999_ms']):>9.1f} {v['rss_mb']:>7} {100 * float(v['rps']) / tps:>6.1f}% {v['non2xx']:>8} {v['steal_pct']:>5}%")
-print(f"{'pgbench insert':<20} {'':>5} {tps:>9.0f} {'':>8} {'':>8} {'':>9} {'':>7} {'':>7} {'':>8} {sys.argv[3]:>5}%")
+print(f"{'pgbench insert':<27} {'':>5} {tps:>9.0f} {'':>8} {'':>8} {'':>9} {'':>7} {'':>7} {'':>8} {sys.argv[3]:>5}%")
 PY
