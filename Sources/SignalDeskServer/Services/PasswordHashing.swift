@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Logging
 import NIOPosix
+import Synchronization
 import Vapor
 
 /// Bcrypt off the event loops, and below them.
@@ -56,9 +57,8 @@ final class PasswordHashing: Sendable {
 
     /// Runs `body` on one of the pool's threads, under ``idlePolicy``.
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        let logger = self.logger
-        return try await pool.runIfActive {
-            Self.idleCurrentThread(logger: logger)
+        try await pool.runIfActive {
+            self.idleCurrentThread()
             return try body()
         }
     }
@@ -67,16 +67,22 @@ final class PasswordHashing: Sendable {
         try await pool.shutdownGracefully()
     }
 
+    /// Whether a refusal of the policy has been logged (once per pool, not once per hash).
+    private let refusalLogged = Atomic<Bool>(false)
+
     /// The policy belongs to the thread, and pid 0 names the calling thread; a thread already idle
     /// costs one system call, a microsecond against Bcrypt's hundreds of milliseconds. Lowering
     /// one's own policy needs no privilege; should the system still refuse, hashing goes on at
-    /// normal priority and the refusal is logged.
-    private static func idleCurrentThread(logger: Logger) {
+    /// normal priority and the refusal is logged once.
+    private func idleCurrentThread() {
         #if os(Linux)
-        if sched_getscheduler(0) == idlePolicy { return }
+        if sched_getscheduler(0) == Self.idlePolicy { return }
         var parameters = sched_param(sched_priority: 0)
-        if sched_setscheduler(0, idlePolicy, &parameters) != 0 {
-            logger.warning("Password hashing runs at normal priority: sched_setscheduler(SCHED_IDLE) failed (errno \(errno))")
+        if sched_setscheduler(0, Self.idlePolicy, &parameters) != 0 {
+            let error = errno
+            if !refusalLogged.exchange(true, ordering: .relaxed) {
+                logger.warning("Password hashing runs at normal priority: sched_setscheduler(SCHED_IDLE) failed (errno \(error))")
+            }
         }
         #endif
     }
