@@ -16,7 +16,7 @@ import VaporTesting
         "idx_signals_user_status", "idx_signals_status_created", "idx_signals_webhook_body",
         "idx_positions_user_status", "idx_positions_user_opened", "idx_positions_user_closed_day",
         "idx_positions_status_symbol", "idx_orders_signal", "idx_orders_user_created", "idx_audit_user_time",
-        "idx_audit_action_time", "idx_audit_time", "idx_outbox_status_next",
+        "idx_audit_action_time", "idx_audit_time", "idx_outbox_status_next", "idx_audit_pending", "idx_audit_chain_seq_set",
     ]
 
     struct Name: Decodable { let name: String }
@@ -46,6 +46,7 @@ import VaporTesting
             #expect(Self.tables.isSubset(of: created), "missing: \(Self.tables.subtracting(created))")
             let indexes = try await Self.indexNames(app.db, database)
             #expect(Self.indexes.isSubset(of: indexes), "missing: \(Self.indexes.subtracting(indexes))")
+            #expect(!indexes.contains("idx_audit_chain_seq"), "replaced by idx_audit_chain_seq_set")
 
             // Running again is a no-op, as `signaldesk migrate` on an up-to-date database must be.
             try await app.autoMigrate()
@@ -77,6 +78,42 @@ import VaporTesting
             try await insertSignal(alert: "alert-1")
             try await insertSignal(alert: "alert-2")
             await #expect(throws: (any Error).self) { try await insertSignal(alert: "alert-1") }
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func chainSequencesStayUniqueWhileUnchainedRowsShareNone(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let sql = app.db as! any SQLDatabase
+            func insert(_ sequence: Int?) async throws {
+                try await sql.raw("""
+                    INSERT INTO audit_log (action, created_at, chain_seq) VALUES ('test.row', \(bind: Date()), \(bind: sequence))
+                    """).run()
+            }
+            try await insert(nil)
+            try await insert(nil)
+            try await insert(1)
+            await #expect(throws: (any Error).self) { try await insert(1) }
+        }
+    }
+
+    /// With the sealer's plan setting, its work comes from `idx_audit_pending` (only unchained rows,
+    /// in its order) by a plain index scan. Sequential scans are switched off for the plan: on a
+    /// test-sized table they would win.
+    @Test(.enabled(if: TestDatabase.postgresURL != nil))
+    func theSealersQueryReadsThePendingIndex() async throws {
+        try await withTestApp(.postgres) { app in
+            for index in 0..<20 {
+                try await AuditLog.record("test.row", userID: nil, entityType: "test", entityID: String(index), on: app.db)
+            }
+            let plan = try await app.db.transaction { tx in
+                let sql = tx as! any SQLDatabase
+                try await sql.raw("SET LOCAL enable_seqscan = off").run()
+                try await sql.raw(AuditChainStore.pendingPlanSetting).run()
+                let explain: SQLQueryString = "EXPLAIN " + AuditChainStore.pendingQuery(limit: 500)
+                return try await sql.raw(explain).all().map { try $0.decode(column: "QUERY PLAN", as: String.self) }
+            }
+            #expect(plan.contains { $0.contains("Index Scan using idx_audit_pending") }, "\(plan.joined(separator: "\n"))")
         }
     }
 }

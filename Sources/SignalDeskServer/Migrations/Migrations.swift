@@ -21,5 +21,6 @@ enum SignalDeskMigrations {
         AddSignalAction(),
         AddAuditChainSequence(),
         AddSignalNotifyTrigger(),
+        AddAuditPendingIndex(),
     ]
 }
