@@ -13,7 +13,7 @@ import Vapor
 /// DESIGN.md: "a flood of logins must not slow webhooks or any other route". Bcrypt on Vapor's
 /// thread pool kept it off the event loops, but the pool had a thread per core at the priority of
 /// the event loops and PostgreSQL: with 8 logins in flight on two cores, webhooks lost half their
-/// throughput and their p99 went from 25-30 ms to 100-220 ms (docs/benchmarks.md). Password work
+/// throughput and their p99 went from 25-30 ms to 100-240 ms (docs/benchmarks.md). Password work
 /// now runs on a pool of its own:
 /// - its threads switch to Linux's `SCHED_IDLE` policy before they hash: the kernel gives them only
 ///   CPU time that no ordinary thread of the process wants, and an event loop or task that wakes
@@ -33,6 +33,8 @@ final class PasswordHashing: Sendable {
     private let pool: NIOThreadPool
     private let hasher: any PasswordHasher
     private let logger: Logger
+    /// Whether a refusal of the policy has been logged (once per pool, not once per hash).
+    private let refusalLogged = Atomic<Bool>(false)
 
     /// Half the cores, at least one.
     static let defaultThreads = max(1, System.coreCount / 2)
@@ -66,9 +68,6 @@ final class PasswordHashing: Sendable {
     func shutdown() async throws {
         try await pool.shutdownGracefully()
     }
-
-    /// Whether a refusal of the policy has been logged (once per pool, not once per hash).
-    private let refusalLogged = Atomic<Bool>(false)
 
     /// The policy belongs to the thread, and pid 0 names the calling thread; a thread already idle
     /// costs one system call, a microsecond against Bcrypt's hundreds of milliseconds. Lowering
