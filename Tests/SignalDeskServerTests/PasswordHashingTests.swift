@@ -69,6 +69,41 @@ import VaporTesting
         }
     }
 
+    @Test func aStoppedPoolThrowsUnavailable() async throws {
+        try await withTestApp(.sqlite, migrate: false) { app in
+            let hashing = PasswordHashing(hasher: app.password, logger: app.logger)
+            _ = try await hashing.hash("before the stop")
+            try await hashing.shutdown()
+            await #expect(throws: PasswordHashing.Unavailable.self) { _ = try await hashing.hash("after the stop") }
+        }
+    }
+
+    /// While the server stops, a login whose check can no longer run is answered 503 and leaves
+    /// no trace of a failed attempt (it used to be taken for a wrong password, and then to reach
+    /// for a database that was already shut down). A stored hash Bcrypt cannot read still refuses.
+    @Test(arguments: TestDatabase.all)
+    func loginsAnswer503WhenTheCheckCannotRunAndRefuseUnreadableHashes(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let client = Client(app: app)
+            try await User(email: "broken.hash@desk.io", passwordHash: "not a bcrypt hash", role: .trader).create(on: app.db)
+            let unreadable = try await client.login("broken.hash@desk.io")
+            #expect(unreadable.status == .unauthorized)
+            #expect(unreadable.json()["detail"] as? String == "Incorrect email or password")
+
+            try await client.register("stopping@desk.io")
+            let attemptsBefore = try await LoginAttempt.query(on: app.db).count()
+            let auditBefore = try await client.auditActions()
+            try await app.passwordHashing.shutdown()
+            let stopped = try await client.login("stopping@desk.io")
+            #expect(stopped.status == .serviceUnavailable)
+            #expect(stopped.headers.first(name: "Retry-After") == "5")
+            #expect(stopped.json()["detail"] as? String == "Service temporarily unavailable: the server is shutting down")
+            #expect(try await LoginAttempt.query(on: app.db).count() == attemptsBefore)
+            #expect(try await client.auditActions() == auditBefore)
+            await app.installPasswordHashing()
+        }
+    }
+
     /// Records the scheduling policy of the thread each hash and check runs on.
     final class RecordingHasher: PasswordHasher {
         let base: any PasswordHasher

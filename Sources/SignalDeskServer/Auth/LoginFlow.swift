@@ -67,14 +67,16 @@ struct LoginFlow {
         return Self.throttle.retryAfter(attempts: attempts, now: now)
     }
 
-    /// Bcrypt on the low-priority hashing threads (``PasswordHashing``). An unknown email still pays for one hash check, so response
-    /// time does not tell which emails exist.
+    /// Bcrypt on the low-priority hashing threads (``PasswordHashing``). An unknown email still
+    /// pays for one hash check, so response time does not tell which emails exist. A stored hash
+    /// Bcrypt cannot read refuses the login; any other failure (the server stopping) is thrown, so
+    /// it is neither counted as a failed attempt nor audited as one.
     private func verify(password: String, hash: String?) async throws -> Bool {
         let target = hash ?? request.application.decoyPasswordHash
         do {
             return try await request.passwordHashing.verify(password, created: target) && hash != nil
-        } catch {
-            request.logger.error("Stored credential hash of this account is unreadable: \(type(of: error))")
+        } catch let error as BcryptError {
+            request.logger.error("Stored credential hash of this account is unreadable: \(error)")
             return false
         }
     }

@@ -51,6 +51,9 @@ struct APIErrorMiddleware: Middleware {
             return Self.databaseUnavailable
         case is ConnectionPoolTimeoutError, is StatementOverdue:
             return Self.databaseUnavailable
+        case is PasswordHashing.Unavailable:
+            return APIError(
+                .serviceUnavailable, "Service temporarily unavailable: the server is shutting down", headers: ["Retry-After": "5"])
         case let error as PSQLError where error.serverInfo?[.sqlState] == "22021":
             // PostgreSQL refuses NUL (and invalid UTF-8) in text: the client sent it, and the
             // failed statement changed nothing.

@@ -57,11 +57,22 @@ final class PasswordHashing: Sendable {
         return try await run { try hasher.verify([UInt8](password.utf8), created: [UInt8](digest.utf8)) }
     }
 
-    /// Runs `body` on one of the pool's threads, under ``idlePolicy``.
+    /// The pool has been shut down (the server is stopping) or the waiting request was cancelled:
+    /// the password was not checked. Answered 503 (``APIErrorMiddleware``), never as a refusal.
+    struct Unavailable: Error {}
+
+    /// Runs `body` on one of the pool's threads, under ``idlePolicy``. Errors of `body` pass
+    /// through; a pool that no longer runs work throws ``Unavailable``.
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await pool.runIfActive {
-            self.idleCurrentThread()
-            return try body()
+        do {
+            return try await pool.runIfActive {
+                self.idleCurrentThread()
+                return try body()
+            }
+        } catch is CancellationError {
+            throw Unavailable()
+        } catch is NIOThreadPoolError.ThreadPoolInactive {
+            throw Unavailable()
         }
     }
 
