@@ -81,6 +81,28 @@ import VaporTesting
         }
     }
 
+    /// The sealer's indexes are partial: the pending one holds unchained rows only (an index of every
+    /// id would serve the sealer's plan too, but grow with the log), the unique one chained rows only.
+    @Test(arguments: TestDatabase.all)
+    func theAuditChainIndexesArePartial(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            struct Definition: Decodable { let definition: String }
+            func definition(_ name: String) async throws -> String {
+                let query: SQLQueryString = switch database {
+                case .sqlite: "SELECT sql AS definition FROM sqlite_master WHERE type = 'index' AND name = \(bind: name)"
+                case .postgres:
+                    "SELECT indexdef AS definition FROM pg_indexes WHERE schemaname = current_schema() AND indexname = \(bind: name)"
+                }
+                let row = try await (app.db as! any SQLDatabase).raw(query).first(decoding: Definition.self)
+                return try #require(row).definition.lowercased()
+            }
+            let pending = try await definition("idx_audit_pending")
+            #expect(pending.contains("where") && pending.contains("chain_seq") && pending.contains("is null"), "\(pending)")
+            let chained = try await definition("idx_audit_chain_seq_set")
+            #expect(chained.contains("unique") && chained.contains("is not null"), "\(chained)")
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func chainSequencesStayUniqueWhileUnchainedRowsShareNone(_ database: TestDatabase) async throws {
         try await withTestApp(database) { app in

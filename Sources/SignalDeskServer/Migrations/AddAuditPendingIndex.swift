@@ -18,11 +18,12 @@ import SQLKit
 ///   never without the rule.
 struct AddAuditPendingIndex: AsyncMigration {
     func prepare(on database: Database) async throws {
-        guard let sql = database as? any SQLDatabase else { return }
-        try await sql.raw("CREATE INDEX idx_audit_pending ON audit_log (id) WHERE chain_seq IS NULL").run()
-        try await sql.raw(
-            "CREATE UNIQUE INDEX idx_audit_chain_seq_set ON audit_log (chain_seq) WHERE chain_seq IS NOT NULL"
-        ).run()
+        let chainSeq = SQLColumn("chain_seq")
+        try await database.createIndex(
+            "idx_audit_pending", on: "audit_log", columns: ["id"], where: SQLBinaryExpression(chainSeq, .is, SQLLiteral.null))
+        try await database.createIndex(
+            "idx_audit_chain_seq_set", on: "audit_log", columns: ["chain_seq"], unique: true,
+            where: SQLBinaryExpression(chainSeq, .isNot, SQLLiteral.null))
         try await database.dropIndex("idx_audit_chain_seq")
     }
 
