@@ -119,8 +119,8 @@ import VaporTesting
         }
     }
 
-    /// With the sealer's plan setting, its work comes from `idx_audit_pending` (only unchained rows,
-    /// in its order) by a plain index scan. Sequential scans are switched off for the plan: on a
+    /// Read as the sealer reads it (its settings, then its query), its work comes from
+    /// `idx_audit_pending` (only unchained rows, in its order) by a plain index scan. Sequential scans are switched off for the plan: on a
     /// test-sized table they would win.
     @Test(.enabled(if: TestDatabase.postgresURL != nil))
     func theSealersQueryReadsThePendingIndex() async throws {
@@ -131,8 +131,9 @@ import VaporTesting
             let plan = try await app.db.transaction { tx in
                 let sql = tx as! any SQLDatabase
                 try await sql.raw("SET LOCAL enable_seqscan = off").run()
-                try await sql.raw(AuditChainStore.pendingPlanSetting).run()
-                let explain: SQLQueryString = "EXPLAIN " + AuditChainStore.pendingQuery(limit: 500)
+                let read = AuditChainStore.pendingRead(limit: 500, postgres: true)
+                for setting in read.settings { try await sql.raw(setting).run() }
+                let explain: SQLQueryString = "EXPLAIN " + read.query
                 return try await sql.raw(explain).all().map { try $0.decode(column: "QUERY PLAN", as: String.self) }
             }
             #expect(plan.contains { $0.contains("Index Scan using idx_audit_pending") }, "\(plan.joined(separator: "\n"))")

@@ -28,12 +28,13 @@ struct AuditChainStore {
             let sql = tx as! any SQLDatabase
             if postgres {
                 try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: Self.sealerLockKey))").run()
-                try await sql.raw(Self.pendingPlanSetting).run()
             }
             // Plain SQL rows decoded column by column: Fluent models cost reflection over every
             // field of every row, `Decodable` a decoder per row, and this runs for every audited
             // request.
-            let pending = try await sql.raw(Self.pendingQuery(limit: limit)).all().map(Self.pendingContent)
+            let read = Self.pendingRead(limit: limit, postgres: postgres)
+            for setting in read.settings { try await sql.raw(setting).run() }
+            let pending = try await sql.raw(read.query).all().map(Self.pendingContent)
             guard !pending.isEmpty else { return 0 }
             let tip = try await sql.raw("""
                 SELECT row_hash, chain_seq FROM audit_log WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1
@@ -56,20 +57,23 @@ struct AuditChainStore {
         }
     }
 
-    /// PostgreSQL, for the sealer's transaction: no bitmap scans. The planner estimates few
-    /// unchained rows and would read `idx_audit_pending` with a bitmap scan and sort; a bitmap
-    /// scan visits the entries of every row sealed since the last VACUUM on every pass and never
-    /// marks them dead, while the plain index scan it gets instead reads in id order, stops after
-    /// `limit` rows and marks those entries dead as it passes them, so later passes skip them.
-    /// The transaction's other statements (tip, update) use plain index scans either way.
-    static let pendingPlanSetting: SQLQueryString = "SET LOCAL enable_bitmapscan = off"
-
-    /// The unchained rows in id order, answered from `idx_audit_pending` (``AddAuditPendingIndex``).
-    static func pendingQuery(limit: Int) -> SQLQueryString {
-        """
-        SELECT id, user_id, action, entity_type, entity_id, details, created_at FROM audit_log
-        WHERE chain_seq IS NULL ORDER BY id LIMIT \(bind: limit)
-        """
+    /// How the sealer reads up to `limit` unchained rows in id order, inside its transaction:
+    /// `settings` first, then `query` (answered from `idx_audit_pending`, ``AddAuditPendingIndex``).
+    ///
+    /// On PostgreSQL the setting turns bitmap scans off. The planner estimates few unchained rows
+    /// and would read `idx_audit_pending` with a bitmap scan and sort; a bitmap scan visits the
+    /// entries of every row sealed since the last VACUUM on every pass and never marks them dead,
+    /// while the plain index scan it gets instead reads in id order, stops after `limit` rows and
+    /// marks those entries dead as it passes them, so later passes skip them. The setting lasts to
+    /// the end of the transaction; its other statements (tip, update) use plain index scans anyway.
+    static func pendingRead(limit: Int, postgres: Bool) -> (settings: [SQLQueryString], query: SQLQueryString) {
+        (
+            postgres ? ["SET LOCAL enable_bitmapscan = off"] : [],
+            """
+            SELECT id, user_id, action, entity_type, entity_id, details, created_at FROM audit_log
+            WHERE chain_seq IS NULL ORDER BY id LIMIT \(bind: limit)
+            """
+        )
     }
 
     /// Chains everything pending, then walks the whole chain page by page.
