@@ -93,11 +93,15 @@ echo "GET /positions returns $positions positions"
 
 results="$work/results.txt"
 : >"$results"
+# selected NAME: whether ONLY (when set) names this measurement.
+selected() {
+  [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]
+}
 # measure NAME CONNECTIONS SCRIPT [VAR=VALUE...]: warm-up, measured run, RSS; one line in $results.
 measure() {
   local name="$1" connections="$2" script="$3"
   shift 3
-  [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $name "* ]] || return 0
+  selected "$name" || return 0
   env "$@" wrk -t2 -c"$connections" -d3s -s "$script" "$base" >/dev/null
   local line ticks
   ticks="$(cpu_ticks)"
@@ -120,8 +124,7 @@ measure login "$LOGIN_CONNECTIONS" scripts/bench/request.lua "${login_request[@]
 # capacity): a flood of LOGIN_FLOOD_CONNECTIONS logins runs through the warm-up and the measured
 # run; its own rate meanwhile is the login_flood line after the measurement's.
 measure_during_login_flood() {
-  local name="$1"
-  [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $name "* ]] || return 0
+  selected "$1" || return 0
   env "${login_request[@]}" wrk -t1 -c"$LOGIN_FLOOD_CONNECTIONS" -d"$((${DURATION%s} + 5))s" --timeout 30s \
     -s scripts/bench/request.lua "$base" >"$work/login_flood.txt" &
   local flood_pid=$!
