@@ -46,7 +46,8 @@ import Vapor
         await loop.stop(logger: app.logger, deadline: .now + .milliseconds(300))
         let waited = ContinuousClock.now - stopping
         #expect(waited >= .milliseconds(250), "stop waits for the current step until the deadline")
-        #expect(waited < .seconds(5), "and no longer")
+        // and no longer: the step is never released before stop returns (the time limit catches
+        // a stop that waits for it; a wall-clock bound would flake on a busy machine).
         stuck.release()
         try await app.asyncShutdown()
     }
