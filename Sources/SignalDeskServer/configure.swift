@@ -79,7 +79,8 @@ private func configureDatabase(_ app: Application, config: AppConfig) throws {
     }
 }
 
-/// Prepares a `serve` run: migrations when AUTO_MIGRATE is on, and the bootstrap admin.
+/// Prepares a `serve` run: migrations when AUTO_MIGRATE is on, the bootstrap admin, the background
+/// loops, and the HTTP drain that a shutdown runs first (``HTTPServerDrain``).
 public func prepareForServing(_ app: Application) async throws {
     if app.appConfig.autoMigrate {
         try await app.autoMigrate()
@@ -90,6 +91,9 @@ public func prepareForServing(_ app: Application) async throws {
     app.lifecycle.use(TelegramSender())
     app.lifecycle.use(PositionMonitor())
     if app.appConfig.workerEnabled { app.lifecycle.use(ExecutionWorker()) }
+    // Last, so that it is the first to stop: requests finish before what they use stops.
+    app.http.server.configuration.shutdownTimeout = HTTPServerDrain.timeout
+    app.lifecycle.use(HTTPServerDrain())
 }
 
 /// JSON on the wire: snake_case keys and ISO-8601 dates, as crypto-saas clients expect.

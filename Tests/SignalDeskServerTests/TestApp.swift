@@ -87,10 +87,11 @@ func withApp(_ config: AppConfig, migrate: Bool = true, _ body: (Application) as
         if migrate { try await app.autoMigrate() }
         try await body(app)
     } catch {
-        try? await app.asyncShutdown()
+        if !app.didShutdown { try? await app.asyncShutdown() }
         throw error
     }
-    try await app.asyncShutdown()
+    // A test of the shutdown itself may already have shut the application down.
+    if !app.didShutdown { try await app.asyncShutdown() }
 }
 
 /// Removes a test's database: its PostgreSQL schema or its SQLite files.

@@ -20,7 +20,11 @@ struct APIErrorMiddleware: Middleware {
 
     static func response(for error: any Error, request: Request) -> Response {
         let apiError = Self.apiError(for: error, request: request)
-        if apiError.status.code >= 500 {
+        if error is PasswordHashing.Unavailable {
+            // Expected while the server stops (``HTTPServerDrain``): not an error, and during a
+            // flood of logins there is one per queued login.
+            request.logger.notice("Request answered 503: the server is shutting down")
+        } else if apiError.status.code >= 500 {
             request.logger.error("Request failed: \(String(reflecting: error))")
         } else {
             request.logger.debug("Request refused with \(apiError.status.code)")

@@ -110,12 +110,12 @@ extension Application {
         return hashing
     }
 
-    /// Installs password hashing with `hasher` (the configured Bcrypt when nil), shutting down the
-    /// threads of one installed before.
-    func installPasswordHashing(hasher: (any PasswordHasher)? = nil) async {
+    /// Installs password hashing with `hasher` (the configured Bcrypt when nil) on `threads`
+    /// threads, shutting down the threads of one installed before.
+    func installPasswordHashing(hasher: (any PasswordHasher)? = nil, threads: Int = PasswordHashing.defaultThreads) async {
         await storage.setWithAsyncShutdown(PasswordHashingKey.self, to: nil)
         await storage.setWithAsyncShutdown(
-            PasswordHashingKey.self, to: PasswordHashing(hasher: hasher ?? password, logger: logger),
+            PasswordHashingKey.self, to: PasswordHashing(hasher: hasher ?? password, threads: threads, logger: logger),
             onShutdown: { try await $0.shutdown() })
     }
 }
