@@ -92,8 +92,9 @@ final class BackgroundLoop: Sendable {
     }
 }
 
-/// One deadline for every background loop of a shutdown: the first loop to stop starts it, so the
-/// whole shutdown waits at most this long for stuck steps, however many loops there are.
+/// One deadline for every background loop of a shutdown: the first to ask starts it (the HTTP
+/// drain, ``HTTPServerDrain``, when serving; else the first loop to stop), so the whole shutdown
+/// waits at most this long for requests and stuck steps, however many loops there are.
 final class ShutdownDeadline: Sendable {
     static let budget: Duration = .seconds(6)
     private let instant = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
@@ -113,7 +114,8 @@ extension Application {
         typealias Value = ShutdownDeadline
     }
 
-    /// The instant by which the background loops must have stopped (set by the first to stop).
+    /// The instant by which the HTTP drain and the background loops must have finished (set by the
+    /// first to ask).
     var shutdownDeadline: ContinuousClock.Instant {
         if let existing = storage[ShutdownDeadlineKey.self] { return existing.value }
         let created = ShutdownDeadline()

@@ -22,10 +22,7 @@ import Vapor
 ///   completes.
 struct HTTPServerDrain: LifecycleHandler {
     /// How long the server waits for requests in progress (set as its `shutdownTimeout`).
-    static var timeout: TimeAmount {
-        let (seconds, attoseconds) = ShutdownDeadline.budget.components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
+    static let timeout = TimeAmount(ShutdownDeadline.budget)
 
     func shutdownAsync(_ application: Application) async {
         _ = application.shutdownDeadline
