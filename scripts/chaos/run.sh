@@ -24,7 +24,7 @@ ensure_swift
 ALERTS="${ALERTS:-2000}"
 SCENARIOS="${SCENARIOS:-1 2 3 4 5}"
 wanted() { [[ " $SCENARIOS " == *" $1 "* ]]; }
-bench_binaries signaldesk
+bench_binaries signaldesk signaldesk-fakes
 bench_start
 
 server_env=(WEBHOOK_RATE_PER_MINUTE=100000 LOG_LEVEL=notice)
