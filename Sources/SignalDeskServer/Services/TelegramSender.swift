@@ -4,6 +4,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import SignalDeskCore
 import SignalDeskVenues
+import SQLKit
 import Vapor
 
 /// Delivers the outbox to Telegram (`POST {base}/bot<token>/sendMessage`): the user's own bot when
@@ -37,10 +38,34 @@ final class TelegramSender: LifecycleHandler, Sendable {
             .filter(\.$status == "PENDING").filter(\.$nextAttemptAt <= now)
             .sort(\.$createdAt).limit(20).all()
         var sent = 0
-        for message in due {
+        for message in due where try await claim(message, app: app, now: now) {
             if try await deliver(message, app: app, now: now) { sent += 1 }
         }
         return sent
+    }
+
+    /// How long a claimed message is left to its sender before another may try it (the send's
+    /// own timeout is 10 s); a sender that stopped mid-send leaves it due again after this.
+    static let claimLease: TimeInterval = 60
+
+    /// Takes `message` for one attempt, counting it: succeeds only if no other sender has taken
+    /// it since it was read (its attempt count is unchanged and it is still pending). Several
+    /// senders run at once (each `serve` and `signaldesk worker` process has one, and a manual
+    /// ``deliverDue(app:now:)`` may overlap the loop): without the claim two of them could
+    /// read the same due message and both send it.
+    private static func claim(_ message: OutboxMessage, app: Application, now: Date) async throws -> Bool {
+        let id = try message.requireID()
+        let leaseEnd = now.addingTimeInterval(claimLease)
+        let taken = try await (app.db as! any SQLDatabase).raw("""
+            UPDATE outbox SET attempts = attempts + 1, next_attempt_at = \(bind: leaseEnd)
+            WHERE id = \(bind: id) AND status = 'PENDING' AND attempts = \(bind: message.attempts)
+            RETURNING id
+            """).all()
+        guard taken.count == 1 else { return false }
+        // The row now holds these values; the model says so, so that saving it writes no others.
+        message.attempts += 1
+        message.nextAttemptAt = leaseEnd
+        return true
     }
 
     private static func destination(for message: OutboxMessage, app: Application) async throws -> (token: String, chat: String)? {
@@ -68,7 +93,6 @@ final class TelegramSender: LifecycleHandler, Sendable {
         request.headers.add(name: "Content-Type", value: "application/json")
         let body: [String: String] = ["chat_id": chat, "text": message.payload, "parse_mode": "HTML"]
         request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(body)))
-        message.attempts += 1
         var retryAfter: Double?
         var failure: String?
         do {
