@@ -57,7 +57,10 @@ def client(kind, number):
             payload = answer.read()
             status, detail = answer.status, ""
             if status >= 500:
-                detail = json.loads(payload or b"{}").get("detail", "")
+                try:
+                    detail = json.loads(payload or b"{}").get("detail", "")
+                except ValueError:
+                    detail = payload[:80].decode(errors="replace")
             if answer.getheader("Connection", "").lower() == "close":
                 connection.close()
                 connection = None
