@@ -56,8 +56,7 @@ struct APIErrorMiddleware: Middleware {
         case is ConnectionPoolTimeoutError, is StatementOverdue:
             return Self.databaseUnavailable
         case is PasswordHashing.Unavailable:
-            return APIError(
-                .serviceUnavailable, "Service temporarily unavailable: the server is shutting down", headers: ["Retry-After": "5"])
+            return Self.shuttingDown
         case let error as PSQLError where error.serverInfo?[.sqlState] == "22021":
             // PostgreSQL refuses NUL (and invalid UTF-8) in text: the client sent it, and the
             // failed statement changed nothing.
@@ -72,6 +71,10 @@ struct APIErrorMiddleware: Middleware {
     /// succeed. Not a 500: the server itself is fine.
     static let databaseUnavailable = APIError(
         .serviceUnavailable, "Service temporarily unavailable: the database cannot be reached", headers: ["Retry-After": "5"])
+
+    /// A password check that can no longer run because the server is stopping (``HTTPServerDrain``).
+    static let shuttingDown = APIError(
+        .serviceUnavailable, "Service temporarily unavailable: the server is shutting down", headers: ["Retry-After": "5"])
 
     /// The connection failed or was lost, or the server refuses work while it shuts down or
     /// starts (SQLSTATE class 08, connection exceptions, and 57P, operator intervention).

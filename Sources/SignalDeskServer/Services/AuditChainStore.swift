@@ -33,7 +33,7 @@ struct AuditChainStore {
             // field of every row, `Decodable` a decoder per row, and this runs for every audited
             // request.
             let read = Self.pendingRead(limit: limit, postgres: postgres)
-            for setting in read.settings { try await sql.raw(setting).run() }
+            if let setting = read.setting { try await sql.raw(setting).run() }
             let pending = try await sql.raw(read.query).all().map(Self.pendingContent)
             guard !pending.isEmpty else { return 0 }
             let tip = try await sql.raw("""
@@ -58,7 +58,7 @@ struct AuditChainStore {
     }
 
     /// How the sealer reads up to `limit` unchained rows in id order, inside its transaction:
-    /// `settings` first, then `query` (answered from `idx_audit_pending`, ``AddAuditPendingIndex``).
+    /// `setting` first (if any), then `query` (answered from `idx_audit_pending`, ``AddAuditPendingIndex``).
     ///
     /// On PostgreSQL the setting turns bitmap scans off. The planner estimates few unchained rows
     /// and would read `idx_audit_pending` with a bitmap scan and sort; a bitmap scan visits the
@@ -66,9 +66,9 @@ struct AuditChainStore {
     /// while the plain index scan it gets instead reads in id order, stops after `limit` rows and
     /// marks those entries dead as it passes them, so later passes skip them. The setting lasts to
     /// the end of the transaction; its other statements (tip, update) use plain index scans anyway.
-    static func pendingRead(limit: Int, postgres: Bool) -> (settings: [SQLQueryString], query: SQLQueryString) {
+    static func pendingRead(limit: Int, postgres: Bool) -> (setting: SQLQueryString?, query: SQLQueryString) {
         (
-            postgres ? ["SET LOCAL enable_bitmapscan = off"] : [],
+            postgres ? "SET LOCAL enable_bitmapscan = off" : nil,
             """
             SELECT id, user_id, action, entity_type, entity_id, details, created_at FROM audit_log
             WHERE chain_seq IS NULL ORDER BY id LIMIT \(bind: limit)
