@@ -11,7 +11,8 @@ import Glibc
 /// Issue 11: SIGTERM stops accepting, finishes the requests in progress, then exits. The whole
 /// process under load is checked by scripts/chaos/run.sh (scenario 5); this pins the order.
 @Suite struct ShutdownTests {
-    /// Holds every password check, once armed, until the test releases it.
+    /// Holds every password check, once armed, until the test releases it (checks that start
+    /// after the release pass at once).
     final class GatedHasher: PasswordHasher {
         let base: any PasswordHasher
         private let state = NIOLockedValueBox((armed: false, entered: 0))
@@ -21,7 +22,10 @@ import Glibc
 
         func arm() { state.withLockedValue { $0.armed = true } }
         var entered: Int { state.withLockedValue { $0.entered } }
-        func release() { gate.signal() }
+        func release() {
+            state.withLockedValue { $0.armed = false }
+            gate.signal()
+        }
 
         private func pass() {
             let held = state.withLockedValue { current in
@@ -62,7 +66,9 @@ import Glibc
     /// the server stops listening first and waits for it while the database is still open. With
     /// Vapor's own order the databases stopped first, and the login, once its check returned,
     /// stopped the process on Fluent's force-unwrap of a shut-down database (or, with nothing to
-    /// stop the listener, the shutdown never got past the held check: the time limit).
+    /// stop the listener, the shutdown never got past the held check: the time limit). A login
+    /// still waiting for the hashing thread is answered 503 rather than run: the drain stops the
+    /// hashing pool at once (without that it would be answered 200 after the first).
     @Test(.timeLimit(.minutes(1)), arguments: TestDatabase.all)
     func aRequestInProgressFinishesBeforeTheDatabasesStop(_ database: TestDatabase) async throws {
         try await withTestApp(database) { app in
@@ -80,11 +86,18 @@ import Glibc
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.body = .bytes(ByteBuffer(string: "username=draining%40desk.io&password=password-123"))
-            let login = Task {
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(50))
-                return (response.status, try await response.body.collect(upTo: 1 << 16))
+            let login = request
+            func send() -> Task<(HTTPResponseStatus, ByteBuffer), any Error> {
+                Task {
+                    let response = try await HTTPClient.shared.execute(login, timeout: .seconds(50))
+                    return (response.status, try await response.body.collect(upTo: 1 << 16))
+                }
             }
+            let running = send()
             while hasher.entered == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            // The second waits for the one hashing thread, which the first holds.
+            let queued = send()
+            while app.passwordHashing.inProgress < 2 { try await Task.sleep(for: .milliseconds(10)) }
 
             let stopping = Task { try await app.asyncShutdown() }
             // The listener closes first; the login is still held in its password check.
@@ -92,10 +105,13 @@ import Glibc
             #expect(!app.didShutdown)
             hasher.release()
 
-            let (status, body) = try await login.value
+            let (status, body) = try await running.value
             #expect(status == .ok)
             let token = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
             #expect((token?["access_token"] as? String)?.isEmpty == false)
+            let (queuedStatus, queuedBody) = try await queued.value
+            #expect(queuedStatus == .serviceUnavailable)
+            #expect(String(buffer: queuedBody).contains("the server is shutting down"))
             try await stopping.value
             #expect(app.didShutdown)
         }

@@ -35,6 +35,10 @@ final class PasswordHashing: Sendable {
     private let logger: Logger
     /// Whether a refusal of the policy has been logged (once per pool, not once per hash).
     private let refusalLogged = Atomic<Bool>(false)
+    private let submitted = Atomic<Int>(0)
+
+    /// Checks and hashes submitted and not finished: running, or waiting for a thread.
+    var inProgress: Int { submitted.load(ordering: .relaxed) }
 
     /// Half the cores, at least one.
     static let defaultThreads = max(1, System.coreCount / 2)
@@ -64,6 +68,8 @@ final class PasswordHashing: Sendable {
     /// Runs `body` on one of the pool's threads, under ``idlePolicy``. Errors of `body` pass
     /// through; a pool that no longer runs work throws ``Unavailable``.
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        submitted.add(1, ordering: .relaxed)
+        defer { submitted.subtract(1, ordering: .relaxed) }
         do {
             return try await pool.runIfActive {
                 self.idleCurrentThread()
