@@ -78,6 +78,36 @@ import VaporTesting
         }
     }
 
+    /// `beginShutdown` stops the pool before it returns: work queued behind a running check fails
+    /// with ``PasswordHashing/Unavailable`` even though its thread becomes free afterwards, and the
+    /// running check finishes. (The drain relies on this order; a stop started as a task of its own
+    /// could come after the running check ended, and the queued work then ran.)
+    @Test func beginShutdownStopsQueuedWorkBeforeItReturns() async throws {
+        try await withTestApp(.sqlite, migrate: false) { app in
+            let hashing = PasswordHashing(hasher: app.password, threads: 1, logger: app.logger)
+            let gate = DispatchSemaphore(value: 0)
+            let state = NIOLockedValueBox((entered: false, ran: 0))
+            let running = Task { @Sendable in
+                try await hashing.run {
+                    state.withLockedValue { $0.entered = true }
+                    gate.wait()
+                    return state.withLockedValue { $0.ran += 1; return $0.ran }
+                }
+            }
+            while !state.withLockedValue({ $0.entered }) { try await Task.sleep(for: .milliseconds(5)) }
+            let queued = Task { @Sendable in try await hashing.run { state.withLockedValue { $0.ran += 1; return $0.ran } } }
+            while hashing.inProgress < 2 { try await Task.sleep(for: .milliseconds(5)) }
+
+            let stopped = hashing.beginShutdown(on: app.eventLoopGroup.any())
+            gate.signal()
+            #expect(try await running.value == 1)
+            await #expect(throws: PasswordHashing.Unavailable.self) { _ = try await queued.value }
+            try await stopped.get()
+            #expect(state.withLockedValue { $0.ran } == 1)
+            await #expect(throws: PasswordHashing.Unavailable.self) { _ = try await hashing.hash("after the stop") }
+        }
+    }
+
     /// While the server stops, a login whose check can no longer run is answered 503 and leaves
     /// no trace of a failed attempt (it used to be taken for a wrong password, and then to reach
     /// for a database that was already shut down). A stored hash Bcrypt cannot read still refuses.

@@ -28,11 +28,14 @@ struct HTTPServerDrain: LifecycleHandler {
         _ = application.shutdownDeadline
         let logger = application.logger
         logger.notice("Shutting down: no new connections; finishing the requests in progress")
-        let hashing = application.passwordHashing
-        async let hashingStopped: Void = hashing.shutdown()
+        // The pool stops taking work before the listener closes: a login that the server has
+        // read by then and that waits for a hashing thread is answered 503, not run. (Started as
+        // a concurrent task, the stop could come after the listener closed and after a running
+        // check finished, and a queued login then ran: CI saw it under load.)
+        let hashingStopped = application.passwordHashing.beginShutdown(on: application.eventLoopGroup.any())
         await application.server.shutdown()
         do {
-            try await hashingStopped
+            try await hashingStopped.get()
         } catch {
             logger.warning("Password hashing threads did not stop cleanly: \(String(reflecting: error))")
         }

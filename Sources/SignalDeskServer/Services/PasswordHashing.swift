@@ -86,6 +86,19 @@ final class PasswordHashing: Sendable {
         try await pool.shutdownGracefully()
     }
 
+    /// Stops the pool before returning: from this call on, work that has not started fails with
+    /// ``Unavailable`` (queued checks at once), and a check already running finishes. The future
+    /// completes on `eventLoop` when the threads have ended. Unlike a task that calls
+    /// ``shutdown()``, which runs whenever an executor thread is free, the caller knows the pool
+    /// has stopped taking work when the next line runs.
+    func beginShutdown(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        let promise = eventLoop.makePromise(of: Void.self)
+        pool.shutdownGracefully(queue: .global()) { error in
+            if let error { promise.fail(error) } else { promise.succeed() }
+        }
+        return promise.futureResult
+    }
+
     /// The policy belongs to the thread, and pid 0 names the calling thread; a thread already idle
     /// costs one system call, a microsecond against Bcrypt's hundreds of milliseconds. Lowering
     /// one's own policy needs no privilege; should the system still refuse, hashing goes on at
