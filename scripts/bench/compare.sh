@@ -19,11 +19,6 @@ CONNECTIONS="${CONNECTIONS:-32}"
 lines="$(mktemp /tmp/signaldesk-compare.XXXXXX)"
 trap 'rm -f "$lines"' EXIT
 
-# CPU time (user + system, in clock ticks) of every PostgreSQL process so far.
-postgres_ticks() {
-  cat /proc/[0-9]*/stat 2>/dev/null | awk '$2 == "(postgres)" {total += $14 + $15} END {print total + 0}'
-}
-
 # one_run BINARY: prints "rps p99_ms server_ms_per_request postgres_ms_per_request steal_pct".
 one_run() (
   SIGNALDESK_BIN="$1"
@@ -31,19 +26,16 @@ one_run() (
   bench_serve WEBHOOK_RATE_PER_MINUTE=100000 WORKER_ENABLED=false
   bench_webhook_user bench@signaldesk.test
   wrk -t2 -c"$CONNECTIONS" -d3s -s scripts/bench/webhook_accept.lua "$base" >/dev/null
-  local server0 pg0 ticks result server1 pg1 requests
-  server0="$(awk '{print $14 + $15}' "/proc/$server_pid/stat")"
-  pg0="$(postgres_ticks)"
+  local split ticks result requests cpu
+  split="$(cpu_split)"
   ticks="$(cpu_ticks)"
   result="$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s scripts/bench/webhook_accept.lua "$base" | grep RESULT)"
-  server1="$(awk '{print $14 + $15}' "/proc/$server_pid/stat")"
-  pg1="$(postgres_ticks)"
   requests="$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$result")"
-  python3 - "$result" "$((server1 - server0))" "$((pg1 - pg0))" "$requests" "$(getconf CLK_TCK)" "$(steal_percent "$ticks")" <<'PY'
+  cpu="$(cpu_per_request "$split" "$requests")"
+  python3 - "$result $cpu" "$(steal_percent "$ticks")" <<'PY'
 import sys
 fields = dict(p.split("=", 1) for p in sys.argv[1].split()[1:])
-server, pg, requests, hz, steal = int(sys.argv[2]), int(sys.argv[3]), max(int(sys.argv[4]), 1), int(sys.argv[5]), sys.argv[6]
-print(fields["rps"], fields["p99_ms"], f"{1000 * server / hz / requests:.3f}", f"{1000 * pg / hz / requests:.3f}", steal)
+print(fields["rps"], fields["p99_ms"], fields["server_ms"], fields["pg_ms"], sys.argv[2])
 PY
 )
 

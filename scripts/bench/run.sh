@@ -3,7 +3,7 @@
 #   scripts/bench/run.sh              release build, server on a throwaway PostgreSQL (fsync on)
 #   DB=sqlite scripts/bench/run.sh    the same server on SQLite (PostgreSQL still runs pgbench)
 # Measures with wrk, CONNECTIONS (32) connections for DURATION (15s) after a 3 s warm-up each:
-# webhook accept (unique alert ids), POST /signals, login (LOGIN_CONNECTIONS, 4: Bcrypt is meant to
+# GET /healthz (the HTTP floor: no database), webhook accept (unique alert ids), POST /signals, login (LOGIN_CONNECTIONS, 4: Bcrypt is meant to
 # be slow), webhook accept again during a flood of LOGIN_FLOOD_CONNECTIONS (8) logins (at full
 # load and paced to about a third of it), GET /positions for a user with 1,000 positions, and the
 # dashboard summary over 1,000 seeded users (PostgreSQL only; scripts/bench/dashboard.sh seeds the
@@ -103,15 +103,22 @@ measure() {
   shift 3
   selected "$name" || return 0
   env "$@" wrk -t2 -c"$connections" -d3s -s "$script" "$base" >/dev/null
-  local line ticks
+  local line ticks split
   ticks="$(cpu_ticks)"
+  split="$(cpu_split)"
   line="$(env "$@" wrk -t2 -c"$connections" -d"$DURATION" --timeout 10s -s "$script" "$base" | grep RESULT)"
-  local rss_kb
+  local rss_kb cpu
+  cpu="$(cpu_per_request "$split" "$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$line")")"
   rss_kb="$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")"
-  echo "$name connections=$connections ${line#RESULT } rss_mb=$((rss_kb / 1024)) steal_pct=$(steal_percent "$ticks")" | tee -a "$results"
+  echo "$name connections=$connections ${line#RESULT } rss_mb=$((rss_kb / 1024)) $cpu steal_pct=$(steal_percent "$ticks")" |
+    tee -a "$results"
 }
 signal_body='{"symbol":"BTCUSDT","module":"swing","base_risk_percent":0.5,"entry_price":30000,"stop_loss":29700,"take_profit":30600}'
 echo "== measuring ($DURATION each)"
+# The floor of this server's HTTP path: GET /healthz reaches no database, while every middleware
+# (request id, route log, metrics, errors) still runs. No request that reads or writes can
+# be faster here, so its ratio to pgbench bounds theirs.
+measure healthz_floor "$CONNECTIONS" scripts/bench/request.lua BENCH_PATH=/healthz
 measure webhook_accept "$CONNECTIONS" scripts/bench/webhook_accept.lua
 measure post_signals "$CONNECTIONS" scripts/bench/request.lua BENCH_METHOD=POST BENCH_PATH=/signals \
   BENCH_TOKEN="$token" BENCH_BODY="$signal_body"
@@ -130,7 +137,7 @@ measure_during_login_flood() {
   local flood_pid=$!
   measure "$@"
   wait "$flood_pid"
-  echo "login_flood connections=$LOGIN_FLOOD_CONNECTIONS $(sed -n 's/^RESULT //p' "$work/login_flood.txt") rss_mb=- steal_pct=-" |
+  echo "login_flood connections=$LOGIN_FLOOD_CONNECTIONS $(sed -n 's/^RESULT //p' "$work/login_flood.txt") rss_mb=- server_ms=- pg_ms=- busy_ms=- steal_pct=-" |
     tee -a "$results"
 }
 measure_during_login_flood webhook_during_logins "$CONNECTIONS" scripts/bench/webhook_accept.lua
@@ -143,20 +150,30 @@ echo "== pgbench: single-row INSERT, $CONNECTIONS clients, $DURATION"
 bench_psql -c 'CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, body text, created_at timestamptz DEFAULT now())'
 printf "INSERT INTO bench_insert (body) VALUES ('{\"symbol\":\"BTCUSDT\",\"side\":\"buy\"}');\n" >"$work/insert.sql"
 pgbench_ticks="$(cpu_ticks)"
-pgbench_tps="$(PGPASSWORD="$PG_PASSWORD" "$PG_BIN/pgbench" -h 127.0.0.1 -p "$PG_PORT" -U postgres -n -c "$CONNECTIONS" -j 2 \
-  -T "${DURATION%s}" -f "$work/insert.sql" signaldesk_bench 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p')"
+pgbench_split="$(server_pid='' cpu_split)"
+PGPASSWORD="$PG_PASSWORD" "$PG_BIN/pgbench" -h 127.0.0.1 -p "$PG_PORT" -U postgres -n -c "$CONNECTIONS" -j 2 \
+  -T "${DURATION%s}" -f "$work/insert.sql" signaldesk_bench >"$work/pgbench.txt" 2>/dev/null
+pgbench_tps="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.txt")"
+pgbench_cpu="$(server_pid='' cpu_per_request "$pgbench_split" \
+  "$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/pgbench.txt")")"
 pgbench_steal="$(steal_percent "$pgbench_ticks")"
-echo "pgbench_single_insert_tps=$pgbench_tps steal_pct=$pgbench_steal"
+echo "pgbench_single_insert_tps=$pgbench_tps $pgbench_cpu steal_pct=$pgbench_steal"
 
 echo "== summary (server on $DB; ratio = req/s / pgbench single-INSERT tps; steal = CPU time the hypervisor gave to other guests)"
-python3 - "$results" "$pgbench_tps" "$pgbench_steal" <<'PY'
+echo "   CPU per request, in ms: srv = the server, pg = PostgreSQL, all = every busy CPU (wrk or pgbench and the kernel included)"
+python3 - "$results" "$pgbench_tps $pgbench_cpu" "$pgbench_steal" <<'PY'
 import sys
-tps = float(sys.argv[2])
-print(f"{'request':<27} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'RSS MB':>7} {'ratio':>7} {'non-2xx':>8} {'steal':>6}")
+pgbench = sys.argv[2].split()
+tps = float(pgbench[0])
+pg_cpu = dict(p.split("=", 1) for p in pgbench[1:])
+print(f"{'request':<27} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'RSS MB':>7} {'ratio':>7} "
+      f"{'non-2xx':>8} {'srv':>6} {'pg':>6} {'all':>6} {'steal':>6}")
 for line in open(sys.argv[1]):
     name, *pairs = line.split()
     v = dict(p.split("=", 1) for p in pairs)
     print(f"{name:<27} {v['connections']:>5} {float(v['rps']):>9.{0 if float(v['rps']) >= 100 else 1}f} {float(v['p50_ms']):>8.1f} {float(v['p99_ms']):>8.1f} "
-          f"{float(v['p999_ms']):>9.1f} {v['rss_mb']:>7} {100 * float(v['rps']) / tps:>6.1f}% {v['non2xx']:>8} {v['steal_pct']:>5}%")
-print(f"{'pgbench insert':<27} {'':>5} {tps:>9.0f} {'':>8} {'':>8} {'':>9} {'':>7} {'':>7} {'':>8} {sys.argv[3]:>5}%")
+          f"{float(v['p999_ms']):>9.1f} {v['rss_mb']:>7} {100 * float(v['rps']) / tps:>6.1f}% {v['non2xx']:>8} "
+          f"{v['server_ms']:>6} {v['pg_ms']:>6} {v['busy_ms']:>6} {v['steal_pct']:>5}%")
+print(f"{'pgbench insert':<27} {'':>5} {tps:>9.0f} {'':>8} {'':>8} {'':>9} {'':>7} {'':>7} {'':>8} "
+      f"{'-':>6} {pg_cpu['pg_ms']:>6} {pg_cpu['busy_ms']:>6} {sys.argv[3]:>5}%")
 PY
