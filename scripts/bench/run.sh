@@ -3,13 +3,14 @@
 #   scripts/bench/run.sh              release build, server on a throwaway PostgreSQL (fsync on)
 #   DB=sqlite scripts/bench/run.sh    the same server on SQLite (PostgreSQL still runs pgbench)
 # Measures with wrk, CONNECTIONS (32) connections for DURATION (15s) after a 3 s warm-up each:
-# GET /healthz (the HTTP floor: no database), webhook accept (unique alert ids), POST /signals, login (LOGIN_CONNECTIONS, 4: Bcrypt is meant to
-# be slow), webhook accept again during a flood of LOGIN_FLOOD_CONNECTIONS (8) logins (at full
-# load and paced to about a third of it), GET /positions for a user with 1,000 positions, and the
-# dashboard summary over 1,000 seeded users (PostgreSQL only; scripts/bench/dashboard.sh seeds the
-# full population). Reports req/s, p50, p99 and p99.9 per request, the server's RSS after each,
-# and pgbench's single-row INSERT rate at the same concurrency as the physical reference; every
-# req/s also as a ratio to it.
+# GET /healthz (the HTTP floor: no database), webhook accept (unique alert ids), POST /signals,
+# login (LOGIN_CONNECTIONS, 4: Bcrypt is meant to be slow), webhook accept again during a flood of
+# LOGIN_FLOOD_CONNECTIONS (8) logins (at full load and paced to about a third of it),
+# GET /positions for a user with 1,000 positions, and the dashboard summary over 1,000 seeded
+# users (PostgreSQL only; scripts/bench/dashboard.sh seeds the full population). Reports req/s,
+# p50, p99 and p99.9 per request, the server's RSS after each, CPU per request (the server's,
+# PostgreSQL's, all busy CPU), and pgbench's single-row INSERT rate at the same concurrency as the
+# physical reference; every req/s also as a ratio to it.
 # Environment: DB, CONNECTIONS, DURATION, LOGIN_CONNECTIONS, LOGIN_FLOOD_CONNECTIONS, ONLY (names of
 # the requests to measure, e.g. "webhook_accept login"), SIGNALDESK_BIN (reuse a release binary).
 set -euo pipefail
