@@ -54,7 +54,7 @@ import Testing
             #expect(await code { () async throws(VenueError) in _ = try await client.testOrder(order(), credentials: unknownKey) } == "-2015")
             let skewed = BinanceClient(baseURL: server.baseURL, transport: transport, now: { Date().addingTimeInterval(-10) })
             #expect(await code { () async throws(VenueError) in _ = try await skewed.testOrder(order(), credentials: credentials) } == "-1021")
-            let ahead = BinanceClient(baseURL: server.baseURL, transport: transport, now: { Date().addingTimeInterval(2) })
+            let ahead = BinanceClient(baseURL: server.baseURL, transport: transport, now: { Date().addingTimeInterval(30) })
             #expect(await code { () async throws(VenueError) in _ = try await ahead.testOrder(order(), credentials: credentials) } == "-1021")
         }
     }
@@ -88,21 +88,31 @@ import Testing
         }
     }
 
+    /// Two breakers, so that nothing depends on how fast the test runs: one whose cooldown outlasts
+    /// the test shows the open circuit refusing calls; one with no cooldown is half open as soon as
+    /// it trips and shows the trial call closing it. (One breaker with a 200 ms cooldown went half
+    /// open by itself whenever the machine was slow between the third failure and the check.)
     @Test func theCircuitOpensAfterRepeatedFailuresAndRecovers() async throws {
         try await withFake({ try await FakeBinance.start(accounts: $0) }) { server, transport in
-            let breaker = CircuitBreaker(threshold: 3, cooldown: .milliseconds(200))
-            let venue = GuardedVenue(BinanceClient(baseURL: server.baseURL, transport: transport), breaker: breaker)
+            let client = BinanceClient(baseURL: server.baseURL, transport: transport)
+            let breaker = CircuitBreaker(threshold: 3, cooldown: .seconds(3600))
+            let venue = GuardedVenue(client, breaker: breaker)
             server.behavior = .status(502, body: "{}")
-            for _ in 0..<3 { _ = try? await venue.testOrder(order(), credentials: credentials) }
+            for _ in 0..<2 { _ = try? await venue.testOrder(order(), credentials: credentials) }
+            #expect(await breaker.state == .closed)
+            _ = try? await venue.testOrder(order(), credentials: credentials)
             #expect(await breaker.state == .open)
             let before = server.requests.count
             await #expect(throws: VenueError.circuitOpen(venue: "BINANCE")) { try await venue.testOrder(order(), credentials: credentials) }
             #expect(server.requests.count == before)
+
+            let recovering = CircuitBreaker(threshold: 3, cooldown: .zero)
+            let retried = GuardedVenue(client, breaker: recovering)
+            for _ in 0..<3 { _ = try? await retried.testOrder(order(), credentials: credentials) }
+            #expect(await recovering.state == .halfOpen)
             server.behavior = .normal
-            try await Task.sleep(for: .milliseconds(250))
-            #expect(await breaker.state == .halfOpen)
-            _ = try await venue.testOrder(order(), credentials: credentials)
-            #expect(await breaker.state == .closed)
+            _ = try await retried.testOrder(order(), credentials: credentials)
+            #expect(await recovering.state == .closed)
         }
     }
 }
