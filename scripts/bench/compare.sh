@@ -26,16 +26,15 @@ one_run() (
   bench_serve WEBHOOK_RATE_PER_MINUTE=100000 WORKER_ENABLED=false
   bench_webhook_user bench@signaldesk.test
   wrk -t2 -c"$CONNECTIONS" -d3s -s scripts/bench/webhook_accept.lua "$base" >/dev/null
-  local split ticks result requests cpu
+  local split result requests cpu
   split="$(cpu_split)"
-  ticks="$(cpu_ticks)"
   result="$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s scripts/bench/webhook_accept.lua "$base" | grep RESULT)"
   requests="$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$result")"
   cpu="$(cpu_per_request "$split" "$requests")"
-  python3 - "$result $cpu" "$(steal_percent "$ticks")" <<'PY'
+  python3 - "$result $cpu" <<'PY'
 import sys
 fields = dict(p.split("=", 1) for p in sys.argv[1].split()[1:])
-print(fields["rps"], fields["p99_ms"], fields["server_ms"], fields["pg_ms"], sys.argv[2])
+print(fields["rps"], fields["p99_ms"], fields["server_ms"], fields["pg_ms"], fields["steal_pct"])
 PY
 )
 

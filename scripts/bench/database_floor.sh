@@ -52,15 +52,14 @@ lines="$work/lines.txt"
 : >"$lines"
 # run NAME SCRIPT ALERTS_PER_TRANSACTION: one 10 s pgbench run; one line in $lines.
 run() {
-  local split ticks out transactions tps cpu
+  local split out transactions tps cpu
   split="$(cpu_split)"
-  ticks="$(cpu_ticks)"
   out="$(PGPASSWORD="$PG_PASSWORD" "$PG_BIN/pgbench" -h 127.0.0.1 -p "$PG_PORT" -U postgres -n -M prepared \
     -c "$CONNECTIONS" -j 2 -T 10 -f "$2" signaldesk_bench 2>&1)" || { echo "$out" >&2; exit 1; }
   transactions="$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")"
   tps="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out")"
   cpu="$(cpu_per_request "$split" "$((transactions * $3))")"
-  echo "$1 alerts_per_s=$(awk -v t="$tps" -v n="$3" 'BEGIN {printf "%.0f", t * n}') $cpu steal_pct=$(steal_percent "$ticks")" |
+  echo "$1 alerts_per_s=$(awk -v t="$tps" -v n="$3" 'BEGIN {printf "%.0f", t * n}') $cpu" |
     tee -a "$lines"
 }
 for round in $(seq "$ROUNDS"); do

@@ -104,14 +104,13 @@ measure() {
   shift 3
   selected "$name" || return 0
   env "$@" wrk -t2 -c"$connections" -d3s -s "$script" "$base" >/dev/null
-  local line ticks split
-  ticks="$(cpu_ticks)"
+  local line split
   split="$(cpu_split)"
   line="$(env "$@" wrk -t2 -c"$connections" -d"$DURATION" --timeout 10s -s "$script" "$base" | grep RESULT)"
   local rss_kb cpu
   cpu="$(cpu_per_request "$split" "$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$line")")"
   rss_kb="$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")"
-  echo "$name connections=$connections ${line#RESULT } rss_mb=$((rss_kb / 1024)) $cpu steal_pct=$(steal_percent "$ticks")" |
+  echo "$name connections=$connections ${line#RESULT } rss_mb=$((rss_kb / 1024)) $cpu" |
     tee -a "$results"
 }
 signal_body='{"symbol":"BTCUSDT","module":"swing","base_risk_percent":0.5,"entry_price":30000,"stop_loss":29700,"take_profit":30600}'
@@ -150,19 +149,17 @@ fi
 echo "== pgbench: single-row INSERT, $CONNECTIONS clients, $DURATION"
 bench_psql -c 'CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, body text, created_at timestamptz DEFAULT now())'
 printf "INSERT INTO bench_insert (body) VALUES ('{\"symbol\":\"BTCUSDT\",\"side\":\"buy\"}');\n" >"$work/insert.sql"
-pgbench_ticks="$(cpu_ticks)"
 pgbench_split="$(server_pid='' cpu_split)"
 PGPASSWORD="$PG_PASSWORD" "$PG_BIN/pgbench" -h 127.0.0.1 -p "$PG_PORT" -U postgres -n -c "$CONNECTIONS" -j 2 \
   -T "${DURATION%s}" -f "$work/insert.sql" signaldesk_bench >"$work/pgbench.txt" 2>/dev/null
 pgbench_tps="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.txt")"
 pgbench_cpu="$(server_pid='' cpu_per_request "$pgbench_split" \
   "$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/pgbench.txt")")"
-pgbench_steal="$(steal_percent "$pgbench_ticks")"
-echo "pgbench_single_insert_tps=$pgbench_tps $pgbench_cpu steal_pct=$pgbench_steal"
+echo "pgbench_single_insert_tps=$pgbench_tps $pgbench_cpu"
 
 echo "== summary (server on $DB; ratio = req/s / pgbench single-INSERT tps; steal = CPU time the hypervisor gave to other guests)"
 echo "   CPU per request, in ms: srv = the server, pg = PostgreSQL, all = every busy CPU (wrk or pgbench and the kernel included)"
-python3 - "$results" "$pgbench_tps $pgbench_cpu" "$pgbench_steal" <<'PY'
+python3 - "$results" "$pgbench_tps $pgbench_cpu" <<'PY'
 import sys
 pgbench = sys.argv[2].split()
 tps = float(pgbench[0])
@@ -176,5 +173,5 @@ for line in open(sys.argv[1]):
           f"{float(v['p999_ms']):>9.1f} {v['rss_mb']:>7} {100 * float(v['rps']) / tps:>6.1f}% {v['non2xx']:>8} "
           f"{v['server_ms']:>6} {v['pg_ms']:>6} {v['busy_ms']:>6} {v['steal_pct']:>5}%")
 print(f"{'pgbench insert':<27} {'':>5} {tps:>9.0f} {'':>8} {'':>8} {'':>9} {'':>7} {'':>7} {'':>8} "
-      f"{'-':>6} {pg_cpu['pg_ms']:>6} {pg_cpu['busy_ms']:>6} {sys.argv[3]:>5}%")
+      f"{'-':>6} {pg_cpu['pg_ms']:>6} {pg_cpu['busy_ms']:>6} {pg_cpu['steal_pct']:>5}%")
 PY

@@ -26,6 +26,8 @@ SCENARIOS="${SCENARIOS:-1 2 3 4 5}"
 wanted() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 bench_binaries signaldesk signaldesk-fakes
 bench_start
+# How every scenario's script reads the database.
+export PSQL="$PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U postgres -d signaldesk_bench -qAt" PGPASSWORD="$PG_PASSWORD"
 
 server_env=(WEBHOOK_RATE_PER_MINUTE=100000 LOG_LEVEL=notice)
 bench_serve "${server_env[@]}"
@@ -37,7 +39,6 @@ echo "== scenario 1: SIGKILL under load ($ALERTS alerts, 8 clients)"
 port="${base##*:}"
 SERVER_CMD="exec env -i PATH='$PATH' HOME='$work' DATABASE_URL='$bench_url' ${server_env[*]} '$SIGNALDESK_BIN' serve --hostname 127.0.0.1 --port $port"
 SERVER_CWD="$work" SERVER_CMD="$SERVER_CMD" SERVER_PID="$server_pid" \
-  PSQL="$PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U postgres -d signaldesk_bench -qAt" PGPASSWORD="$PG_PASSWORD" \
   python3 scripts/chaos/kill_under_load.py "$base" "$ALERTS" | tee "$work/scenario1.txt"
 restarted="$(sed -n 's/^restarted_pid=//p' "$work/scenario1.txt")"
 [ -n "$restarted" ] && bench_pids+=("$restarted")
@@ -51,7 +52,6 @@ if wanted 1; then bench_serve "${server_env[@]}"; fi
 export -f pg_stop pg_start _pg_as_owner
 export PG_DIR PG_BIN PG_PORT PG_EXTRA_OPTS
 STOP_DB="pg_stop" START_DB="pg_start" OUTAGE="${OUTAGE:-10}" \
-  PSQL="$PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U postgres -d signaldesk_bench -qAt" PGPASSWORD="$PG_PASSWORD" \
   python3 scripts/chaos/database_outage.py "$base" | tee "$work/scenario2.txt"
 grep -q '^PASS' "$work/scenario2.txt"
 
@@ -77,8 +77,7 @@ for _ in 1 2; do
     "$SIGNALDESK_BIN" worker >>"$work/workers.log" 2>&1) &
   bench_pids+=("$!")
 done
-PSQL="$PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U postgres -d signaldesk_bench -qAt" PGPASSWORD="$PG_PASSWORD" \
-  python3 scripts/chaos/two_servers.py "$base_a" "$base_b" | tee "$work/scenario3.txt"
+python3 scripts/chaos/two_servers.py "$base_a" "$base_b" | tee "$work/scenario3.txt"
 grep -q '^PASS' "$work/scenario3.txt"
 fi
 
@@ -97,8 +96,7 @@ for _ in $(seq 150); do [ -s "$work/fakes.json" ] && break; sleep 0.2; done
 fake_url() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$work/fakes.json" "$1"; }
 bench_serve "${server_env[@]}" EXECUTION_MODE=testnet VENUE_TIMEOUT_SECONDS=1.5 \
   BINANCE_TESTNET_BASE_URL="$(fake_url binance)" TELEGRAM_API_BASE_URL="$(fake_url telegram)"
-PSQL="$PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U postgres -d signaldesk_bench -qAt" PGPASSWORD="$PG_PASSWORD" \
-  python3 scripts/chaos/venue_timeout.py "$base" "$(fake_url binance)" | tee "$work/scenario4.txt"
+python3 scripts/chaos/venue_timeout.py "$base" "$(fake_url binance)" | tee "$work/scenario4.txt"
 grep -q '^PASS' "$work/scenario4.txt"
 fi
 
@@ -109,7 +107,6 @@ bench_serve "${server_env[@]}"
 bench_webhook_user term@desk.io
 status=0
 LOGIN_EMAIL=term@desk.io LOGIN_PASSWORD="$user_password" SERVER_PID="$server_pid" \
-  PSQL="$PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U postgres -d signaldesk_bench -qAt" PGPASSWORD="$PG_PASSWORD" \
   python3 scripts/chaos/graceful_shutdown.py "$base" | tee "$work/scenario5.txt" || true
 wait "$server_pid" || status=$?
 crash="$(grep -E 'Fatal error|runtime failure|Illegal instruction|Segmentation' "$work/server.log" || true)"

@@ -58,41 +58,32 @@ bench_psql() {
   PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d signaldesk_bench -v ON_ERROR_STOP=1 -qAt "$@"
 }
 
-# cpu_ticks: "steal total" jiffies of all CPUs so far (/proc/stat). On a shared virtual machine
-# the hypervisor gives the CPU to other guests for part of the time (steal); runs with different
-# steal are not comparable, so every measurement reports it.
-cpu_ticks() {
-  awk '/^cpu / {total = 0; for (i = 2; i <= NF; i++) total += $i; print $9, total}' /proc/stat
-}
-
-# cpu_split: "SERVER POSTGRES BUSY" CPU time so far in clock ticks: the server's ($server_pid,
-# user + system), PostgreSQL's (every live process's own, plus the children the postmaster has
-# reaped: pgbench's backends end before the second sample), and all CPUs' busy time (everything
-# but idle, I/O wait and steal: the load generator and the kernel included).
+# cpu_split: "SERVER POSTGRES BUSY STEAL TOTAL" CPU time so far in clock ticks: the server's
+# ($server_pid, user + system), PostgreSQL's (every live process's own, plus the children the
+# postmaster has reaped: pgbench's backends end before the second sample), all CPUs' busy time
+# (everything but idle, I/O wait and steal: the load generator and the kernel included), and all
+# CPUs' steal and total time (/proc/stat).
 cpu_split() {
   local server=0
   [ -n "${server_pid:-}" ] && server="$(awk '{print $14 + $15}' "/proc/$server_pid/stat")"
   local postgres
   postgres="$(cat /proc/[0-9]*/stat 2>/dev/null | awk '$2 == "(postgres)" {total += $14 + $15 + $16 + $17} END {print total + 0}')"
-  echo "$server $postgres $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)"
+  echo "$server $postgres $(awk '/^cpu / {total = 0; for (i = 2; i <= NF; i++) total += $i; print $2 + $3 + $4 + $7 + $8, $9, total}' /proc/stat)"
 }
 
-# cpu_per_request "SPLIT" (from cpu_split, earlier) REQUESTS: "server_ms=... pg_ms=... busy_ms=..."
-# since then, per request, in milliseconds of CPU.
+# cpu_per_request "SPLIT" (from cpu_split, earlier) REQUESTS: "server_ms=... pg_ms=... busy_ms=...
+# steal_pct=..." since then: CPU per request in milliseconds, and the share of all CPU time the
+# hypervisor gave to other guests. On a shared virtual machine that share (steal) varies, and runs
+# with different steal are not comparable, so every measurement reports it.
 cpu_per_request() {
-  local server0 postgres0 busy0 server1 postgres1 busy1
-  read -r server0 postgres0 busy0 <<<"$1"
-  read -r server1 postgres1 busy1 < <(cpu_split)
-  awk -v s=$((server1 - server0)) -v p=$((postgres1 - postgres0)) -v b=$((busy1 - busy0)) -v n="$2" -v hz="$(getconf CLK_TCK)" \
-    'BEGIN { n = (n > 0) ? n : 1; printf "server_ms=%.3f pg_ms=%.3f busy_ms=%.3f", 1000 * s / hz / n, 1000 * p / hz / n, 1000 * b / hz / n }'
-}
-
-# steal_percent "STEAL TOTAL" (from cpu_ticks, earlier): the share of CPU time stolen since then.
-steal_percent() {
-  local before_steal before_total now_steal now_total
-  read -r before_steal before_total <<<"$1"
-  read -r now_steal now_total < <(cpu_ticks)
-  awk -v s=$((now_steal - before_steal)) -v t=$((now_total - before_total)) 'BEGIN { printf "%.1f", (t > 0) ? 100 * s / t : 0 }'
+  local server0 postgres0 busy0 steal0 total0 server1 postgres1 busy1 steal1 total1
+  read -r server0 postgres0 busy0 steal0 total0 <<<"$1"
+  read -r server1 postgres1 busy1 steal1 total1 < <(cpu_split)
+  awk -v s=$((server1 - server0)) -v p=$((postgres1 - postgres0)) -v b=$((busy1 - busy0)) \
+    -v st=$((steal1 - steal0)) -v t=$((total1 - total0)) -v n="$2" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { n = (n > 0) ? n : 1
+             printf "server_ms=%.3f pg_ms=%.3f busy_ms=%.3f steal_pct=%.1f", 1000 * s / hz / n, 1000 * p / hz / n,
+                    1000 * b / hz / n, (t > 0) ? 100 * st / t : 0 }'
 }
 
 # bench_json KEY: the value of KEY in the JSON object on standard input.
