@@ -54,6 +54,20 @@ import VaporTesting
         }
     }
 
+    @Test func uuidsAreWrittenAsUUIDStringWritesThem() throws {
+        var uuids = (0..<200).map { _ in UUID() }
+        uuids.append(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+        uuids.append(UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255)))
+        for uuid in uuids {
+            var json = JSONWriter()
+            json.beginObject()
+            json.field("id", uuid)
+            json.field("none", UUID?.none)
+            json.endObject()
+            #expect(String(decoding: json.bytes, as: UTF8.self) == #"{"id":"\#(uuid.uuidString)","none":null}"#)
+        }
+    }
+
     @Test func auditDetailsAreTheTextJSONEncoderWrites() throws {
         let samples: [[String: AuditValue]] = [
             [:],

@@ -46,6 +46,15 @@ import VaporTesting
                 #expect(response.status == .unprocessableEntity, "\(fields) → \(response.status)")
             }
             #expect(try await client.auditCount("signal.create") == 2)
+            // The audit row names the caller and the signal, with the details of the API's contract
+            // (on PostgreSQL it is written by the same statement as the signal).
+            let longID = try #require(body["id"] as? String)
+            let entry = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "signal.create")
+                .filter(\.$entityID == longID).first())
+            #expect(entry.userID?.uuidString == body["user_id"] as? String && entry.entityType == "signal")
+            #expect(entry.details == #"{"exchange":"BINANCE","module":"swing","side":"LONG","source":"api","symbol":"BTCUSDT"}"#)
+            let stored = try #require(try await Signal.find(UUID(uuidString: longID), on: app.db))
+            #expect(stored.symbol == "BTCUSDT" && stored.stopLoss == 95 && stored.takeProfit == 110 && stored.source == "api")
 
             let list = try await client.send(.GET, "signals", token: token)
             let rows = try JSONSerialization.jsonObject(with: Data(list.body.readableBytesView)) as? [[String: Any]]

@@ -12,13 +12,16 @@
 # PostgreSQL's, all busy CPU), and pgbench's single-row INSERT rate at the same concurrency as the
 # physical reference; every req/s also as a ratio to it.
 # Environment: DB, CONNECTIONS, DURATION, LOGIN_CONNECTIONS, LOGIN_FLOOD_CONNECTIONS, ONLY (names of
-# the requests to measure, e.g. "webhook_accept login"), SIGNALDESK_BIN (reuse a release binary).
+# the requests to measure, e.g. "webhook_accept login"), SIGNALDESK_BIN (reuse a release binary),
+# PROFILE_DIR (an existing directory: `perf record` the server during each measured run, and write
+# NAME.self.txt and NAME.inclusive.txt reports there; needs the linux-perf package).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/common.sh
 source scripts/lib/postgres.sh
 source scripts/lib/bench.sh
 ensure_packages wrk:wrk curl:curl python3:python3 "path=/usr/lib/postgresql:postgresql"
+[ -z "${PROFILE_DIR:-}" ] || ensure_packages perf:linux-perf
 ensure_swift
 
 DB="${DB:-postgres}"
@@ -104,9 +107,22 @@ measure() {
   shift 3
   selected "$name" || return 0
   env "$@" wrk -t2 -c"$connections" -d3s -s "$script" "$base" >/dev/null
-  local line split
+  local line split perf_pid=""
+  if [ -n "${PROFILE_DIR:-}" ]; then
+    # The server's stacks during the measured run (which then costs more CPU per request).
+    perf record -q -F 499 --call-graph dwarf,32768 -p "$server_pid" -o "$PROFILE_DIR/$name.data" \
+      -- sleep "${DURATION%s}" 2>/dev/null &
+    perf_pid=$!
+  fi
   split="$(cpu_split)"
   line="$(env "$@" wrk -t2 -c"$connections" -d"$DURATION" --timeout 10s -s "$script" "$base" | grep RESULT)"
+  if [ -n "$perf_pid" ]; then
+    wait "$perf_pid"
+    perf report -q -i "$PROFILE_DIR/$name.data" --no-children --sort symbol --percent-limit 0.5 --stdio \
+      -g none 2>/dev/null >"$PROFILE_DIR/$name.self.txt"
+    perf report -q -i "$PROFILE_DIR/$name.data" --children --sort symbol --percent-limit 2 --stdio \
+      -g none 2>/dev/null >"$PROFILE_DIR/$name.inclusive.txt"
+  fi
   local rss_kb cpu
   cpu="$(cpu_per_request "$split" "$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$line")")"
   rss_kb="$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")"

@@ -39,8 +39,22 @@ struct JSONWriter {
     }
 
     mutating func field(_ key: String, _ value: UUID?) {
-        field(key, value?.uuidString)
+        name(key)
+        guard let value else { return null() }
+        // `uuidString` formats through snprintf: a tenth of a 1,000-position list.
+        let digits = Self.upperHexDigits
+        bytes.append(UInt8(ascii: "\""))
+        withUnsafeBytes(of: value.uuid) { raw in
+            for (index, byte) in raw.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 { bytes.append(UInt8(ascii: "-")) }
+                bytes.append(digits[Int(byte >> 4)])
+                bytes.append(digits[Int(byte & 0x0F)])
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
     }
+
+    private static let upperHexDigits = Array("0123456789ABCDEF".utf8)
 
     mutating func field(_ key: String, _ value: Double?) throws {
         name(key)
@@ -119,6 +133,12 @@ struct JSONWriter {
 
     private mutating func quoted(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
+        defer { bytes.append(UInt8(ascii: "\"")) }
+        let escapesSlashes = escapesSlashes
+        // Most texts (keys, symbols, enum values) need no escape: copied in one piece.
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\")
+            || ($0 == UInt8(ascii: "/") && escapesSlashes) })
+        else { return bytes.append(contentsOf: text.utf8) }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: #"\""#.utf8)
@@ -137,6 +157,5 @@ struct JSONWriter {
             default: bytes.append(byte)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 }

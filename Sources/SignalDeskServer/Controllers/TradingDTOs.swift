@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import SQLKit
 import SignalDeskCore
 import Vapor
@@ -120,6 +121,14 @@ struct PositionOut: Content {
             realizedPnl = try row.decode(column: "realized_pnl", as: Double?.self)
             fees = try row.decode(column: "fees", as: Double.self)
             closeReason = try row.decode(column: "close_reason", as: String?.self)
+        }
+
+        /// A PostgreSQL row of ``columns``, decoded by position.
+        init(_ row: PostgresRow) throws {
+            (id, userId, signalId, symbol, exchange, side, qty, entryPrice, stopLoss, takeProfit, status, openedAt,
+             closedAt, exitPrice, realizedPnl, fees, closeReason) = try row.decode(
+                (UUID, UUID, UUID?, String, String, String, Double, Double, Double?, Double?, String, Date, Date?,
+                 Double?, Double?, Double, String?).self)
         }
 
         /// The row as a `PositionOut` object, keys in `PositionOut`'s order.

@@ -64,11 +64,20 @@ enum WebhookStatements {
         let details: String
     }
 
-    /// The signals of a group of accepted alerts and their `webhook.accepted` audit rows, in one
-    /// data-modifying statement (atomic on its own, one commit for the group). A signal whose
-    /// `(webhook_id, alert_id)` is taken, by an earlier alert or by a twin in the same group, is
-    /// skipped, and so is its audit row; the statement returns the ids of the signals it stored.
-    static func insertAccepted(_ rows: [Accepted]) -> PostgresQuery {
+    /// The audit action written with each stored signal: the webhook's, or the signal API's
+    /// (`POST /signals` on PostgreSQL stores its one signal with the same statement). A closed set,
+    /// written into the SQL text.
+    enum AuditAction: String, Sendable {
+        case webhookAccepted = "webhook.accepted"
+        case signalCreate = "signal.create"
+    }
+
+    /// The signals of a group of accepted alerts and their `webhook.accepted` (or `action`) audit
+    /// rows, in one data-modifying statement (atomic on its own, one commit for the group). A
+    /// signal whose `(webhook_id, alert_id)` is taken, by an earlier alert or by a twin in the same
+    /// group, is skipped, and so is its audit row (signals without a webhook never conflict); the
+    /// statement returns the ids of the signals it stored.
+    static func insertAccepted(_ rows: [Accepted], action: AuditAction = .webhookAccepted) -> PostgresQuery {
         var bindings = PostgresBindings(capacity: rows.count * acceptedColumnTypes.count)
         var values: [String] = []
         values.reserveCapacity(rows.count)
@@ -115,7 +124,7 @@ enum WebhookStatements {
               RETURNING id
             )
             INSERT INTO audit_log (user_id, action, entity_type, entity_id, details, created_at)
-            SELECT b.user_id, 'webhook.accepted', 'signal', b.entity_id, b.details, b.created_at
+            SELECT b.user_id, '\(action.rawValue)', 'signal', b.entity_id, b.details, b.created_at
             FROM batch b JOIN inserted i ON i.id = b.id
             RETURNING entity_id
             """
@@ -132,8 +141,13 @@ enum WebhookStatements {
     /// Stores a group of accepted alerts; for each, whether its signal was stored (false: its
     /// alert id was taken).
     static func storeAccepted(_ rows: [Accepted], on postgres: any PostgresDatabase, logger: Logger) async throws -> [Bool] {
+        try await store(rows, action: .webhookAccepted, on: postgres, logger: logger)
+    }
+
+    /// Stores signals with their `action` audit rows; for each, whether its signal was stored.
+    static func store(_ rows: [Accepted], action: AuditAction, on postgres: any PostgresDatabase, logger: Logger) async throws -> [Bool] {
         let result = try await postgres.withConnection { connection in
-            connection.query(insertAccepted(rows), logger: logger)
+            connection.query(insertAccepted(rows, action: action), logger: logger)
         }.get()
         var stored = Set<String>()
         for row in result.rows { stored.insert(try row.decode(String.self)) }
