@@ -64,12 +64,15 @@ struct SignalsController: RouteCollection {
             "exchange": .string(exchange.rawValue), "source": "api",
         ]
         if let postgres = req.db as? any PostgresDatabase {
-            // One statement writes the signal and its audit row, atomic on its own: one round trip
-            // instead of BEGIN, two inserts and COMMIT (docs/benchmarks.md, "POST /signals").
-            let stored = try await WebhookStatements.store(
-                [.init(signal: signal, details: try AuditLog.detailsJSON(details))], action: .signalCreate,
-                on: postgres, logger: req.logger)
-            guard stored == [true] else { throw Abort(.internalServerError, reason: "the new signal was not stored") }
+            // One prepared statement writes the signal and its audit row, atomic on its own: one
+            // round trip instead of BEGIN, two inserts and COMMIT (docs/architecture.md, "Other
+            // hot paths on PostgreSQL").
+            let stored = try await postgres.run(
+                WebhookStatements.CreateSignal(row: .init(signal: signal, details: try AuditLog.detailsJSON(details))),
+                logger: req.logger)
+            guard stored == [signal.id.uuidString] else {
+                throw Abort(.internalServerError, reason: "the new signal was not stored")
+            }
         } else {
             try await req.db.transaction { tx in
                 try await signal.insert(on: tx)

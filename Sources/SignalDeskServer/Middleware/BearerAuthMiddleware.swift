@@ -1,5 +1,6 @@
 import Fluent
 import JWT
+import PostgresNIO
 import SQLKit
 import Vapor
 
@@ -9,7 +10,7 @@ import Vapor
 /// its session family must still be live and its user not disabled: one query joins both, so
 /// logout, revoke-all and role changes take effect on the next request.
 struct BearerAuthMiddleware: AsyncMiddleware {
-    private struct CallerRow: Decodable {
+    struct CallerRow: Decodable, Sendable {
         let email: String
         let role: String
         let displayName: String?
@@ -19,6 +20,37 @@ struct BearerAuthMiddleware: AsyncMiddleware {
             case email
             case role
             case displayName = "display_name"
+        }
+    }
+
+    /// The same query on PostgreSQL as a named prepared statement: planned as an unnamed statement
+    /// on every request it cost PostgreSQL 0.24 ms of planning against 0.04 ms of running
+    /// (`pg_stat_statements`), on every authenticated request.
+    struct CallerLookup: PostgresPreparedStatement {
+        static let name = "signaldesk_bearer_caller"
+        static let sql = """
+            SELECT u.email, u.role, u.display_name FROM users u
+            WHERE u.id = $1 AND EXISTS (
+              SELECT 1 FROM sessions s WHERE s.user_id = u.id AND s.family_id = $2
+                AND s.revoked_at IS NULL AND s.expires_at > $3)
+            """
+        typealias Row = CallerRow
+
+        let userID: UUID
+        let family: UUID
+        let now: Date
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(userID)
+            bindings.append(family)
+            bindings.append(now)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> CallerRow {
+            let (email, role, displayName) = try row.decode((String, String, String?).self)
+            return CallerRow(email: email, role: role, displayName: displayName)
         }
     }
 
@@ -37,14 +69,19 @@ struct BearerAuthMiddleware: AsyncMiddleware {
         guard let userID = UUID(uuidString: claims.uid), let family = UUID(uuidString: claims.sid) else {
             throw Self.invalid
         }
-        // Plain SQL decoded as Codable: a Fluent join of two models cost reflection over every
-        // field of both on every authenticated request.
-        let user = try await (request.db as! any SQLDatabase).raw("""
-            SELECT u.email, u.role, u.display_name FROM users u
-            WHERE u.id = \(bind: userID) AND EXISTS (
-              SELECT 1 FROM sessions s WHERE s.user_id = u.id AND s.family_id = \(bind: family)
-                AND s.revoked_at IS NULL AND s.expires_at > \(bind: Date()))
-            """).first(decoding: CallerRow.self)
+        let user: CallerRow?
+        if let postgres = request.db as? any PostgresDatabase {
+            user = try await postgres.run(CallerLookup(userID: userID, family: family, now: Date()), logger: request.logger).first
+        } else {
+            // Plain SQL decoded as Codable: a Fluent join of two models cost reflection over every
+            // field of both on every authenticated request.
+            user = try await (request.db as! any SQLDatabase).raw("""
+                SELECT u.email, u.role, u.display_name FROM users u
+                WHERE u.id = \(bind: userID) AND EXISTS (
+                  SELECT 1 FROM sessions s WHERE s.user_id = u.id AND s.family_id = \(bind: family)
+                    AND s.revoked_at IS NULL AND s.expires_at > \(bind: Date()))
+                """).first(decoding: CallerRow.self)
+        }
         guard let user, let role = UserRole(rawValue: user.role), role != .disabled else { throw Self.invalid }
         request.auth.login(AuthenticatedUser(
             id: userID, email: user.email, role: role, displayName: user.displayName, sessionFamily: family))
