@@ -136,9 +136,15 @@ struct JSONWriter {
         defer { bytes.append(UInt8(ascii: "\"")) }
         let escapesSlashes = escapesSlashes
         // Most texts (keys, symbols, enum values) need no escape: copied in one piece.
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\")
-            || ($0 == UInt8(ascii: "/") && escapesSlashes) })
-        else { return bytes.append(contentsOf: text.utf8) }
+        let copied = text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+                || (byte == UInt8(ascii: "/") && escapesSlashes) {
+                return false
+            }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if copied == true { return }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: #"\""#.utf8)

@@ -123,12 +123,35 @@ struct PositionOut: Content {
             closeReason = try row.decode(column: "close_reason", as: String?.self)
         }
 
-        /// A PostgreSQL row of ``columns``, decoded by position.
+        /// A PostgreSQL row of ``columns``, decoded cell by cell in order (PostgresNIO's decode into
+        /// a 17-element tuple asks the runtime for generic metadata on every row).
         init(_ row: PostgresRow) throws {
-            (id, userId, signalId, symbol, exchange, side, qty, entryPrice, stopLoss, takeProfit, status, openedAt,
-             closedAt, exitPrice, realizedPnl, fees, closeReason) = try row.decode(
-                (UUID, UUID, UUID?, String, String, String, Double, Double, Double?, Double?, String, Date, Date?,
-                 Double?, Double?, Double, String?).self)
+            var cells = row.makeIterator()
+            func next() throws -> PostgresCell {
+                guard let cell = cells.next() else { throw MissingColumn() }
+                return cell
+            }
+            id = try next().decode(UUID.self)
+            userId = try next().decode(UUID.self)
+            signalId = try next().decode(UUID?.self)
+            symbol = try next().decode(String.self)
+            exchange = try next().decode(String.self)
+            side = try next().decode(String.self)
+            qty = try next().decode(Double.self)
+            entryPrice = try next().decode(Double.self)
+            stopLoss = try next().decode(Double?.self)
+            takeProfit = try next().decode(Double?.self)
+            status = try next().decode(String.self)
+            openedAt = try next().decode(Date.self)
+            closedAt = try next().decode(Date?.self)
+            exitPrice = try next().decode(Double?.self)
+            realizedPnl = try next().decode(Double?.self)
+            fees = try next().decode(Double.self)
+            closeReason = try next().decode(String?.self)
+        }
+
+        struct MissingColumn: Error, CustomStringConvertible {
+            var description: String { "a positions row has fewer columns than PositionOut.Row.columns" }
         }
 
         /// The row as a `PositionOut` object, keys in `PositionOut`'s order.
