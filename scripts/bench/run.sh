@@ -111,7 +111,7 @@ measure() {
   if [ -n "${PROFILE_DIR:-}" ]; then
     # The server's stacks during the measured run (which then costs more CPU per request).
     perf record -q -F 499 --call-graph dwarf,32768 -p "$server_pid" -o "$PROFILE_DIR/$name.data" \
-      -- sleep "${DURATION%s}" 2>/dev/null &
+      -- sleep "${DURATION%s}" &
     perf_pid=$!
   fi
   split="$(cpu_split)"
@@ -119,9 +119,9 @@ measure() {
   if [ -n "$perf_pid" ]; then
     wait "$perf_pid"
     perf report -q -i "$PROFILE_DIR/$name.data" --no-children --sort symbol --percent-limit 0.5 --stdio \
-      -g none 2>/dev/null >"$PROFILE_DIR/$name.self.txt"
+      -g none >"$PROFILE_DIR/$name.self.txt"
     perf report -q -i "$PROFILE_DIR/$name.data" --children --sort symbol --percent-limit 2 --stdio \
-      -g none 2>/dev/null >"$PROFILE_DIR/$name.inclusive.txt"
+      -g none >"$PROFILE_DIR/$name.inclusive.txt"
   fi
   local rss_kb cpu
   cpu="$(cpu_per_request "$split" "$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$line")")"
