@@ -74,12 +74,7 @@ struct SignalsController: RouteCollection {
                 throw Abort(.internalServerError, reason: "the new signal was not stored")
             }
         } else {
-            try await req.db.transaction { tx in
-                try await signal.insert(on: tx)
-                try await AuditLog.record(
-                    "signal.create", userID: caller.id, entityType: "signal", entityID: signal.id.uuidString,
-                    details: details, on: tx, at: signal.createdAt)
-            }
+            try await req.db.transaction { tx in try await signal.insert(auditedAs: .signalCreate, details: details, on: tx) }
         }
         return SignalOut(signal)
     }

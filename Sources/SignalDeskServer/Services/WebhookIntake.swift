@@ -118,7 +118,7 @@ struct WebhookIntake {
                     return outcome
                 }
             } else {
-                try await db.transaction { tx in try await insert(signal, details: details, on: tx) }
+                try await db.transaction { tx in try await signal.insert(auditedAs: .webhookAccepted, details: details, on: tx) }
             }
         } catch {
             guard (error as? any DatabaseError)?.isConstraintFailure == true, let outcome = try await twin() else { throw error }
@@ -131,13 +131,6 @@ struct WebhookIntake {
         }
         app.signalWakeup.signal()
         return .accepted(signal.id)
-    }
-
-    private func insert(_ signal: NewSignal, details: [String: AuditValue], on tx: any Database) async throws {
-        try await signal.insert(on: tx)
-        try await AuditLog.record(
-            "webhook.accepted", userID: signal.userID, entityType: "signal", entityID: signal.id.uuidString,
-            details: details, on: tx, at: signal.createdAt)
     }
 
     /// `pg_advisory_xact_lock(class, key)` class of alert bodies ("SDwb" in ASCII). The two-key
@@ -171,7 +164,7 @@ struct WebhookIntake {
             {
                 return earlier
             }
-            try await insert(signal, details: details, on: tx)
+            try await signal.insert(auditedAs: .webhookAccepted, details: details, on: tx)
             return nil
         }
     }

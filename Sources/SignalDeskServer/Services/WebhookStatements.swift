@@ -64,14 +64,6 @@ enum WebhookStatements {
         let details: String
     }
 
-    /// The audit action written with each stored signal: the webhook's, or the signal API's
-    /// (`POST /signals` on PostgreSQL stores its one signal with the same statement,
-    /// ``CreateSignal``). A closed set, written into the SQL text.
-    enum AuditAction: String, Sendable {
-        case webhookAccepted = "webhook.accepted"
-        case signalCreate = "signal.create"
-    }
-
     /// The signals of a group of accepted alerts and their `webhook.accepted` audit rows, in one
     /// data-modifying statement (atomic on its own, one commit for the group). A signal whose
     /// `(webhook_id, alert_id)` is taken, by an earlier alert or by a twin in the same group, is
@@ -109,7 +101,7 @@ enum WebhookStatements {
     }
 
     /// The insert statement for `rowCount` signals, their parameters numbered from `$1`.
-    static func insertSQL(rowCount: Int, action: AuditAction) -> String {
+    static func insertSQL(rowCount: Int, action: NewSignal.AuditAction) -> String {
         let values = (0..<rowCount).map { row in
             let first = row * acceptedColumnTypes.count + 1
             let casts = acceptedColumnTypes.enumerated().map { "$\(first + $0.offset)::\($0.element)" }
