@@ -1,26 +1,20 @@
 import Foundation
 import Vapor
 
-/// `signaldesk worker`: the execution worker, position monitor, lease sweeper and notification
-/// sender without the HTTP server, for scale-out (several may run against one PostgreSQL).
-/// Stops on SIGINT or SIGTERM.
+/// `signaldesk worker`: the execution worker, position monitor, lease sweeper, audit sealer and
+/// notification sender without the HTTP server, for scale-out (several may run against one
+/// PostgreSQL). ``prepareForWorking(_:)`` registers the loops before the application boots; this
+/// command only keeps the process alive until SIGINT or SIGTERM, after which the application's
+/// shutdown stops the loops (each finishes its current step).
 struct WorkerCommand: AsyncCommand {
     struct Signature: CommandSignature {
         init() {}
     }
 
-    var help: String { "Runs the execution worker (no HTTP server)." }
+    var help: String { "Runs the execution worker, position monitor and notification sender (no HTTP server)." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        if app.appConfig.autoMigrate { try await app.autoMigrate() }
-        app.lifecycle.use(LeaseSweeper())
-        app.lifecycle.use(AuditSealer())
-        app.lifecycle.use(TelegramSender())
-        app.lifecycle.use(PositionMonitor())
-        app.lifecycle.use(ExecutionWorker())
-        try await app.asyncBoot()
-        app.logger.notice("Execution worker started")
         let (stop, continuation) = AsyncStream<Void>.makeStream()
         var sources: [any DispatchSourceSignal] = []
         for signalNumber in [SIGINT, SIGTERM] {
@@ -30,6 +24,7 @@ struct WorkerCommand: AsyncCommand {
             source.resume()
             sources.append(source)
         }
+        app.logger.notice("Execution worker started")
         for await _ in stop { break }
         sources.forEach { $0.cancel() }
         app.logger.notice("Execution worker stopping")
