@@ -18,11 +18,4 @@ func routes(_ app: Application) throws {
     try app.register(collection: KillSwitchController())
     try app.register(collection: AuditController())
     try app.register(collection: OpsDashboardController())
-    app.get("metrics") { req -> Response in
-        Response(
-            status: .ok,
-            headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(buffer: ByteBuffer(bytes: req.application.metrics.render()))
-        )
-    }
 }

@@ -1,5 +1,8 @@
+import Fluent
 import NIOConcurrencyHelpers
 import Prometheus
+import SQLKit
+import SignalDeskCore
 import Vapor
 
 /// The Prometheus registry of one application and the metrics SignalDesk records in it.
@@ -84,6 +87,87 @@ public final class AppMetrics: Sendable {
     /// The exposition text of every metric.
     func render() -> [UInt8] {
         registry.emitToBuffer()
+    }
+}
+
+/// Gauges read from the database when `/metrics` is scraped: signals by status and orders by venue
+/// and status (API.md, Health). One `GROUP BY` query each, so a scrape costs two round trips
+/// whatever the number of rows. Label values come from fixed sets the server writes (signal
+/// states, venue names, order states), never from a user: no id, email or secret becomes a label.
+struct DatabaseGauges: Sendable, Equatable {
+    /// Count per signal status; every status of ``SignalStatus`` is present (0 when none).
+    var signals: [String: Int]
+    /// Count per (venue, order status).
+    var orders: [VenueStatus: Int]
+
+    struct VenueStatus: Hashable, Sendable {
+        let venue: String
+        let status: String
+    }
+
+    /// How long a scrape waits for the database before it answers without these gauges.
+    static let timeout: Duration = .seconds(2)
+
+    static func read(_ database: any Database) async throws -> DatabaseGauges {
+        guard let sql = database as? any SQLDatabase else { throw Abort(.internalServerError) }
+        var signals = Dictionary(uniqueKeysWithValues: SignalStatus.allCases.map { ($0.rawValue, 0) })
+        for row in try await sql.raw("SELECT status, COUNT(*) AS n FROM signals GROUP BY status").all() {
+            let status = labelValue(try row.decode(column: "status", as: String.self))
+            signals[status, default: 0] += try row.decode(column: "n", as: Int.self)
+        }
+        var orders: [VenueStatus: Int] = [:]
+        for row in try await sql.raw("SELECT venue, status, COUNT(*) AS n FROM orders GROUP BY venue, status").all() {
+            let key = VenueStatus(
+                venue: labelValue(try row.decode(column: "venue", as: String.self)),
+                status: labelValue(try row.decode(column: "status", as: String.self)))
+            orders[key, default: 0] += try row.decode(column: "n", as: Int.self)
+        }
+        return DatabaseGauges(signals: signals, orders: orders)
+    }
+
+    /// A label value from a column the server fills from fixed sets: kept when it is a short
+    /// upper-case token, else `OTHER` (a bounded label set even if a row holds something odd).
+    static func labelValue(_ text: String) -> String {
+        let allowed = text.utf8.allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
+        return !text.isEmpty && text.utf8.count <= 32 && allowed ? text : "OTHER"
+    }
+
+    /// The Prometheus text of the gauges, series sorted so scrapes are stable.
+    func render() -> String {
+        var text = "# HELP signaldesk_signals Signals stored, by status (read from the database at scrape time)\n"
+        text += "# TYPE signaldesk_signals gauge\n"
+        for (status, count) in signals.sorted(by: { $0.key < $1.key }) {
+            text += "signaldesk_signals{status=\"\(status)\"} \(count)\n"
+        }
+        text += "# HELP signaldesk_orders Orders stored, by venue and status (read from the database at scrape time)\n"
+        text += "# TYPE signaldesk_orders gauge\n"
+        for (key, count) in orders.sorted(by: { ($0.key.venue, $0.key.status) < ($1.key.venue, $1.key.status) }) {
+            text += "signaldesk_orders{venue=\"\(key.venue)\",status=\"\(key.status)\"} \(count)\n"
+        }
+        return text
+    }
+}
+
+extension AppMetrics {
+    /// The exposition text of every metric plus the database gauges, read now. When the database
+    /// does not answer within ``DatabaseGauges/timeout`` the gauges are left out and
+    /// `signaldesk_database_gauges_ok` is 0, so a scrape never fails or hangs on the database.
+    func render(database: any Database, logger: Logger) async -> [UInt8] {
+        var bytes = render()
+        var ok = 1
+        do {
+            let gauges = try await Deadline.value(within: DatabaseGauges.timeout, orThrow: DatabaseProbe.Timeout()) {
+                try await DatabaseGauges.read(database)
+            }
+            bytes += Array(gauges.render().utf8)
+        } catch {
+            ok = 0
+            logger.warning("Metrics: database gauges unavailable (\(type(of: error)))")
+        }
+        bytes += Array(("# HELP signaldesk_database_gauges_ok 1 when this scrape read the database gauges, else 0\n"
+            + "# TYPE signaldesk_database_gauges_ok gauge\n"
+            + "signaldesk_database_gauges_ok \(ok)\n").utf8)
+        return bytes
     }
 }
 
