@@ -2,7 +2,8 @@ import Fluent
 import SQLKit
 import Vapor
 
-/// Liveness and readiness endpoints of API.md "Health".
+/// Liveness and readiness endpoints of API.md "Health", `/metrics`, crypto-saas's `GET /ops/health`
+/// placeholder and the site icon.
 struct HealthController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("healthz", use: Self.healthz)
@@ -10,6 +11,48 @@ struct HealthController: RouteCollection {
         routes.get("live", use: Self.live)
         routes.get("ready", use: Self.ready)
         routes.adminOnly.get("health", "detailed", use: Self.detailed)
+        routes.get("metrics", use: Self.metrics)
+        routes.get("ops", "health", use: Self.opsHealth)
+        routes.get("favicon.ico", use: Self.favicon)
+    }
+
+    /// Prometheus text: the registry's request, webhook and rate-limit metrics, then signals by
+    /// status and orders by venue and status, read from the database now.
+    @Sendable static func metrics(req: Request) async -> Response {
+        let bytes = await req.application.metrics.render(database: req.db, logger: req.logger)
+        return Response(
+            status: .ok,
+            headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(buffer: ByteBuffer(bytes: bytes)))
+    }
+
+    struct OpsHealth: Content {
+        let systemState: String
+        let note: String
+    }
+
+    /// `GET /ops/health`: crypto-saas's unauthenticated placeholder, kept as it answered (its
+    /// clients probe it). It checks nothing; `/ready` and `/health/detailed` do.
+    @Sendable static func opsHealth(req: Request) -> OpsHealth {
+        OpsHealth(systemState: "OK", note: "placeholder")
+    }
+
+    /// The site icon (an SVG: browsers accept one at `/favicon.ico` by its content type), so the
+    /// dashboard and docs pages do not log a 404 for it.
+    static let faviconSVG = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1d2430"/>\
+        <path d="M5 22l6-7 5 4 5-8 6 6" fill="none" stroke="#4fb3ff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/></svg>
+        """
+
+    @Sendable static func favicon(req: Request) -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                "Content-Type": "image/svg+xml",
+                "Cache-Control": "public, max-age=86400",
+                "X-Content-Type-Options": "nosniff",
+            ],
+            body: .init(string: faviconSVG))
     }
 
     struct Status: Content {
