@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Live check of `signaldesk worker` as a process. A server with WORKER_ENABLED=false accepts 8
+# TradingView alerts for 8 symbols from one trader; they stay CREATED while no worker runs. Then
+# `signaldesk worker` runs against the same database and executes them: with the default risk
+# profile (30 min cooldown) exactly one opens a position and the others are REJECTED. On SQLite one
+# worker shares the server's file; on PostgreSQL two workers run at once and every signal is
+# executed exactly once (one orders row per executed signal). Every worker stops cleanly on SIGTERM.
+# Called by scripts/test.sh with SIGNALDESK_BIN and the throwaway cluster's PG_* variables.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+source "$here/lib/common.sh"
+# shellcheck source=SCRIPTDIR/../lib/postgres.sh
+source "$here/lib/postgres.sh"
+: "${SIGNALDESK_BIN:?path of the signaldesk binary}"
+
+PASS=0; FAIL=0
+pass() { PASS=$((PASS + 1)); echo "PASS | $*"; }
+fail() { FAIL=$((FAIL + 1)); echo "FAIL | $*"; }
+check() { local name="$1"; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+
+work="$(umask 077 && mktemp -d /tmp/signaldesk-worker.XXXXXX)"
+pids=()
+# stop PID: SIGTERM, then up to 15 s for the process to exit (SIGKILL after that); its exit status.
+stop() {
+  local pid="$1" deadline=$((SECONDS + 15))
+  kill -TERM "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  local status=0
+  wait "$pid" 2>/dev/null || status=$?
+  return "$status"
+}
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && { stop "$pid" || true; }; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# launch NAME VAR=VALUE... -- ARGS...: runs the binary in $work with a clean environment; sets LAUNCHED.
+launch() {
+  local name="$1"; shift
+  local vars=()
+  while [ "$1" != "--" ]; do vars+=("$1"); shift; done
+  shift
+  (cd "$work" && exec env -i PATH="$PATH" HOME="$work" "${vars[@]}" "$SIGNALDESK_BIN" "$@" >"$work/$name.log" 2>&1) &
+  LAUNCHED=$!
+  pids+=("$LAUNCHED")
+}
+
+# api METHOD PATH [BODY_FILE]: a request with the trader's token (a file, never on a command line);
+# the status in STATUS, the body in $work/body.
+api() {
+  local args=(-sS -X "$1" -o "$work/body" -w '%{http_code}' --max-time 15 -H @"$work/auth")
+  [ -n "${3:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary @"$3")
+  STATUS="$(curl "${args[@]}" "$base$2" || echo 000)"
+}
+
+# py EXPR FILE: evaluates EXPR over the JSON document in FILE (as `d`).
+py() { python3 -c "import json,sys,collections; d=json.load(open(sys.argv[1])); print($1)" "$2"; }
+
+# sql QUERY: one value from the PostgreSQL database of the scenario.
+sql() { PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DATABASE" -qAt -c "$1"; }
+
+statuses() { api GET /signals; py '" ".join(sorted(s["status"] for s in d))' "$work/body"; }
+
+symbols=(BTCUSDT ETHUSDT SOLUSDT BNBUSDT XRPUSDT ADAUSDT DOGEUSDT LTCUSDT)
+
+# scenario NAME DATABASE_URL WORKERS: the whole check against one database.
+scenario() {
+  local name="$1" database="$2" workers="$3"
+  local port; port="$(free_port)"
+  base="http://127.0.0.1:$port"
+  launch "$name-serve" DATABASE_URL="$database" WORKER_ENABLED=false -- serve --hostname 127.0.0.1 --port "$port"
+  local server="$LAUNCHED"
+  if ! wait_for_http "$base/healthz" 60; then
+    fail "$name: serve answers /healthz"; cat "$work/$name-serve.log"; stop "$server" || true; return
+  fi
+
+  local email="worker-$name@signaldesk.test" password="worker-check-pw-1"
+  curl -sS -o /dev/null --max-time 15 -H 'Content-Type: application/json' \
+    --data-binary "{\"email\":\"$email\",\"password\":\"$password\"}" "$base/auth/register"
+  curl -sS -o "$work/login.json" --max-time 15 --data-urlencode "username=$email" \
+    --data-urlencode "password=$password" "$base/auth/login"
+  py '"Authorization: Bearer " + d.get("access_token", "")' "$work/login.json" >"$work/auth"
+  api POST /webhooks/secret
+  if [ "$STATUS" != 200 ]; then
+    fail "$name: a registered trader gets a webhook secret (HTTP $STATUS)"; stop "$server" || true; return
+  fi
+  local uuid; uuid="$(py 'd["webhook_uuid"]' "$work/body")"
+  py 'd["webhook_secret"]' "$work/body" >"$work/secret"
+
+  local accepted=0 i
+  for i in "${!symbols[@]}"; do
+    python3 - "${symbols[$i]}" "$name-$i" "$work/secret" >"$work/alert.json" <<'PY'
+import json, sys
+symbol, alert_id, secret_file = sys.argv[1:]
+print(json.dumps({"secret": open(secret_file).read().strip(), "symbol": symbol, "side": "buy", "price": 100,
+                  "stop_loss": 95, "take_profit": 110, "alert_id": alert_id}))
+PY
+    code="$(curl -sS -o /dev/null -w '%{http_code}' --max-time 15 -H 'Content-Type: application/json' \
+      --data-binary @"$work/alert.json" "$base/webhooks/tradingview/$uuid" || echo 000)"
+    [ "$code" = 202 ] && accepted=$((accepted + 1))
+  done
+  check "$name: the server accepts 8 alerts for 8 symbols (202)" test "$accepted" -eq 8
+
+  sleep 3
+  check "$name: without a worker the 8 signals stay CREATED" \
+    test "$(statuses)" = "$(printf 'CREATED %.0s' {1..8} | sed 's/ $//')"
+
+  local worker_pids=() w
+  for w in $(seq 1 "$workers"); do
+    launch "$name-worker$w" DATABASE_URL="$database" -- worker
+    worker_pids+=("$LAUNCHED")
+  done
+
+  local deadline=$((SECONDS + 30)) left=""
+  while [ $SECONDS -lt $deadline ]; do
+    left="$(statuses | tr ' ' '\n' | grep -cE '^(CREATED|EXECUTING)$' || true)"
+    [ "$left" = 0 ] && break
+    sleep 0.5
+  done
+  check "$name: with $workers signaldesk worker(s) running, every signal is executed within 30 s" test "$left" = 0
+  local final; final="$(statuses || true)"
+  echo "INFO | $name: signal statuses: $final"
+  check "$name: exactly 1 signal OPENED, the other 7 REJECTED (cooldown)" \
+    test "$(tr ' ' '\n' <<<"$final" | grep -c '^OPENED$')" -eq 1 -a "$(tr ' ' '\n' <<<"$final" | grep -c '^REJECTED$')" -eq 7
+  api GET /positions
+  check "$name: exactly 1 position opened (GET /positions)" test "$(py 'len(d)' "$work/body")" -eq 1
+
+  if [ -n "${PG_DIR:-}" ] && [[ "$database" == postgres* ]]; then
+    local orders executed duplicated
+    orders="$(sql "SELECT count(*) FROM orders")"
+    executed="$(sql "SELECT count(*) FROM signals WHERE status NOT IN ('CREATED', 'EXECUTING', 'REJECTED')")"
+    duplicated="$(sql "SELECT count(*) FROM (SELECT signal_id FROM orders GROUP BY signal_id HAVING count(*) > 1) AS twice")"
+    echo "INFO | $name: orders rows $orders, executed signals (not REJECTED) $executed"
+    check "$name: one orders row per executed signal, none executed twice" \
+      test "$orders" -eq "$executed" -a "$duplicated" -eq 0
+  fi
+
+  for w in "${!worker_pids[@]}"; do
+    local started=$SECONDS status=0
+    stop "${worker_pids[$w]}" || status=$?
+    check "$name: worker $((w + 1)) exits 0 within 10 s of SIGTERM (status $status)" \
+      test "$status" -eq 0 -a $((SECONDS - started)) -le 10
+    check "$name: worker $((w + 1)) stopped its execution loop before exiting" \
+      grep -q 'Stopped Execution worker' "$work/$name-worker$((w + 1)).log"
+  done
+  check "$name: no secret reached the logs" \
+    bash -c "! grep -rqF -f '$work/secret' '$work'/*.log"
+  stop "$server" || true
+}
+
+scenario sqlite "sqlite:$work/var/worker.sqlite" 1
+
+if [ -n "${PG_DIR:-}" ]; then
+  PG_DATABASE=signaldesk_worker
+  pg_create_database "$PG_DATABASE"
+  scenario postgres "$(pg_url "$PG_DATABASE")" 2
+fi
+
+echo "Summary: PASS=$PASS FAIL=$FAIL"
+[ "$FAIL" -eq 0 ]
