@@ -35,18 +35,28 @@ public enum OpenBlock: Sendable, Equatable {
 public struct OpenRiskCheck: Sendable {
     /// What the checks look at, read inside the opening transaction.
     public struct State: Sendable {
+        /// Positions booked `OPEN`.
         public var openPositions: Int
-        /// The latest open or close of any of the user's positions.
+        /// Opens on their way to a venue: an order reserved under the user's lock whose position is
+        /// not booked yet (the venue has not answered, or its answer is being booked). They count
+        /// as open positions, and their reservation time as activity, so that N alerts executed
+        /// at once are limited exactly as N alerts executed one after another.
+        public var pendingOpens: Int
+        /// The latest open, close or reservation of any of the user's positions.
         public var lastActivityAt: Date?
         public var tradesToday: Int
         public var realizedPnLToday: Double
 
-        public init(openPositions: Int, lastActivityAt: Date?, tradesToday: Int, realizedPnLToday: Double) {
+        public init(openPositions: Int, pendingOpens: Int = 0, lastActivityAt: Date?, tradesToday: Int, realizedPnLToday: Double) {
             self.openPositions = openPositions
+            self.pendingOpens = pendingOpens
             self.lastActivityAt = lastActivityAt
             self.tradesToday = tradesToday
             self.realizedPnLToday = realizedPnLToday
         }
+
+        /// What the open-positions limit counts: booked positions and opens in flight.
+        public var committedPositions: Int { openPositions + pendingOpens }
     }
 
     public let limits: RiskLimits
@@ -59,7 +69,7 @@ public struct OpenRiskCheck: Sendable {
     /// Without a stop the risk of the trade is unknown and the risk-per-trade check is skipped.
     public func firstBlock(state: State, qty: Double, entry: Double, stop: Double?, now: Date) -> OpenBlock? {
         let profile = limits.profile.limits
-        if state.openPositions >= profile.maxOpenPositions { return .maxOpenPositions }
+        if state.committedPositions >= profile.maxOpenPositions { return .maxOpenPositions }
         if let last = state.lastActivityAt, now.timeIntervalSince(last) < Double(profile.cooldownMinutes) * 60 {
             return .cooldown(minutes: profile.cooldownMinutes)
         }

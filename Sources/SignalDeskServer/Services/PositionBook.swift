@@ -79,7 +79,7 @@ struct PositionBook {
         try await ensureDailyRow(userID: userID, day: day, now: now, on: tx)
         try await AuditLog.record(
             "position.open", userID: userID, entityType: "position", entityID: position.id?.uuidString,
-            details: ["signal_id": .string(signal.id?.uuidString ?? ""), "symbol": .string(position.symbol), "qty": .double(qty),
+            details: ["signal_id": .string(signal.id?.uuidString.lowercased() ?? ""), "symbol": .string(position.symbol), "qty": .double(qty),
                       "entry_price": .double(entry), "side": .string(position.side.rawValue)],
             on: tx, at: now)
         return position
@@ -131,7 +131,7 @@ struct PositionBook {
                 record.scope = Self.closeScope
                 record.key = idempotencyKey
                 record.statusCode = 200
-                record.responseBody = String(decoding: try JSONCoding.encoder.encode(PositionOut(position)), as: UTF8.self)
+                record.responseBody = String(decoding: try JSONCoding.encode(PositionOut(position)), as: UTF8.self)
                 record.createdAt = now
                 try await record.create(on: tx)
             }
@@ -147,17 +147,36 @@ struct PositionBook {
             .filter(\.$user.$id == userID).filter(\.$scope == scope).filter(\.$key == key).first()
     }
 
-    /// What the open checks look at, read inside the transaction.
+    /// What the open checks look at. Read it inside a ``TradingTransactions`` step that holds the
+    /// user's lock (``TradingTransactions/lockUser(_:on:)``) when an open follows from it: only
+    /// then is the state still true when the open is booked or reserved.
     func riskState(userID: UUID, day: String, on db: any Database) async throws -> OpenRiskCheck.State {
         let open = try await Position.query(on: db).filter(\.$user.$id == userID).filter(\.$status == .open).count()
         let lastOpen = try await Position.query(on: db).filter(\.$user.$id == userID).max(\.$openedAt)
         let lastClose = try await Position.query(on: db).filter(\.$user.$id == userID).max(\.$closedAt)
         let daily = try await DailyRiskState.query(on: db).filter(\.$user.$id == userID).filter(\.$day == day).first()
+        let pending = try await Self.pendingOpens(userID: userID, on: db).count()
+        let lastReserved = pending > 0 ? try await Self.pendingOpens(userID: userID, on: db).max(\.$createdAt) : nil
         return OpenRiskCheck.State(
             openPositions: open,
-            lastActivityAt: [lastOpen, lastClose.flatMap { $0 }].compactMap { $0 }.max(),
+            pendingOpens: pending,
+            lastActivityAt: [lastOpen, lastClose.flatMap { $0 }, lastReserved.flatMap { $0 }].compactMap { $0 }.max(),
             tradesToday: daily?.tradesCount ?? 0,
             realizedPnLToday: daily?.realizedPnL ?? 0)
+    }
+
+    /// The user's opens in flight: an order reserved for an open signal that is still being
+    /// executed (`CREATED` after a lease ran out, or `EXECUTING`), with no position booked. An
+    /// order whose outcome is unknown stays reserved while its signal may be retried; once the
+    /// signal has failed, expired or been rejected, the reservation no longer counts.
+    static func pendingOpens(userID: UUID, on db: any Database) -> QueryBuilder<Order> {
+        Order.query(on: db)
+            .join(Signal.self, on: \Order.$signal.$id == \Signal.$id)
+            .filter(\Order.$user.$id == userID)
+            .filter(\Order.$position.$id == nil)
+            .filter(\Order.$status ~~ ["PENDING", "UNKNOWN"])
+            .filter(Signal.self, \Signal.$action == "open")
+            .filter(Signal.self, \Signal.$status ~~ [SignalStatus.created, SignalStatus.executing])
     }
 
     /// Moves `signal` through the lifecycle; a conditional update, so a concurrent change fails

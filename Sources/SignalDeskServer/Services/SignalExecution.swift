@@ -51,6 +51,24 @@ struct SignalExecution {
         }
     }
 
+    /// What the locked step of an open decided.
+    private enum OpenDecision: Sendable {
+        /// Refused by these checks; nothing was reserved.
+        case reject([String])
+        /// An order was reserved now; place it.
+        case place(qty: Double, price: Double?)
+        /// An earlier attempt reserved this order (and may have placed it): ask the venue first.
+        case resume(qty: Double, price: Double?)
+    }
+
+    /// Opens a position from a claimed signal in three steps:
+    /// 1. Under the user's lock (``TradingTransactions``), one check-and-reserve: the pretrade and
+    ///    risk checks read the user's state, including opens still in flight
+    ///    (``PositionBook/pendingOpens(userID:on:)``), and a passing signal reserves its order row
+    ///    (`PENDING`) in the same transaction. Every open, by any worker, process or the API, is
+    ///    decided this way, so N alerts at once are limited exactly as N one after another.
+    /// 2. The venue call, outside any transaction.
+    /// 3. Under the user's lock again, the fill is booked: order, position, audit, notification.
     func executeOpen(_ signal: Signal) async throws {
         let userID = signal.$user.id
         guard let user = try await User.find(userID, on: db) else { return try await reject(signal, ["user_missing"]) }
@@ -58,74 +76,120 @@ struct SignalExecution {
         let strategy = try await EffectiveStrategy.load(userID: userID, exchange: exchange, on: db)
         let book = PositionBook(app: app, db: db)
         let limits = book.limits(for: user)
-        let now = Date()
-        let risk = try await book.riskState(userID: userID, day: book.calendar.day(of: now), on: db)
         let (venue, credentials) = try await venue(for: exchange, userID: userID)
-        var entry = signal.entryPrice
-        if entry == nil { entry = await app.marketPrices.last(signal.symbol) }
+        var knownEntry = signal.entryPrice
+        if knownEntry == nil { knownEntry = await app.marketPrices.last(signal.symbol) }
+        let entry = knownEntry
         let rules = strategy.strategy.rules(on: exchange)
-        // Alerts carry no timeframes or liquidity figures: those checks take the strategy's own
-        // values; everything about the account and the levels is checked for real.
-        let proposal = PretradeCheck.Proposal(
-            rewardRisk: entry.flatMap { PositionSizing.rewardRisk(entry: $0, stop: signal.stopLoss, take: signal.takeProfit) } ?? rules.minRewardRisk,
-            trendTimeframe: rules.trendTimeframes[0], signalTimeframe: rules.signalTimeframes[0], timingTimeframe: rules.timingTimeframes[0],
-            spreadBps: 0, slippageBps: 0, volume24hUSDT: rules.minVolume24hUSDT ?? 0)
-        var failed = PretradeCheck.evaluate(
-            exchange: exchange,
-            account: .init(strategyEnabled: strategy.enabled, strategy: strategy.strategy, secretConfigured: credentials != nil,
-                           limits: limits, risk: risk),
-            proposal: proposal, now: now
-        ).filter { !$0.passed }.map(\.name)
-        if config.executionMode == .live { failed.append("live_trading_not_enabled") }
-        guard let entry else { return try await reject(signal, failed + ["price_unknown"]) }
-        let qty = signal.qty ?? PositionSizing.quantity(limits: limits, entry: entry, stop: signal.stopLoss, requestedRiskPct: signal.baseRiskPercent)
-        guard let qty else { return try await reject(signal, failed + ["size_unknown"]) }
-        if let stop = signal.stopLoss, RiskLimits.riskOf(qty: qty, entry: entry, stop: stop) > limits.maxRiskPerTrade + 1e-9 {
-            failed.append("risk_per_trade")
-        }
-        guard failed.isEmpty, let credentials else { return try await reject(signal, failed) }
+        let clientOrderID = Self.clientOrderID(try signal.requireID())
+        let mode = config.executionMode
+        let venueName = venue.name
+        let configured = credentials != nil
 
-        // The paper venue fills a market order at the alert's price: in a worker process of its
-        // own the alert never reached this process's price cache.
-        let referencePrice = signal.orderType == "limit" || config.executionMode == .paper ? entry : nil
-        let request = OrderRequest(symbol: signal.symbol, side: signal.side, qty: qty, type: signal.orderType == "limit" ? .limit : .market,
-                                   price: referencePrice, clientOrderID: Self.clientOrderID(try signal.requireID()))
-        if await app.marketPrices.last(signal.symbol) == nil {
-            // Give this process's position monitor a price to start from.
-            await app.marketPrices.update(signal.symbol, entry)
+        let transactions = TradingTransactions(app: app, db: db)
+        let decision: OpenDecision = try await transactions.run { tx in
+            try await transactions.lockUser(userID, on: tx)
+            if let earlier = try await Order.query(on: tx).filter(\.$clientOrderID == clientOrderID).first() {
+                return .resume(qty: earlier.qty, price: earlier.price)
+            }
+            let now = Date()
+            let risk = try await book.riskState(userID: userID, day: book.calendar.day(of: now), on: tx)
+            // Alerts carry no timeframes or liquidity figures: those checks take the strategy's own
+            // values; everything about the account and the levels is checked for real.
+            let proposal = PretradeCheck.Proposal(
+                rewardRisk: entry.flatMap { PositionSizing.rewardRisk(entry: $0, stop: signal.stopLoss, take: signal.takeProfit) } ?? rules.minRewardRisk,
+                trendTimeframe: rules.trendTimeframes[0], signalTimeframe: rules.signalTimeframes[0], timingTimeframe: rules.timingTimeframes[0],
+                spreadBps: 0, slippageBps: 0, volume24hUSDT: rules.minVolume24hUSDT ?? 0)
+            var failed = PretradeCheck.evaluate(
+                exchange: exchange,
+                account: .init(strategyEnabled: strategy.enabled, strategy: strategy.strategy, secretConfigured: configured,
+                               limits: limits, risk: risk),
+                proposal: proposal, now: now
+            ).filter { !$0.passed }.map(\.name)
+            if mode == .live { failed.append("live_trading_not_enabled") }
+            guard let entry else { return .reject(failed + ["price_unknown"]) }
+            let qty = signal.qty ?? PositionSizing.quantity(limits: limits, entry: entry, stop: signal.stopLoss, requestedRiskPct: signal.baseRiskPercent)
+            guard let qty else { return .reject(failed + ["size_unknown"]) }
+            if let stop = signal.stopLoss, RiskLimits.riskOf(qty: qty, entry: entry, stop: stop) > limits.maxRiskPerTrade + 1e-9 {
+                failed.append("risk_per_trade")
+            }
+            guard failed.isEmpty, configured else { return .reject(failed) }
+            // The paper venue fills a market order at the alert's price: in a worker process of its
+            // own the alert never reached this process's price cache.
+            let price = signal.orderType == "limit" || mode == .paper ? entry : nil
+            let request = OrderRequest(symbol: signal.symbol, side: signal.side, qty: qty, type: signal.orderType == "limit" ? .limit : .market,
+                                       price: price, clientOrderID: clientOrderID)
+            // The user's lock is held and no row existed: the insert cannot meet a conflict, but
+            // should it, the row is an earlier attempt's and the venue is asked first.
+            let reserved = try await Self.reserveOrder(request, signal: signal, venueName: venueName, now: now, on: tx)
+            return reserved ? .place(qty: qty, price: price) : .resume(qty: qty, price: price)
         }
-        guard let result = try await placeOnce(request, signal: signal, venue: venue, credentials: credentials) else { return }
-        let fill = result.averagePrice ?? entry
+
+        let qty: Double, price: Double?, earlierAttempt: Bool
+        switch decision {
+        case .reject(let reasons): return try await reject(signal, reasons)
+        case .place(let q, let p): (qty, price, earlierAttempt) = (q, p, false)
+        case .resume(let q, let p): (qty, price, earlierAttempt) = (q, p, true)
+        }
+        guard let credentials else { return try await reject(signal, ["exchange_secret_configured"]) }
+        let request = OrderRequest(symbol: signal.symbol, side: signal.side, qty: qty, type: signal.orderType == "limit" ? .limit : .market,
+                                   price: price, clientOrderID: clientOrderID)
+        let reference = price ?? entry
+        if let reference, await app.marketPrices.last(signal.symbol) == nil {
+            // Give this process's position monitor a price to start from.
+            await app.marketPrices.update(signal.symbol, reference)
+        }
+        guard let result = try await place(request, signal: signal, venue: venue, credentials: credentials, earlierAttempt: earlierAttempt)
+        else { return }
+        guard let fill = result.averagePrice ?? reference else {
+            return try await fail(signal, message: "Venue reported no fill price")
+        }
         let filledQty = result.filledQty > 0 ? result.filledQty : qty
         try await app.executionFault?(signal)
-        try await db.transaction { tx in
+        try await transactions.run { tx in
+            try await transactions.lockUser(userID, on: tx)
             try await markOrder(request.clientOrderID, result: result, on: tx)
+            let now = Date()
             let position = try await book.insertPosition(
-                from: signal, qty: filledQty, entry: fill, fees: result.fees, userID: userID, day: book.calendar.day(of: Date()), now: Date(), on: tx)
+                from: signal, qty: filledQty, entry: fill, fees: result.fees, userID: userID, day: book.calendar.day(of: now), now: now, on: tx)
             try await (tx as! any SQLDatabase).update("orders").set("position_id", to: SQLBind(try position.requireID()))
                 .where("client_order_id", .equal, SQLBind(request.clientOrderID)).run()
             try await AuditLog.record(
                 "execution.order.filled", userID: userID, entityType: "order", entityID: request.clientOrderID,
                 details: ["venue": .string(venue.name), "symbol": .string(signal.symbol), "qty": .double(filledQty), "price": .double(fill)], on: tx)
             try await OutboxMessage(userID: userID, text: NotificationText.executed(
-                symbol: signal.symbol, side: signal.side.orderWord, qty: filledQty, price: fill, venue: venue.name), now: Date()).create(on: tx)
+                symbol: signal.symbol, side: signal.side.orderWord, qty: filledQty, price: fill, venue: venue.name), now: now).create(on: tx)
         }
         app.outboxWakeup?.signal()
         await app.marketPrices.update(signal.symbol, fill)
     }
 
-    /// Places `request` at most once: an existing order row means an earlier attempt, so the venue
-    /// is asked first. Returns the venue's answer, or nil when the signal was failed or must wait.
-    func placeOnce(_ request: OrderRequest, signal: Signal, venue: any Venue, credentials: VenueCredentials) async throws -> OrderResult? {
-        let now = Date()
+    /// Writes the `PENDING` order row of `request`, unless one with its client order id exists.
+    /// True when this call wrote it.
+    static func reserveOrder(_ request: OrderRequest, signal: Signal, venueName: String, now: Date, on db: any Database) async throws -> Bool {
         let inserted = try await (db as! any SQLDatabase).raw("""
             INSERT INTO orders (id, user_id, signal_id, venue, client_order_id, symbol, side, qty, price, status, created_at, updated_at)
-            VALUES (\(bind: UUID()), \(bind: signal.$user.id), \(bind: signal.requireID()), \(bind: venue.name), \(bind: request.clientOrderID),
+            VALUES (\(bind: UUID()), \(bind: signal.$user.id), \(bind: signal.requireID()), \(bind: venueName), \(bind: request.clientOrderID),
                     \(bind: request.symbol), \(bind: request.side.orderWord), \(bind: request.qty), \(bind: request.price), 'PENDING', \(bind: now), \(bind: now))
             ON CONFLICT (client_order_id) DO NOTHING
             RETURNING id
             """).all()
-        if inserted.isEmpty {
+        return !inserted.isEmpty
+    }
+
+    /// Places `request` at most once: an existing order row means an earlier attempt, so the venue
+    /// is asked first. Returns the venue's answer, or nil when the signal was failed or must wait.
+    func placeOnce(_ request: OrderRequest, signal: Signal, venue: any Venue, credentials: VenueCredentials) async throws -> OrderResult? {
+        let inserted = try await Self.reserveOrder(request, signal: signal, venueName: venue.name, now: Date(), on: db)
+        return try await place(request, signal: signal, venue: venue, credentials: credentials, earlierAttempt: !inserted)
+    }
+
+    /// Sends the reserved order `request` to the venue. After an `earlierAttempt` the venue may
+    /// already hold it, so it is asked about the client order id first.
+    func place(
+        _ request: OrderRequest, signal: Signal, venue: any Venue, credentials: VenueCredentials, earlierAttempt: Bool
+    ) async throws -> OrderResult? {
+        if earlierAttempt {
             // An earlier attempt got this far: the venue may already hold the order.
             do {
                 if let known = try await venue.queryOrder(clientOrderID: request.clientOrderID, symbol: request.symbol, credentials: credentials) {
