@@ -2,6 +2,7 @@ import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
+import SignalDeskCore
 import NIOConcurrencyHelpers
 import NIOSSL
 import SQLKit
@@ -96,7 +97,11 @@ public func prepareForServing(_ app: Application) async throws {
     app.lifecycle.use(HTTPServerDrain())
 }
 
-/// JSON on the wire: snake_case keys and ISO-8601 dates, as crypto-saas clients expect.
+/// JSON on the wire: snake_case keys and ISO-8601 dates, as crypto-saas clients expect; keys in
+/// sorted order (Foundation's encoder on Linux writes an object's keys in a different order in
+/// every process, so sorting is what makes the order stable), `/` unescaped, and every UUID in
+/// lower case (``LowercaseUUIDs``). ``JSONCoding/encode(_:)`` is the one way to the wire: Vapor's
+/// responses go through it (``WireJSONEncoder``), and so do stored answers.
 /// DTO properties that are decoded are named without acronyms (`apiKey`, not `apiKEY`), because
 /// snake_case decoding maps `api_key` to `apiKey`.
 enum JSONCoding {
@@ -104,21 +109,64 @@ enum JSONCoding {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .custom { path in SnakeCaseKeys.converted(path[path.count - 1]) }
         encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
 
     static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        // Not Foundation's convertFromSnakeCase, which drops keys with digits (SnakeCaseKey).
+        decoder.keyDecodingStrategy = .custom { path in AnyKey(SnakeCaseKey.camelCased(path[path.count - 1].stringValue)) }
         decoder.dateDecodingStrategy = .iso8601
         return decoder
     }()
 
+    /// The JSON text of `value` as a response carries it.
+    static func encode<T: Encodable>(_ value: T, userInfo: [CodingUserInfoKey: any Sendable] = [:]) throws -> [UInt8] {
+        let data: Data
+        if userInfo.isEmpty {
+            data = try encoder.encode(value)
+        } else {
+            let configured = JSONEncoder()
+            configured.keyEncodingStrategy = encoder.keyEncodingStrategy
+            configured.dateEncodingStrategy = encoder.dateEncodingStrategy
+            configured.outputFormatting = encoder.outputFormatting
+            configured.userInfo = userInfo
+            data = try configured.encode(value)
+        }
+        var bytes = [UInt8](data)
+        LowercaseUUIDs.apply(&bytes)
+        return bytes
+    }
+
     /// Vapor's content configuration is process-wide; installing the same coders twice is harmless.
     static func install() {
-        ContentConfiguration.global.use(encoder: encoder, for: .json)
+        ContentConfiguration.global.use(encoder: WireJSONEncoder(), for: .json)
         ContentConfiguration.global.use(decoder: decoder, for: .json)
     }
+}
+
+/// Vapor's JSON content encoder, through ``JSONCoding/encode(_:userInfo:)``.
+struct WireJSONEncoder: ContentEncoder {
+    func encode<E: Encodable>(_ encodable: E, to body: inout ByteBuffer, headers: inout HTTPHeaders) throws {
+        try encode(encodable, to: &body, headers: &headers, userInfo: [:])
+    }
+
+    func encode<E: Encodable>(
+        _ encodable: E, to body: inout ByteBuffer, headers: inout HTTPHeaders, userInfo: [CodingUserInfoKey: any Sendable]
+    ) throws {
+        headers.contentType = .json
+        body.writeBytes(try JSONCoding.encode(encodable, userInfo: userInfo))
+    }
+}
+
+/// A coding key made at run time.
+struct AnyKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(_ stringValue: String) { self.stringValue = stringValue }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }
 
 /// Foundation's `convertToSnakeCase`, remembered per key: the conversion walks every character of

@@ -68,12 +68,6 @@ struct ExecutionController: RouteCollection {
         let inRth: Bool?
         let macroEventBlock: Bool?
         let earningsWithin24h: Bool?
-
-        enum CodingKeys: String, CodingKey {
-            case symbol, side, qty, rrEstimate, trendTf, signalTf, timingTf, spreadBps, slippageBps, inRth, macroEventBlock
-            case volume24hUsdt = "volume24hUsdt"
-            case earningsWithin24h = "earningsWithin24h"
-        }
     }
 
     struct PretradeAnswer: Content {
@@ -134,11 +128,6 @@ struct ExecutionController: RouteCollection {
         let signalReverse: Bool?
         let macroEventBlock: Bool?
         let earningsWithin24h: Bool?
-
-        enum CodingKeys: String, CodingKey {
-            case symbol, side, entryPrice, currentPrice, stopLoss, takeProfit, openedMinutes, trendBreak, signalReverse, macroEventBlock
-            case earningsWithin24h = "earningsWithin24h"
-        }
     }
 
     struct ExitAnswer: Content {
