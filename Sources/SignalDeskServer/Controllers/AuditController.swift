@@ -9,7 +9,7 @@ struct AuditController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.authenticated.get("ops", "audit", "me", use: Self.mine)
         routes.opsReaders.get("ops", "audit", "all", use: Self.all)
-        routes.opsReaders.get("ops", "audit", "verify", use: Self.verify)
+        routes.adminOnly.get("ops", "audit", "verify", use: Self.verify)
     }
 
     struct AuditOut: Content {

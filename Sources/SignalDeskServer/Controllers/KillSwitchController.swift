@@ -4,7 +4,7 @@ import Vapor
 /// `/ops/admin/kill-switch`: admins halt and resume trading; admins and viewers read it.
 struct KillSwitchController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.opsReaders.get("ops", "admin", "kill-switch", use: Self.read)
+        routes.adminOnly.get("ops", "admin", "kill-switch", use: Self.read)
         routes.adminOnly.post("ops", "admin", "kill-switch", use: Self.set)
     }
 
