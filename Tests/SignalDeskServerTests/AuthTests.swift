@@ -52,6 +52,14 @@ import VaporTesting
             let iat = try #require(claims["iat"] as? Double)
             let exp = try #require(claims["exp"] as? Double)
             #expect(exp - iat == 3600)
+            // Integer seconds and lower-case UUIDs, as crypto-saas's PyJWT tokens carry them.
+            let payloadText = String(decoding: Base64URL.decode(String(token.split(separator: ".")[1]))!, as: UTF8.self)
+            #expect(payloadText.contains(#""iat":\#(Int(iat))"#) && payloadText.contains(#""exp":\#(Int(exp))"#), "\(payloadText)")
+            #expect(iat == iat.rounded() && !payloadText.contains(#""iat":\#(Int(iat))."#) && !payloadText.contains(#""exp":\#(Int(exp))."#), "\(payloadText)")
+            for claim in ["uid", "sid", "jti"] {
+                let value = try #require(claims[claim] as? String)
+                #expect(value == value.lowercased() && UUID(uuidString: value) != nil, "\(claim)=\(value)")
+            }
             let header = String(decoding: Base64URL.decode(String(token.split(separator: ".")[0]))!, as: UTF8.self)
             #expect(header.contains(#""alg":"HS256""#))
 

@@ -51,7 +51,7 @@ import VaporTesting
             let longID = try #require(body["id"] as? String)
             let entry = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "signal.create")
                 .filter(\.$entityID == longID).first())
-            #expect(entry.userID?.uuidString == body["user_id"] as? String && entry.entityType == "signal")
+            #expect(entry.userID?.uuidString.lowercased() == body["user_id"] as? String && entry.entityType == "signal")
             #expect(entry.details == #"{"exchange":"BINANCE","module":"swing","side":"LONG","source":"api","symbol":"BTCUSDT"}"#)
             let stored = try #require(try await Signal.find(UUID(uuidString: longID), on: app.db))
             #expect(stored.symbol == "BTCUSDT" && stored.stopLoss == 95 && stored.takeProfit == 110 && stored.source == "api")

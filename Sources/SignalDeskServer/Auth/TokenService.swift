@@ -106,10 +106,12 @@ struct TokenService {
             id: sessionID, userID: userID, familyID: family, tokenHash: Self.digest(refreshToken),
             expiresAt: now.addingTimeInterval(Self.refreshLifetime), createdAt: now
         ).create(on: db)
+        // Whole seconds: `iat`/`exp` are written as integers, as crypto-saas's PyJWT writes them.
+        let issuedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let claims = AccessClaims(
-            sub: .init(value: user.email), uid: userID.uuidString, role: user.role.rawValue,
-            iat: .init(value: now), exp: .init(value: now.addingTimeInterval(AccessClaims.lifetime)),
-            jti: .init(value: UUID().uuidString), sid: family.uuidString)
+            sub: .init(value: user.email), uid: userID.uuidString.lowercased(), role: user.role.rawValue,
+            iat: .init(value: issuedAt), exp: .init(value: issuedAt.addingTimeInterval(AccessClaims.lifetime)),
+            jti: .init(value: UUID().uuidString.lowercased()), sid: family.uuidString.lowercased())
         let accessToken = try await app.jwt.keys.sign(claims, kid: JWKIdentifier(string: JWTKeys.kid))
         return TokenPair(
             accessToken: accessToken, tokenType: "bearer", refreshToken: refreshToken,

@@ -4,10 +4,10 @@ import Vapor
 /// JSON text written directly, for long lists on hot paths (a user's 1,000 positions).
 ///
 /// `JSONEncoder` spends tens of microseconds per object in the generic `Codable` machinery and
-/// the snake_case key strategy; this writes the same JSON: keys as given (already snake_case),
-/// UUIDs upper case as `uuidString`, dates as ISO 8601 in UTC to the second, `/` escaped as `\/`,
-/// integral doubles without a fraction, as the configured `JSONEncoder` does (`JSONWriterTests`
-/// compares the two).
+/// the snake_case key strategy; this writes the same JSON as ``JSONCoding/encode(_:userInfo:)``:
+/// keys as given (already snake_case; callers write them in sorted order, as the encoder sorts
+/// them), UUIDs in lower case, dates as ISO 8601 in UTC to the second, `/` unescaped, integral
+/// doubles without a fraction (`JSONWriterTests` compares the two byte for byte).
 struct JSONWriter {
     enum Failure: Error, CustomStringConvertible {
         case nonFinite(String)
@@ -20,10 +20,11 @@ struct JSONWriter {
 
     private(set) var bytes: [UInt8] = []
     private var needsComma = false
-    /// `/` as `\/`, as `JSONEncoder` writes it unless told `.withoutEscapingSlashes`.
+    /// `/` as `\/`, as `JSONEncoder` writes it unless told `.withoutEscapingSlashes` (the wire
+    /// and the audit log both tell it).
     let escapesSlashes: Bool
 
-    init(capacity: Int = 1_024, escapesSlashes: Bool = true) {
+    init(capacity: Int = 1_024, escapesSlashes: Bool = false) {
         bytes.reserveCapacity(capacity)
         self.escapesSlashes = escapesSlashes
     }
@@ -42,7 +43,7 @@ struct JSONWriter {
         name(key)
         guard let value else { return null() }
         // `uuidString` formats through snprintf: a tenth of a 1,000-position list.
-        let digits = Self.upperHexDigits
+        let digits = Self.lowerHexDigits
         bytes.append(UInt8(ascii: "\""))
         withUnsafeBytes(of: value.uuid) { raw in
             for (index, byte) in raw.enumerated() {
@@ -54,7 +55,7 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    private static let upperHexDigits = Array("0123456789ABCDEF".utf8)
+    private static let lowerHexDigits = Array("0123456789abcdef".utf8)
 
     mutating func field(_ key: String, _ value: Double?) throws {
         name(key)

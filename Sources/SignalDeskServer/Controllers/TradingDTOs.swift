@@ -154,26 +154,26 @@ struct PositionOut: Content {
             var description: String { "a positions row has fewer columns than PositionOut.Row.columns" }
         }
 
-        /// The row as a `PositionOut` object, keys in `PositionOut`'s order.
+        /// The row as a `PositionOut` object, keys in sorted order (as ``JSONCoding`` writes them).
         func write(to json: inout JSONWriter) throws {
             json.beginObject()
-            json.field("id", id)
-            json.field("user_id", userId)
-            json.field("signal_id", signalId)
-            json.field("symbol", symbol)
-            json.field("exchange", exchange)
-            json.field("side", side)
-            try json.field("qty", qty)
-            try json.field("entry_price", entryPrice)
-            try json.field("stop_loss", stopLoss)
-            try json.field("take_profit", takeProfit)
-            json.field("status", status)
-            json.field("opened_at", openedAt)
-            json.field("closed_at", closedAt)
-            try json.field("exit_price", exitPrice)
-            try json.field("realized_pnl", realizedPnl)
-            try json.field("fees", fees)
             json.field("close_reason", closeReason)
+            json.field("closed_at", closedAt)
+            try json.field("entry_price", entryPrice)
+            json.field("exchange", exchange)
+            try json.field("exit_price", exitPrice)
+            try json.field("fees", fees)
+            json.field("id", id)
+            json.field("opened_at", openedAt)
+            try json.field("qty", qty)
+            try json.field("realized_pnl", realizedPnl)
+            json.field("side", side)
+            json.field("signal_id", signalId)
+            json.field("status", status)
+            try json.field("stop_loss", stopLoss)
+            json.field("symbol", symbol)
+            try json.field("take_profit", takeProfit)
+            json.field("user_id", userId)
             json.endObject()
         }
     }

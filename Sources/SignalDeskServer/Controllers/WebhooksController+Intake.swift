@@ -69,8 +69,8 @@ extension WebhooksController {
     static func answer(_ status: String, _ signalID: UUID, status code: HTTPResponseStatus) -> Response {
         var json = JSONWriter(capacity: 80)
         json.beginObject()
-        json.field("status", status)
         json.field("signal_id", signalID)
+        json.field("status", status)
         json.endObject()
         return json.response(status: code)
     }

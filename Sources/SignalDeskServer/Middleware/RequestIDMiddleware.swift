@@ -6,7 +6,7 @@ import Vapor
 /// a client cannot write arbitrary text into the logs.
 struct RequestIDMiddleware: Middleware {
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        let id = Self.isAcceptable(request.id) ? request.id : UUID().uuidString
+        let id = Self.isAcceptable(request.id) ? request.id : UUID().uuidString.lowercased()
         request.logger[metadataKey: "request-id"] = .string(id)
         return next.respond(to: request).map { response in
             response.headers.replaceOrAdd(name: "X-Request-ID", value: id)
