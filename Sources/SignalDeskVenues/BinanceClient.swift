@@ -48,10 +48,6 @@ public struct BinanceClient: Venue {
         return answer
     }
 
-    public func previewSignature(_ order: OrderRequest, credentials: VenueCredentials) -> String {
-        String(signedQuery(orderParams(order), secret: credentials.apiSecret).split(separator: "=").last ?? "")
-    }
-
     public func testOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> TestOrderResult {
         _ = try await call(.POST, "/api/v3/order/test", orderParams(order), credentials)
         return TestOrderResult(mode: "testnet_order_test")

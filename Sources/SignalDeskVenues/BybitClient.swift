@@ -86,10 +86,6 @@ public struct BybitClient: Venue {
         return body
     }
 
-    public func previewSignature(_ order: OrderRequest, credentials: VenueCredentials) -> String {
-        headers(payload: Self.json(orderBody(order)), credentials: credentials).first { $0.0 == "X-BAPI-SIGN" }?.1 ?? ""
-    }
-
     public func placeOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> OrderResult {
         let result = try await post("/v5/order/create", orderBody(order), credentials)
         return OrderResult(clientOrderID: order.clientOrderID, venueOrderID: result["orderId"] as? String, status: .new,

@@ -96,10 +96,6 @@ public struct GuardedVenue: Venue {
         }
     }
 
-    public func previewSignature(_ order: OrderRequest, credentials: VenueCredentials) -> String {
-        base.previewSignature(order, credentials: credentials)
-    }
-
     public func testOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> TestOrderResult {
         try await guarded { () async throws(VenueError) in try await base.testOrder(order, credentials: credentials) }
     }

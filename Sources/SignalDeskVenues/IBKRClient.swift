@@ -42,10 +42,6 @@ public struct IBKRClient: Venue {
         #"{"symbol":"\#(order.symbol)","side":"\#(order.side.orderWord)","qty":\#(DecimalText.format(order.qty)),"order_ref":"\#(order.clientOrderID)","type":"\#(order.type.rawValue)"}"#
     }
 
-    public func previewSignature(_ order: OrderRequest, credentials: VenueCredentials) -> String {
-        RequestSigning.hmacSHA256Hex(secret: credentials.apiSecret, payload: Self.body(order))
-    }
-
     public func testOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> TestOrderResult {
         try Self.validate(order, credentials: credentials)
         guard bridgeURL != nil else { return TestOrderResult(mode: "paper_simulated_test", orderRef: order.clientOrderID) }

@@ -49,10 +49,6 @@ public struct PaperVenue: Venue {
         // Paper market orders fill at once; there is nothing left to cancel.
     }
 
-    public func previewSignature(_ order: OrderRequest, credentials: VenueCredentials) -> String {
-        "paper-unsigned"
-    }
-
     public func testOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> TestOrderResult {
         guard order.qty.isFinite, order.qty > 0 else { throw .invalid("qty must be greater than 0") }
         return TestOrderResult(mode: "paper_test")

@@ -120,6 +120,4 @@ public protocol Venue: Sendable {
     func cancelOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials) async throws(VenueError)
     /// Validates an order with the venue without placing it.
     func testOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> TestOrderResult
-    /// The signature this venue's request for `order` would carry now (a dry run; nothing is sent).
-    func previewSignature(_ order: OrderRequest, credentials: VenueCredentials) -> String
 }

@@ -142,7 +142,8 @@ import VaporTesting
             #expect(prepared.json()["symbol"] as? String == "BTCUSDT" && prepared.json()["side"] as? String == "BUY")
             #expect(prepared.json()["api_key_masked"] as? String == "tes***234")
             let preview = try #require(prepared.json()["signature_preview"] as? String)
-            #expect(preview.count == 19 && preview.hasSuffix("..."))
+            // crypto-saas's preview: HMAC-SHA256(secret, "BINANCE|BTCUSDT|BUY|0.001")[:12], computed with Python.
+            #expect(preview == "3e41c0314936")
             #expect(!prepared.body.string.contains("test-api-secret-5678"))
             #expect(try await client.auditCount("execution.prepare") == 1)
         }
@@ -212,6 +213,17 @@ import VaporTesting
             try await Self.saveSecret(client, token, "IBKR")
             let simulated = try await client.send(.POST, "ops/execution/ibkr/test-order", token: token, json: ["symbol": "AAPL", "side": "BUY", "qty": 1])
             #expect(simulated.json()["mode"] as? String == "paper_simulated_test")
+            // API.md's IBKR row: qty ≤ 0 is the venue's refusal, 502, audited as an error.
+            for qty in [0.0, -1.0] {
+                let refused = try await client.send(.POST, "ops/execution/ibkr/test-order", token: token, json: ["symbol": "AAPL", "side": "BUY", "qty": qty])
+                #expect(refused.status == .badGateway && refused.json()["detail"] as? String == "IBKR test order failed: qty must be greater than 0",
+                        "\(qty): \(refused.status) \(refused.body.string)")
+            }
+            #expect(try await client.auditCount("execution.ibkr.test_order.error") == 3)
+            // The crypto venues keep 422 for a non-positive qty (API.md's conventions).
+            try await Self.saveSecret(client, token, "BINANCE")
+            let binance = try await client.send(.POST, "ops/execution/binance/test-order", token: token, json: ["symbol": "BTCUSDT", "side": "BUY", "qty": 0])
+            #expect(binance.status == .unprocessableEntity)
         }
     }
 }

@@ -122,6 +122,16 @@ import VaporTesting
             let replay = try await client.close(token, position: short, exit: 80, fees: 0, key: "close-1")
             #expect(replay.status == .ok)
             #expect(replay.json() as NSDictionary == first.json() as NSDictionary)
+            // crypto-saas's header name is the same key; both names with different values: 400.
+            let prefixed = try await client.send(.POST, "positions/close?position_id=\(short)&exit_price=70", token: token,
+                                                 headers: ["X-Idempotency-Key": "close-1"])
+            #expect(prefixed.status == .ok && prefixed.json() as NSDictionary == first.json() as NSDictionary)
+            let both = try await client.send(.POST, "positions/close?position_id=\(short)&exit_price=70", token: token,
+                                             headers: ["X-Idempotency-Key": "close-1", "Idempotency-Key": "close-2"])
+            #expect(both.status == .badRequest && both.json()["detail"] as? String == "Idempotency-Key and X-Idempotency-Key differ")
+            let same = try await client.send(.POST, "positions/close?position_id=\(short)&exit_price=70", token: token,
+                                             headers: ["X-Idempotency-Key": "close-1", "Idempotency-Key": "close-1"])
+            #expect(same.status == .ok && same.json() as NSDictionary == first.json() as NSDictionary)
             let again = try await client.close(token, position: short, exit: 90)
             #expect(again.status == .conflict)
             #expect(again.json()["detail"] as? String == "Position status must be OPEN (got CLOSED)")

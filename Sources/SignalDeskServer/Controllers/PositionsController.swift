@@ -51,10 +51,7 @@ struct PositionsController: RouteCollection {
         let positionID = try QueryValue.uuid(req, "position_id")
         let exitPrice = try QueryValue.double(req, "exit_price")
         let fees = try QueryValue.double(req, "fees", default: 0, allowZero: true)
-        let key = req.headers.first(name: "Idempotency-Key")?.trimmingCharacters(in: .whitespaces)
-        if let key, !(1...200).contains(key.count) {
-            throw APIError(.unprocessableEntity, "Idempotency-Key must be 1 to 200 characters")
-        }
+        let key = try IdempotencyKeyHeader.read(req.headers)
         let book = PositionBook(app: req.application, db: req.db)
         func replay() async throws -> Response? {
             guard let key, let record = try await book.storedAnswer(userID: caller.id, scope: PositionBook.closeScope, key: key)
@@ -198,5 +195,23 @@ struct PositionsController: RouteCollection {
             averageWin: summary.averageWin, averageLoss: summary.averageLoss, profitFactor: summary.profitFactor,
             closedPositionsCount: summary.closedCount, openPositionsCount: open,
             byDay: summary.byDay.map { .init(day: $0.day, realizedPnl: $0.realizedPnL, trades: $0.trades) })
+    }
+}
+
+/// The idempotency key of a request: `Idempotency-Key` or crypto-saas's `X-Idempotency-Key`
+/// (same meaning). Both present with different values: 400; longer than 200 characters or
+/// blank: 422.
+enum IdempotencyKeyHeader {
+    static func read(_ headers: HTTPHeaders) throws -> String? {
+        let plain = headers.first(name: "Idempotency-Key")?.trimmingCharacters(in: .whitespaces)
+        let prefixed = headers.first(name: "X-Idempotency-Key")?.trimmingCharacters(in: .whitespaces)
+        if let plain, let prefixed, plain != prefixed {
+            throw APIError(.badRequest, "Idempotency-Key and X-Idempotency-Key differ")
+        }
+        guard let key = plain ?? prefixed else { return nil }
+        guard (1...200).contains(key.count) else {
+            throw APIError(.unprocessableEntity, "Idempotency-Key must be 1 to 200 characters")
+        }
+        return key
     }
 }
