@@ -23,18 +23,30 @@ import Testing
     @Test func userScopeFilters() {
         let view = UserScope(realOnly: true, includeServiceUsers: false, emailContains: "  ANA ", exchange: nil)
         #expect(view.emailContains == "ana" && !view.coversPlatformEvents)
-        #expect(view.includes(email: "Ana@Trading.co", role: "trader", exchanges: []))
-        #expect(!view.includes(email: "ana@example.com", role: "trader", exchanges: []))
-        #expect(!view.includes(email: "ana@trading.co", role: "admin", exchanges: []))
-        #expect(!view.includes(email: "bob@trading.co", role: "trader", exchanges: []))
+        #expect(view.includes(email: "Ana@Trading.co", exchanges: []))
+        #expect(!view.includes(email: "ana@example.com", exchanges: []))
+        #expect(!view.includes(email: "bob@trading.co", exchanges: []))
 
         let all = UserScope(realOnly: false, includeServiceUsers: true, emailContains: "", exchange: nil)
         #expect(all.emailContains == nil && all.coversPlatformEvents)
-        #expect(all.includes(email: "smoke.x@example.com", role: "viewer", exchanges: []))
+        #expect(all.includes(email: "smoke.x@example.com", exchanges: []))
+        #expect(all.includes(email: "ops.bot.daily@desk.io", exchanges: []))
 
         let binance = UserScope(realOnly: false, includeServiceUsers: false, emailContains: nil, exchange: .binance)
-        #expect(binance.includes(email: "a@b.co", role: "trader", exchanges: [.binance, .ibkr]))
-        #expect(!binance.includes(email: "a@b.co", role: "trader", exchanges: [.ibkr]))
+        #expect(binance.includes(email: "a@b.co", exchanges: [.binance, .ibkr]))
+        #expect(!binance.includes(email: "a@b.co", exchanges: [.ibkr]))
+    }
+
+    /// API.md "Wire details": service users are the `ops.bot.` accounts (as crypto-saas), not
+    /// admins and viewers, which are ordinary rows.
+    @Test func serviceUsersAreOpsBotAccounts() {
+        #expect(ServiceUsers.isService(email: "ops.bot.daily@desk.io") && ServiceUsers.isService(email: "OPS.BOT.x@desk.io"))
+        #expect(!ServiceUsers.isService(email: "ops.admin@desk.io") && !ServiceUsers.isService(email: "ana.ops.bot.@desk.io"))
+        let defaults = UserScope(realOnly: true, includeServiceUsers: false, emailContains: nil, exchange: nil)
+        #expect(!defaults.includes(email: "ops.bot.daily@desk.io", exchanges: []))
+        #expect(defaults.includes(email: "root@trading.co", exchanges: []))
+        let service = UserScope(realOnly: true, includeServiceUsers: true, emailContains: "bot", exchange: nil)
+        #expect(service.includes(email: "ops.bot.daily@desk.io", exchanges: []))
     }
 
     @Test func sevenTradingDaysOldestFirstAcrossDaylightSaving() throws {

@@ -53,7 +53,7 @@ extension Client {
             #expect(sequence == Array(1...Int64(total)))
 
             // Viewers may verify; traders may not.
-            #expect(try await client.send(.GET, "ops/audit/verify", token: viewer).status == .ok)
+            #expect(try await client.send(.GET, "ops/audit/verify", token: viewer).status == .forbidden)
             #expect(try await client.send(.GET, "ops/audit/verify", token: trader).status == .forbidden)
 
             // An edited row is found, and only that one is named.
@@ -85,7 +85,7 @@ extension Client {
             let anaID = try await client.userID("ana@trading.co")
 
             let mine = try await client.list("ops/audit/me", token: ana)
-            #expect(!mine.isEmpty && mine.allSatisfy { $0["user_id"] as? String == anaID.uuidString })
+            #expect(!mine.isEmpty && mine.allSatisfy { $0["user_id"] as? String == anaID.uuidString.lowercased() })
             #expect(Set(mine[0].keys) == ["id", "user_id", "action", "entity_type", "entity_id", "details", "created_at"])
             #expect(mine.map { $0["action"] as! String }.contains("signal.create"))
             let ids = mine.map { $0["id"] as! Int }
@@ -101,7 +101,7 @@ extension Client {
             // A prefix is literal: `_` in it is not a wildcard.
             #expect(try await client.list("ops/audit/all?action=auth_login", token: viewer).isEmpty)
             let bobs = try await client.list("ops/audit/all?user_email=BOB@desk.io", token: viewer)
-            let bobID = try await client.userID("bob@desk.io").uuidString
+            let bobID = try await client.userID("bob@desk.io").uuidString.lowercased()
             #expect(!bobs.isEmpty && bobs.allSatisfy { $0["user_id"] as? String == bobID })
             #expect(Set(bobs.map { $0["action"] as! String }).isSuperset(of: ["auth.register.success", "auth.login.success"]))
             #expect(try await client.list("ops/audit/all?user_email=nobody@desk.io", token: viewer).isEmpty)
@@ -166,17 +166,25 @@ extension Client {
             #expect(users.map { $0["email"] as! String } == ["ana@trading.co", "bob@desk.io", "root@trading.co", "smoke.ci@example.com", "vera@trading.co"])
             let anaRow = users[0]
             #expect(anaRow["risk_profile"] as? String == "model2_conservador_productivo" && anaRow["role"] as? String == "trader")
+            // crypto-saas's key names (API.md, "Wire details"); the cooldown a number.
             let limits = try #require(anaRow["limits"] as? [String: Any])
-            #expect(limits["max_trades_per_day"] as? Int == 3 && limits["capital_base_usd"] as? Double == 10_000)
+            #expect(limits as NSDictionary == [
+                "max_risk_per_trade_pct": 0.5, "max_daily_loss_pct": 1.5, "max_trades_per_day": 3, "max_open_positions": 2,
+                "cooldown_between_trades_minutes": 30.0, "min_rr": 1.5, "capital_base_usd": 10_000.0,
+            ])
             let today = try #require(anaRow["today"] as? [String: Any])
+            let day = try #require(report["day"] as? String)
             #expect(today as NSDictionary == [
-                "trades_today": 1, "realized_pnl_today": 10.0, "daily_stop_threshold": -150.0, "open_positions_now": 1,
+                "day": day, "trades_today": 1, "realized_pnl_today": 10.0, "daily_stop_threshold": -150.0, "open_positions_now": 1,
                 "closed_positions_today": 1, "blocked_open_attempts_today": 1, "trades_utilization_pct": 33.33,
             ])
             #expect((users[1]["today"] as? [String: Any])?["trades_today"] as? Int == 0)
+            #expect(users.allSatisfy { ($0["today"] as? [String: Any])?["day"] as? String == day })
 
-            let real = try await client.json(.GET, "ops/risk/daily-compare?real_only=true", token: viewer)
+            let real = try await client.json(.GET, "ops/risk/daily-compare?real_only=true", token: admin)
             #expect((real["users"] as? [[String: Any]])?.map { $0["email"] as! String } == ["ana@trading.co", "bob@desk.io", "root@trading.co", "vera@trading.co"])
+            // Admin only (API.md): viewers and traders are refused.
+            #expect(try await client.send(.GET, "ops/risk/daily-compare", token: viewer).status == .forbidden)
             #expect(try await client.send(.GET, "ops/risk/daily-compare", token: ana).status == .forbidden)
             #expect(try await client.send(.GET, "ops/risk/daily-compare?real_only=maybe", token: admin).status == .unprocessableEntity)
         }
@@ -197,8 +205,18 @@ extension Client {
                 "total_users": 4, "users_missing_2fa": 2, "users_with_stale_secrets": 0, "secrets_on_retired_keys": 0,
                 "kill_switch_engaged": false, "kill_switch_reason": NSNull(),
             ])
-            // The default view: real users, no service users.
-            #expect((summary["users"] as? [[String: Any]])?.map { $0["email"] as! String } == ["ana@trading.co", "bob@desk.io"])
+            // Why red, naming the users (an admin without 2FA is named); yellow for today's blocked open.
+            let reasons = try #require(summary["status_reasons"] as? [[String: Any]])
+            #expect(reasons.map { $0["code"] as? String } == ["users_missing_2fa", "blocked_open_attempts_today"])
+            #expect(reasons[0]["status"] as? String == "red" && reasons[0]["users"] as? Int == 2)
+            #expect(reasons[0]["emails"] as? [String] == ["ana@trading.co", "root@trading.co"])
+            #expect(reasons[0]["message"] as? String == "2 user(s) without 2FA: ana@trading.co (trader), root@trading.co (admin)")
+            #expect(reasons[1]["status"] as? String == "yellow" && reasons[1]["emails"] as? [String] == ["ana@trading.co"])
+            #expect(reasons[1]["message"] as? String == "1 blocked open attempt(s) today: ana@trading.co (1)")
+            // The default view: real users, no service users (ops.bot. accounts); admins and
+            // viewers are ordinary rows.
+            #expect((summary["users"] as? [[String: Any]])?.map { $0["email"] as! String }
+                == ["ana@trading.co", "bob@desk.io", "root@trading.co", "vera@trading.co"])
             #expect(summary["operations"] as? NSDictionary == [
                 "trades_today_total": 1, "open_positions_total": 1, "blocked_open_attempts_total": 1,
                 "signals_pending": 1, "signals_failed_24h": 0,
@@ -207,15 +225,15 @@ extension Client {
                 "errors_last_24h": 0, "pretrade_blocked_last_24h": 0, "webhook_auth_failures_24h": 1,
             ])
             #expect(summary["profile_productivity"] as? [NSDictionary] == [[
-                "risk_profile": "model2_conservador_productivo", "users": 2, "trades_today": 1, "realized_pnl_today": 10.0,
-                "open_positions_now": 1, "blocked_open_attempts_today": 1, "max_trades_per_day": 3, "trades_utilization_pct": 16.67,
+                "risk_profile": "model2_conservador_productivo", "users": 4, "trades_today": 1, "realized_pnl_today": 10.0,
+                "open_positions_now": 1, "blocked_open_attempts_today": 1, "max_trades_per_day": 3, "trades_utilization_pct": 8.33,
             ]])
             let trends = try #require(summary["trends_7d"] as? [[String: Any]])
             #expect(trends.count == 7 && trends.last?["day"] as? String == day)
             #expect(trends.map { $0["day"] as! String } == trends.map { $0["day"] as! String }.sorted())
             #expect(trends.last as NSDictionary? == ["day": day, "trades_total": 1, "blocked_open_attempts_total": 1, "errors_total": 0])
             #expect(trends.dropLast().allSatisfy { ($0["trades_total"] as? Int) == 0 && ($0["blocked_open_attempts_total"] as? Int) == 0 })
-            let bobRow = try #require((summary["users"] as? [[String: Any]])?.last)
+            let bobRow = try #require((summary["users"] as? [[String: Any]])?.first { $0["email"] as? String == "bob@desk.io" })
             #expect(bobRow["two_factor_enabled"] as? Bool == true && bobRow["exchanges_configured"] as? [String] == ["BINANCE"])
             #expect(bobRow["last_activity_at"] is String && bobRow["stale_secret"] as? Bool == false)
 
@@ -225,8 +243,16 @@ extension Client {
             #expect((anaOnly["recent_events"] as? [String: Any])?["webhook_auth_failures_24h"] as? Int == 0)
             let paper = try await client.json(.GET, "ops/dashboard/summary?exchange=bybit", token: admin)
             #expect((paper["users"] as? [[String: Any]])?.isEmpty == true && (paper["filters"] as? [String: Any])?["exchange"] as? String == "BYBIT")
+            let everyone = try await client.json(.GET, "ops/dashboard/summary?real_only=false", token: admin)
+            #expect((everyone["users"] as? [[String: Any]])?.count == 5)
+            // A service user (ops.bot.) shows only when asked for.
+            _ = try await client.signIn("ops.bot.daily@desk.io")
+            try await Self.enable2FA(try await client.userID("ops.bot.daily@desk.io"), app: app)
+            let withoutBots = try await client.json(.GET, "ops/dashboard/summary?real_only=false", token: admin)
+            #expect((withoutBots["users"] as? [[String: Any]])?.contains { $0["email"] as? String == "ops.bot.daily@desk.io" } == false)
             let service = try await client.json(.GET, "ops/dashboard/summary?include_service_users=true&real_only=false", token: admin)
-            #expect((service["users"] as? [[String: Any]])?.count == 5)
+            #expect((service["users"] as? [[String: Any]])?.count == 6)
+            #expect((service["filters"] as? [String: Any])?["include_service_users"] as? Bool == true)
             #expect(try await client.send(.GET, "ops/dashboard/summary?exchange=KRAKEN", token: admin).status == .unprocessableEntity)
             #expect(try await client.send(.GET, "ops/dashboard/summary?recent_hours=0", token: admin).status == .unprocessableEntity)
             #expect(try await client.send(.GET, "ops/dashboard/summary", token: ana).status == .forbidden)

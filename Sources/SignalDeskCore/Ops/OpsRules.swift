@@ -29,11 +29,19 @@ public enum AuditActionClass {
     public static func isOpenBlocked(_ action: String) -> Bool { action.hasPrefix(openBlockedPrefix) }
 }
 
+/// Service users (API.md, "Wire details"): the accounts that operate the platform rather than
+/// trade on it, known by their email as in crypto-saas (`ops.bot.` prefix), whatever their role.
+/// Admins and viewers are ordinary rows of the user table.
+public enum ServiceUsers {
+    public static let prefix = "ops.bot."
+
+    public static func isService(email: String) -> Bool { email.lowercased().hasPrefix(prefix) }
+}
+
 /// Which users a report covers: the query filters of `/ops/dashboard/summary`.
 ///
-/// Service users are the accounts that operate the platform rather than trade on it: the `admin`
-/// and `viewer` roles (the accounts ops scripts and dashboards log in with). They are left out
-/// unless asked for. `exchange` keeps users who configured that exchange or hold positions on it.
+/// Service users (``ServiceUsers``) are left out unless asked for. `exchange` keeps users who
+/// configured that exchange or hold positions on it.
 public struct UserScope: Sendable, Equatable {
     public let realOnly: Bool
     public let includeServiceUsers: Bool
@@ -48,11 +56,9 @@ public struct UserScope: Sendable, Equatable {
         self.exchange = exchange
     }
 
-    public static func isServiceRole(_ role: String) -> Bool { role == "admin" || role == "viewer" }
-
-    public func includes(email: String, role: String, exchanges: Set<Exchange>) -> Bool {
+    public func includes(email: String, exchanges: Set<Exchange>) -> Bool {
         if realOnly && !RealUser.isReal(email: email) { return false }
-        if !includeServiceUsers && Self.isServiceRole(role) { return false }
+        if !includeServiceUsers && ServiceUsers.isService(email: email) { return false }
         if let emailContains, !email.lowercased().contains(emailContains) { return false }
         if let exchange, !exchanges.contains(exchange) { return false }
         return true

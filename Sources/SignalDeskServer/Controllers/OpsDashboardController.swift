@@ -4,7 +4,8 @@ import SignalDeskCore
 import Vapor
 
 /// Ops reports and actions: daily compare, the dashboard summary and page, smoke-user cleanup.
-/// Reads are open to admins and viewers; the cleanup is for admins.
+/// The summary is open to admins and viewers; daily compare (API.md: admin) and the cleanup are
+/// for admins.
 struct OpsDashboardController: RouteCollection {
     let page: ByteBuffer
 
@@ -13,7 +14,7 @@ struct OpsDashboardController: RouteCollection {
     }
 
     func boot(routes: any RoutesBuilder) throws {
-        routes.opsReaders.get("ops", "risk", "daily-compare", use: Self.dailyCompare)
+        routes.adminOnly.get("ops", "risk", "daily-compare", use: Self.dailyCompare)
         routes.opsReaders.get("ops", "dashboard", "summary", use: Self.summary)
         routes.adminOnly.post("ops", "admin", "cleanup-smoke-users", use: Self.cleanup)
         // The page itself holds no data: it signs in and calls the summary with the token.

@@ -15,27 +15,30 @@ struct OpsReports {
 
     // MARK: daily compare
 
+    /// A user's limits under crypto-saas's key names (API.md, "Wire details"); the cooldown is a
+    /// number of minutes that may be fractional.
     struct LimitsOut: Content {
-        let capitalBaseUsd: Double
-        let riskPerTradePct: Double
+        let maxRiskPerTradePct: Double
         let maxDailyLossPct: Double
         let maxTradesPerDay: Int
         let maxOpenPositions: Int
-        let cooldownMinutes: Int
+        let cooldownBetweenTradesMinutes: Double
         let minRr: Double
+        let capitalBaseUsd: Double
 
         init(_ limits: RiskLimits) {
-            capitalBaseUsd = limits.capitalBaseUSD
-            riskPerTradePct = limits.profile.limits.riskPerTradePct
+            maxRiskPerTradePct = limits.profile.limits.riskPerTradePct
             maxDailyLossPct = limits.profile.limits.maxDailyLossPct
             maxTradesPerDay = limits.profile.limits.maxTradesPerDay
             maxOpenPositions = limits.profile.limits.maxOpenPositions
-            cooldownMinutes = limits.profile.limits.cooldownMinutes
+            cooldownBetweenTradesMinutes = Double(limits.profile.limits.cooldownMinutes)
             minRr = limits.profile.limits.minRewardRisk
+            capitalBaseUsd = limits.capitalBaseUSD
         }
     }
 
     struct TodayOut: Content {
+        let day: String
         let tradesToday: Int
         let realizedPnlToday: Double
         let dailyStopThreshold: Double
@@ -80,6 +83,7 @@ struct OpsReports {
             return CompareUser(
                 userId: user.id, email: user.email, role: user.role, riskProfile: limits.profile.rawValue, limits: LimitsOut(limits),
                 today: TodayOut(
+                    day: day,
                     tradesToday: trades,
                     realizedPnlToday: risk[user.id]?.pnl ?? 0,
                     dailyStopThreshold: limits.dailyStop,
@@ -174,10 +178,64 @@ struct OpsReports {
         @NullEncodable var lastActivityAt: Date?
     }
 
+    /// Why the light is not green, naming the users: one entry per finding (missing 2FA and stale
+    /// secrets make it red, blocked opens today yellow), over the population the light covers.
+    struct StatusReason: Content, Equatable {
+        let code: String
+        let status: OverallStatus
+        let users: Int
+        /// The users' emails, sorted; at most ``StatusReason/maxEmails`` (`users` is the total).
+        let emails: [String]
+        let message: String
+
+        static let maxEmails = 20
+
+        init(code: String, status: OverallStatus, emails: [String], what: String, detail: (String) -> String = { $0 }) {
+            let sorted = emails.sorted()
+            let shown = Array(sorted.prefix(Self.maxEmails))
+            self.code = code
+            self.status = status
+            self.users = sorted.count
+            self.emails = shown
+            var list = shown.map(detail).joined(separator: ", ")
+            if sorted.count > shown.count { list += " and \(sorted.count - shown.count) more" }
+            self.message = "\(what): \(list)"
+        }
+    }
+
+    /// The findings behind `overall_status`, from the posture rows (the light's population) and
+    /// the blocked opens of today.
+    static func statusReasons(posture: [SecurityPosture.UserRow], blockedToday: [UUID: Int]) -> [StatusReason] {
+        var reasons: [StatusReason] = []
+        let missing = posture.filter { ($0.role == .admin || $0.role == .trader) && !$0.twoFactorEnabled }
+        if !missing.isEmpty {
+            let roles = Dictionary(missing.map { ($0.email, $0.role.rawValue) }, uniquingKeysWith: { first, _ in first })
+            reasons.append(StatusReason(
+                code: "users_missing_2fa", status: .red, emails: missing.map(\.email),
+                what: "\(missing.count) user(s) without 2FA", detail: { "\($0) (\(roles[$0] ?? "user"))" }))
+        }
+        let stale = posture.filter(\.staleSecret)
+        if !stale.isEmpty {
+            reasons.append(StatusReason(
+                code: "users_with_stale_secrets", status: .red, emails: stale.map(\.email),
+                what: "\(stale.count) user(s) with stale exchange secrets"))
+        }
+        let blocked = posture.compactMap { row in (blockedToday[row.userId] ?? 0) > 0 ? (row.email, blockedToday[row.userId] ?? 0) : nil }
+        if !blocked.isEmpty {
+            let attempts = Dictionary(blocked, uniquingKeysWith: { first, _ in first })
+            reasons.append(StatusReason(
+                code: "blocked_open_attempts_today", status: .yellow, emails: blocked.map { $0.0 },
+                what: "\(blocked.reduce(0) { $0 + $1.1 }) blocked open attempt(s) today",
+                detail: { "\($0) (\(attempts[$0] ?? 0))" }))
+        }
+        return reasons
+    }
+
     struct Summary: Content {
         let generatedAt: Date
         let day: String
         let overallStatus: OverallStatus
+        let statusReasons: [StatusReason]
         let generatedFor: String
         @NullEncodable var incidentUrl: String?
         let filters: Filters
@@ -189,7 +247,7 @@ struct OpsReports {
         let users: [UserRow]
 
         enum CodingKeys: String, CodingKey {
-            case generatedAt, day, overallStatus, generatedFor, incidentUrl, filters, security, operations, recentEvents
+            case generatedAt, day, overallStatus, statusReasons, generatedFor, incidentUrl, filters, security, operations, recentEvents
             case profileProductivity, users
             case trends_7d = "trends_7d"
         }
@@ -223,7 +281,7 @@ struct OpsReports {
             if entry.ibkrSecretConfigured { exchanges.insert(.ibkr) }
             if entry.bybitSecretConfigured { exchanges.insert(.bybit) }
             let traded = positions[entry.userId]?.keys.map { $0 } ?? []
-            guard scope.includes(email: entry.email, role: entry.role.rawValue,
+            guard scope.includes(email: entry.email,
                                  exchanges: exchanges.union(traded.compactMap(Exchange.init(rawValue:)))) else { continue }
             // This user's positions on the exchange in view, or on every exchange.
             let counts = (positions[entry.userId] ?? [:]).filter { exchangeKey == nil || $0.key == exchangeKey }.values
@@ -280,6 +338,7 @@ struct OpsReports {
         return Summary(
             generatedAt: now, day: today,
             overallStatus: overall,
+            statusReasons: Self.statusReasons(posture: posture.users, blockedToday: blocked),
             generatedFor: caller,
             incidentUrl: config.incidentURL?.absoluteString,
             filters: Filters(
