@@ -155,7 +155,7 @@ PY
 scenario sqlite "sqlite:$work/var/worker.sqlite" 1
 
 if [ -n "${PG_DIR:-}" ]; then
-  PG_DATABASE=signaldesk_worker
+  PG_DATABASE="signaldesk_worker_$$"
   pg_create_database "$PG_DATABASE"
   scenario postgres "$(pg_url "$PG_DATABASE")" 2
 fi
