@@ -26,6 +26,28 @@ import VaporTesting
         }
     }
 
+    /// API.md "Wire details": crypto-saas's placeholder, without authentication.
+    @Test func opsHealthIsCryptoSaasPlaceholder() async throws {
+        try await withTestApp(.sqlite, migrate: false) { app in
+            try await app.testing().test(.GET, "ops/health") { res in
+                #expect(res.status == .ok)
+                #expect(res.headers.contentType?.subType == "json")
+                #expect(res.json() as NSDictionary == ["system_state": "OK", "note": "placeholder"])
+            }
+        }
+    }
+
+    /// Browsers ask for /favicon.ico on every page; it is an image, without authentication.
+    @Test func faviconIsServed() async throws {
+        try await withTestApp(.sqlite, migrate: false) { app in
+            try await app.testing().test(.GET, "favicon.ico") { res in
+                #expect(res.status == .ok)
+                #expect(res.headers.contentType?.description.hasPrefix("image/svg+xml") == true)
+                #expect(res.body.string.hasPrefix("<svg") && res.body.string.contains("</svg>"))
+            }
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func readyMakesARealRoundTrip(_ database: TestDatabase) async throws {
         try await withTestApp(database) { app in
