@@ -11,6 +11,8 @@ import Vapor
         private let held = NIOLockedValueBox<[CheckedContinuation<Void, Never>]>([])
         func wait() async { await withCheckedContinuation { continuation in held.withLockedValue { $0.append(continuation) } } }
         func release() { held.withLockedValue { list in list.forEach { $0.resume() }; list.removeAll() } }
+        /// How many waiters are still held.
+        var waiting: Int { held.withLockedValue { $0.count } }
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -24,8 +26,15 @@ import Vapor
             return false
         }
         // Step 1 never finishes; after its deadline the loop runs the next ones.
-        while steps.withLockedValue({ $0 }) < 5 { try await Task.sleep(for: .milliseconds(20)) }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while steps.withLockedValue({ $0 }) < 5, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(steps.withLockedValue { $0 } >= 5, "the loop went on past the stuck step")
+        #expect(stuck.waiting == 1, "step 1 is still stuck: the later steps ran beside it, not after it")
+        let stopping = ContinuousClock.now
         await loop.stop(logger: app.logger, deadline: .now + .seconds(5))
+        // Stopping does not wait for the abandoned step (it waits at most for the current one).
+        #expect(ContinuousClock.now - stopping < .seconds(5), "stop returned before its deadline")
+        #expect(stuck.waiting == 1)
         stuck.release()
         try await app.asyncShutdown()
     }

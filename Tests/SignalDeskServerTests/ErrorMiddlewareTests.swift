@@ -20,8 +20,9 @@ import VaporTesting
         app.get("probe", "abort-500") { _ -> String in throw Abort(.internalServerError, reason: "secret detail") }
     }
 
-    @Test func unknownRoutesAnswerJSON404() async throws {
-        try await withTestApp(.sqlite, migrate: false) { app in
+    @Test(arguments: TestDatabase.all)
+    func unknownRoutesAnswerJSON404(_ database: TestDatabase) async throws {
+        try await withTestApp(database, migrate: false) { app in
             try await app.testing().test(.GET, "no/such/route") { res in
                 #expect(res.status == .notFound)
                 #expect(res.headers.contentType == .json)
@@ -30,8 +31,9 @@ import VaporTesting
         }
     }
 
-    @Test func malformedJSONIs422NamingTheBody() async throws {
-        try await withTestApp(.sqlite, migrate: false) { app in
+    @Test(arguments: TestDatabase.all)
+    func malformedJSONIs422NamingTheBody(_ database: TestDatabase) async throws {
+        try await withTestApp(database, migrate: false) { app in
             Self.addProbeRoutes(app)
             try await app.testing().test(.POST, "probe/order", headers: ["Content-Type": "application/json"],
                                          body: .init(string: #"{"symbol": "BTCUSDT", "qty": "#)) { res in
@@ -42,8 +44,9 @@ import VaporTesting
         }
     }
 
-    @Test func wrongFieldTypesAndMissingFieldsAre422WithTheField() async throws {
-        try await withTestApp(.sqlite, migrate: false) { app in
+    @Test(arguments: TestDatabase.all)
+    func wrongFieldTypesAndMissingFieldsAre422WithTheField(_ database: TestDatabase) async throws {
+        try await withTestApp(database, migrate: false) { app in
             Self.addProbeRoutes(app)
             try await app.testing().test(.POST, "probe/order", headers: ["Content-Type": "application/json"],
                                          body: .init(string: #"{"symbol": "BTCUSDT", "qty": "lots"}"#)) { res in
@@ -63,8 +66,9 @@ import VaporTesting
         }
     }
 
-    @Test func wrongContentTypeIs415() async throws {
-        try await withTestApp(.sqlite, migrate: false) { app in
+    @Test(arguments: TestDatabase.all)
+    func wrongContentTypeIs415(_ database: TestDatabase) async throws {
+        try await withTestApp(database, migrate: false) { app in
             Self.addProbeRoutes(app)
             try await app.testing().test(.POST, "probe/order", headers: ["Content-Type": "text/html"],
                                          body: .init(string: "<b>hi</b>")) { res in
@@ -74,8 +78,9 @@ import VaporTesting
         }
     }
 
-    @Test func oversizedBodyIs413OverTheNetwork() async throws {
-        try await withTestApp(.sqlite, adjust: { $0.maxBodyBytes = 2_048 }, migrate: false) { app in
+    @Test(arguments: TestDatabase.all)
+    func oversizedBodyIs413OverTheNetwork(_ database: TestDatabase) async throws {
+        try await withTestApp(database, adjust: { $0.maxBodyBytes = 2_048 }, migrate: false) { app in
             Self.addProbeRoutes(app)
             let padding = String(repeating: "x", count: 10_000)
             try await app.testing(method: .running(port: 0)).test(
@@ -88,8 +93,9 @@ import VaporTesting
         }
     }
 
-    @Test func internalErrorsNeverReachTheClient() async throws {
-        try await withTestApp(.sqlite, migrate: false) { app in
+    @Test(arguments: TestDatabase.all)
+    func internalErrorsNeverReachTheClient(_ database: TestDatabase) async throws {
+        try await withTestApp(database, migrate: false) { app in
             Self.addProbeRoutes(app)
             for path in ["probe/internal", "probe/abort-500"] {
                 try await app.testing().test(.GET, path) { res in
@@ -102,8 +108,9 @@ import VaporTesting
         }
     }
 
-    @Test func requestIDIsEchoedOrReplaced() async throws {
-        try await withTestApp(.sqlite, migrate: false) { app in
+    @Test(arguments: TestDatabase.all)
+    func requestIDIsEchoedOrReplaced(_ database: TestDatabase) async throws {
+        try await withTestApp(database, migrate: false) { app in
             try await app.testing().test(.GET, "healthz", headers: ["X-Request-ID": "abc-123"]) { res in
                 #expect(res.headers.first(name: "X-Request-ID") == "abc-123")
             }

@@ -89,11 +89,12 @@ func startEngine(_ app: Application) async throws {
         }
     }
 
-    @Test func aFailingTelegramNeverFailsTheTradeAndIsRetried() async throws {
+    @Test(arguments: TestDatabase.all)
+    func aFailingTelegramNeverFailsTheTradeAndIsRetried(_ database: TestDatabase) async throws {
         let telegram = try await FakeTelegram.start()
         telegram.server.behavior = .status(500, body: #"{"ok":false,"error_code":500}"#)
         do {
-            try await withTestApp(.sqlite, adjust: {
+            try await withTestApp(database, adjust: {
                 $0.telegramAPIBaseURL = URL(string: telegram.baseURL)!
                 $0.telegramBotToken = Self.botToken
                 $0.telegramChatID = "7"
@@ -196,8 +197,8 @@ func startEngine(_ app: Application) async throws {
         await binance.shutdown()
     }
 
-    @Test func twoWorkerProcessesOnOnePostgreSQLNeverShareASignal() async throws {
-        guard TestDatabase.postgresURL != nil else { return }
+    @Test(.enabled(if: TestDatabase.postgresURL != nil, "needs PostgreSQL (SIGNALDESK_TEST_DATABASE_URL)"))
+    func twoWorkerProcessesOnOnePostgreSQLNeverShareASignal() async throws {
         try await withTestDatabase(.postgres) { config in
             try await withApp(config) { app in
                 try await app.db.transaction { tx in
@@ -244,8 +245,8 @@ func startEngine(_ app: Application) async throws {
 
     /// A worker process that polls only once a minute still executes an alert accepted by another
     /// process within seconds: the commit's NOTIFY wakes it.
-    @Test func anotherProcessesAlertWakesTheWorkerThroughNotify() async throws {
-        guard TestDatabase.postgresURL != nil else { return }
+    @Test(.enabled(if: TestDatabase.postgresURL != nil, "needs PostgreSQL (SIGNALDESK_TEST_DATABASE_URL)"))
+    func anotherProcessesAlertWakesTheWorkerThroughNotify() async throws {
         try await withTestDatabase(.postgres) { config in
             var intake = config
             intake.workerEnabled = false

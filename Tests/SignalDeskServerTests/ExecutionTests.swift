@@ -149,13 +149,14 @@ import VaporTesting
         }
     }
 
-    @Test func testOrdersReachTheFakeExchangesSigned() async throws {
+    @Test(arguments: TestDatabase.all)
+    func testOrdersReachTheFakeExchangesSigned(_ database: TestDatabase) async throws {
         let accounts = ["test-api-key-1234": "test-api-secret-5678"]
         let binance = try await FakeBinance.start(accounts: accounts)
         let bybit = try await FakeBybit.start(accounts: accounts)
         let bridge = try await FakeIBKRBridge.start(accounts: accounts)
         do {
-            try await withTestApp(.sqlite, adjust: {
+            try await withTestApp(database, adjust: {
                 $0.binanceTestnetBaseURL = URL(string: binance.baseURL)!
                 $0.bybitBaseURL = URL(string: bybit.baseURL)!
                 $0.ibkrBridgeBaseURL = URL(string: bridge.baseURL)!
@@ -203,8 +204,9 @@ import VaporTesting
         await binance.shutdown(); await bybit.shutdown(); await bridge.shutdown()
     }
 
-    @Test func ibkrWithoutABridgeIsSimulated() async throws {
-        try await withTestApp(.sqlite) { app in
+    @Test(arguments: TestDatabase.all)
+    func ibkrWithoutABridgeIsSimulated(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
             let client = Client(app: app)
             let (token, _) = try await client.signIn("ana@trading.co")
             try await Self.saveSecret(client, token, "IBKR", key: "short", secret: "long-enough-secret")

@@ -50,7 +50,7 @@ import VaporTesting
             // (on PostgreSQL it is written by the same statement as the signal).
             let longID = try #require(body["id"] as? String)
             let entry = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "signal.create")
-                .filter(\.$entityID == longID).first())
+                .filter(\.$entityID == UUID(uuidString: longID)?.uuidString).first())
             #expect(entry.userID?.uuidString.lowercased() == body["user_id"] as? String && entry.entityType == "signal")
             #expect(entry.details == #"{"exchange":"BINANCE","module":"swing","side":"LONG","source":"api","symbol":"BTCUSDT"}"#)
             let stored = try #require(try await Signal.find(UUID(uuidString: longID), on: app.db))
@@ -151,8 +151,9 @@ import VaporTesting
 }
 
 @Suite struct LeaseSweeperTests {
-    @Test func theSweeperReturnsAbandonedClaimsOnItsOwn() async throws {
-        try await withTestApp(.sqlite, adjust: { $0.signalLeaseSeconds = 5 }) { app in
+    @Test(arguments: TestDatabase.all)
+    func theSweeperReturnsAbandonedClaimsOnItsOwn(_ database: TestDatabase) async throws {
+        try await withTestApp(database, adjust: { $0.signalLeaseSeconds = 5 }) { app in
             app.lifecycle.use(LeaseSweeper(interval: .milliseconds(50)))
             try await app.asyncBoot()
             let client = Client(app: app)

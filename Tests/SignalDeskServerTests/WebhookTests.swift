@@ -187,8 +187,9 @@ extension Client {
         }
     }
 
-    @Test func rateLimitCountsOnlyAuthenticatedAlerts() async throws {
-        try await withTestApp(.sqlite, adjust: { $0.webhookRatePerMinute = 3 }) { app in
+    @Test(arguments: TestDatabase.all)
+    func rateLimitCountsOnlyAuthenticatedAlerts(_ database: TestDatabase) async throws {
+        try await withTestApp(database, adjust: { $0.webhookRatePerMinute = 3 }) { app in
             let client = Client(app: app)
             let (_, uuid, secret) = try await client.webhookUser()
             for _ in 0..<10 { _ = try await client.alert(uuid, Self.body("stranger")) }
@@ -282,14 +283,15 @@ extension Client {
         }
     }
 
-    @Test func requiredSignatureAndSourceAllowList() async throws {
-        try await withTestApp(.sqlite, adjust: { $0.webhookRequireSignature = true; $0.webhookAllowedIPs = ["10.9.9.9"] }) { app in
+    @Test(arguments: TestDatabase.all)
+    func requiredSignatureAndSourceAllowList(_ database: TestDatabase) async throws {
+        try await withTestApp(database, adjust: { $0.webhookRequireSignature = true; $0.webhookAllowedIPs = ["10.9.9.9"] }) { app in
             let client = Client(app: app)
             let (_, uuid, secret) = try await client.webhookUser()
             let blocked = try await client.alert(uuid, Self.body(secret))
             #expect(blocked.status == .forbidden && blocked.json()["detail"] as? String == "Source address not allowed")
         }
-        try await withTestApp(.sqlite, adjust: { $0.webhookRequireSignature = true; $0.webhookAllowedIPs = ["127.0.0.1"] }) { app in
+        try await withTestApp(database, adjust: { $0.webhookRequireSignature = true; $0.webhookAllowedIPs = ["127.0.0.1"] }) { app in
             let client = Client(app: app)
             let (_, uuid, secret) = try await client.webhookUser()
             let body = Self.body(secret)
