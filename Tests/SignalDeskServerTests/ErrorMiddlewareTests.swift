@@ -40,6 +40,8 @@ import VaporTesting
                 #expect(res.status == .unprocessableEntity)
                 let detail = try #require(res.json()["detail"] as? [[String: Any]])
                 #expect(detail.first?["type"] as? String == "json_invalid")
+                // Keys in a stable (sorted) order, the same text in every process.
+                #expect(res.body.string == #"{"detail":[{"loc":["body"],"msg":"Malformed request body","type":"json_invalid"}]}"#)
             }
         }
     }
@@ -74,6 +76,8 @@ import VaporTesting
                                          body: .init(string: "<b>hi</b>")) { res in
                 #expect(res.status == .unsupportedMediaType)
                 #expect(res.json()["detail"] as? String == "Unsupported Content-Type: text/html")
+                // The exact text: `/` unescaped, as every answer writes it.
+                #expect(res.body.string == #"{"detail":"Unsupported Content-Type: text/html"}"#)
             }
         }
     }

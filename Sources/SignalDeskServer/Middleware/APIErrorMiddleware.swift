@@ -34,7 +34,7 @@ struct APIErrorMiddleware: Middleware {
         headers.contentType = .json
         let body: ByteBuffer
         do {
-            body = ByteBuffer(data: try JSONEncoder().encode(Body(detail: apiError.detail)))
+            body = ByteBuffer(bytes: try JSONCoding.encode(Body(detail: apiError.detail)))
         } catch {
             body = ByteBuffer(string: #"{"detail":"Internal Server Error"}"#)
         }
