@@ -71,7 +71,7 @@ import VaporTesting
             #expect(anaRow["stale_secret"] as? Bool == true)
             #expect(anaRow["two_factor_enabled"] as? Bool == false)
             #expect(anaRow["role"] as? String == "trader")
-            #expect(anaRow["user_id"] as? String == ana.uuidString)
+            #expect(anaRow["user_id"] as? String == ana.uuidString.lowercased())
             let viRow = try #require(users.first { $0["email"] as? String == "vi@trading.co" })
             #expect(viRow["oldest_secret_age_days"] is NSNull)
             #expect(Set(users.first!.keys) == [
