@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
-# Build stage: Swift toolchain + liboath headers.
-FROM swift:6.1-noble AS build
+# Build stage: Swift 6.3 (the version the project builds and is tested with) + liboath headers.
+FROM swift:6.3-noble AS build
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends liboath-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*

@@ -2,7 +2,9 @@
 # Runs every SignalDesk test on a fresh machine:
 #   1. installs what is missing (liboath-dev, postgresql) when run as root;
 #   2. starts a throwaway PostgreSQL cluster on a free loopback port;
-#   3. `swift test`: every suite on SQLite, and the server suites on PostgreSQL too;
+#   3. checks that every target declares what it imports (scripts/check_imports.sh, and SwiftPM's
+#      own check in the build), then `swift test`: every suite on SQLite, and the server suites on
+#      PostgreSQL too;
 #   4. starts the built server and runs the live checks and ops scripts against it.
 # Exits non-zero on any failure.
 set -euo pipefail
@@ -20,8 +22,10 @@ pg_create_database signaldesk_test
 export PG_DIR PG_PORT PG_PASSWORD PG_BIN
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
 
+bash scripts/check_imports.sh
+
 started=$SECONDS
-swift build --build-tests
+swift build --build-tests --explicit-target-dependency-import-check error
 echo "Build: $((SECONDS - started)) s"
 
 started=$SECONDS
