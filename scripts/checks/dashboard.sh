@@ -116,6 +116,12 @@ check "...with a Content-Security-Policy that keeps requests on this origin" \
   bash -c "grep -i '^content-security-policy:' '$work/page.h' | grep -q \"connect-src 'self'\""
 check "...and is one self-contained file (no external src or href)" \
   bash -c "! grep -Eiq '(src|href)=\"(https?:)?//' '$work/page.html'"
+curl -sS -D "$work/icon.h" -o "$work/icon.body" --max-time 10 "$base/favicon.ico" || true
+check "GET /favicon.ico answers 200 with an image, without a token" \
+  bash -c "grep -qE '^HTTP/[0-9.]+ 200' '$work/icon.h' && grep -qi '^content-type: image/' '$work/icon.h'"
+out="$(api GET /ops/health "")"
+check "GET /ops/health answers crypto-saas's placeholder without a token" \
+  test "$(status_of "$out")" = 200 -a "$(body_of "$out" | json_get system_state 2>/dev/null)" = "OK"
 out="$(api GET /ops/dashboard/summary "")"
 check "GET /ops/dashboard/summary without a token is 401 Not authenticated" \
   test "$(status_of "$out")" = 401 -a "$(body_of "$out" | json_get detail 2>/dev/null)" = "Not authenticated"
@@ -134,11 +140,15 @@ out="$(api POST /auth/2fa/verify-enable "$work/admin.token" -H 'Content-Type: ap
 check "POST /auth/2fa/verify-enable turns 2FA on" test "$(status_of "$out")" = 200
 
 # --- seed traders, a credential, a signal and an open position --------------------------------------
-for email in ana@trading.co ben@trading.co smoke.bot@example.com; do
+for email in ana@trading.co ben@trading.co smoke.bot@example.com ops.bot.monitor@example.org; do
   out="$(api POST /auth/register "" -H 'Content-Type: application/json' \
     --data "{\"email\":\"$email\",\"password\":\"$(cat "$work/trader.pw")\"}")"
   check "register trader $email" test "$(status_of "$out")" = 201
 done
+# A second admin without 2FA: the red status must name this admin (issue 19, item 8).
+out="$(api POST /users "$work/admin.token" -H 'Content-Type: application/json' \
+  --data "{\"email\":\"second.admin@example.org\",\"password\":\"$(cat "$work/trader.pw")\",\"role\":\"admin\"}")"
+check "the admin creates a second admin (no 2FA)" test "$(status_of "$out")" = 201
 check "trader ana@trading.co logs in" login ana@trading.co "$work/trader.pw" "$work/ana.token"
 check "trader ben@trading.co logs in" login ben@trading.co "$work/trader.pw" "$work/ben.token"
 out="$(api POST /users/exchange-secrets "$work/ana.token" -H 'Content-Type: application/json' \
@@ -163,8 +173,10 @@ out="$(api GET /ops/dashboard/summary "$work/admin.token")"
 summary="$(body_of "$out")"
 check "the admin's summary answers 200 with incident_url = INCIDENT_URL" \
   test "$(status_of "$out")" = 200 -a "$(json_get incident_url <<<"$summary" 2>/dev/null)" = "$incident_url"
-check "...lists the real traders by default (no admin, no smoke. user)" \
-  test "$(python3 -c 'import json,sys; print(" ".join(sorted(u["email"] for u in json.load(sys.stdin)["users"])))' <<<"$summary" 2>/dev/null)" = "ana@trading.co ben@trading.co"
+check "...lists the real users by default (admins included; no smoke. user, no ops.bot. service user)" \
+  test "$(python3 -c 'import json,sys; print(" ".join(sorted(u["email"] for u in json.load(sys.stdin)["users"])))' <<<"$summary" 2>/dev/null)" = "ana@trading.co ben@trading.co ops.admin@example.org second.admin@example.org"
+check "...is red, naming the users without 2FA (the second admin among them)" \
+  test "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["overall_status"], ",".join(e for r in d["status_reasons"] if r["code"] == "users_missing_2fa" for e in r["emails"]))' <<<"$summary" 2>/dev/null)" = "red ana@trading.co,ben@trading.co,ops.bot.monitor@example.org,second.admin@example.org"
 check "...and has 7 trend days" test "$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["trends_7d"]))' <<<"$summary" 2>/dev/null)" = 7
 
 # --- the browser ---------------------------------------------------------------------------------
@@ -174,6 +186,7 @@ while [ $(( $(date +%s) / 30 )) -le "$otp_step" ]; do sleep 1; done
 set +e
 BASE_URL="$base" EMAIL="$admin_email" PASSWORD="$admin_pw" TOTP_SECRET="$(cat "$work/totp.secret" 2>/dev/null)" \
   INCIDENT_URL="$incident_url" FILTER_EMAIL=ana EXPECT_BINANCE_USERS=ana@trading.co \
+  EXPECT_REASON_EMAILS=ana@trading.co,ben@trading.co,ops.bot.monitor@example.org,second.admin@example.org \
   timeout 300 "$py" "$here/checks/dashboard_browser.py" >"$work/browser.out" 2>"$work/browser.err"
 code=$?
 set -e

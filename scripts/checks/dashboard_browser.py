@@ -4,7 +4,9 @@
 Drives Chromium through selenium like an operator would: signs in with email, password and a TOTP
 code, then compares what the page shows with what GET /ops/dashboard/summary answers for the same
 filters. Environment: BASE_URL, EMAIL, PASSWORD, TOTP_SECRET (base32; empty when the account has
-no 2FA), optional INCIDENT_URL (the expected "Open incident" link), CHROMIUM_BIN, CHROMEDRIVER.
+no 2FA), optional INCIDENT_URL (the expected "Open incident" link), EXPECT_REASON_EMAILS (comma-
+separated emails the status banner must name), CHROMIUM_BIN, CHROMEDRIVER. The window is 1400x900:
+the page must fit it without sideways scrolling, tables included.
 Prints one `PASS | ...` or `FAIL | ...` line per step and `Summary: PASS=n FAIL=m`; exits 1 on any
 failure. Never prints the password, the OTP, the TOTP secret or the token.
 """
@@ -37,6 +39,7 @@ EMAIL = os.environ.get("EMAIL", "")
 PASSWORD = os.environ.get("PASSWORD", "")
 TOTP_SECRET = os.environ.get("TOTP_SECRET", "")
 INCIDENT_URL = os.environ.get("INCIDENT_URL")
+WINDOW_WIDTH = 1400
 
 passed = 0
 failed = 0
@@ -85,7 +88,7 @@ def make_driver():
     options = webdriver.ChromeOptions()
     options.binary_location = os.environ.get("CHROMIUM_BIN") or shutil.which("chromium") or "/usr/bin/chromium"
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1280,900", "--no-first-run", "--disable-extensions",
+                f"--window-size={WINDOW_WIDTH},900", "--no-first-run", "--disable-extensions",
                 "--disable-background-networking", "--disable-sync", "--mute-audio"):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
@@ -123,6 +126,25 @@ def page_query(driver):
     if state["email"]:
         params["email_contains"] = state["email"]
     return params
+
+
+def horizontal_overflow(driver):
+    """What scrolls sideways: the page (scrollWidth beyond the window) and each table container."""
+    return driver.execute_script("""
+        var out = {innerWidth: window.innerWidth, scrollWidth: document.scrollingElement.scrollWidth, tables: []};
+        document.querySelectorAll('.table-scroll').forEach(function (box) {
+          if (box.scrollWidth > box.clientWidth) {
+            out.tables.push((box.querySelector('table') || {}).id + ' ' + box.scrollWidth + '>' + box.clientWidth);
+          }
+        });
+        return out;""")
+
+
+def fits_window(driver, name):
+    """Checks that nothing scrolls sideways at the window's width (the tables have their rows)."""
+    layout = horizontal_overflow(driver)
+    return check(name, layout["innerWidth"] == WINDOW_WIDTH and layout["scrollWidth"] <= WINDOW_WIDTH and not layout["tables"],
+                 str(layout))
 
 
 def token_of(driver):
@@ -234,6 +256,24 @@ def run(driver):
     check("...colour-coded (class status-" + str(status) + ") and named in text",
           f"status-{status}" in (banner.get_attribute("class") or "") and status in banner.text.lower())
     check("...announced to screen readers (aria-live)", banner.get_attribute("aria-live") in ("polite", "assertive"))
+    reasons = api.get("status_reasons")
+    check("the API's status_reasons is a list, empty only when green",
+          isinstance(reasons, list) and (not reasons) == (api.get("overall_status") == "green"), str(reasons)[:300])
+    named = sorted({e for r in reasons or [] for e in r.get("emails", [])})
+    expected_names = sorted(filter(None, os.environ.get("EXPECT_REASON_EMAILS", "").split(",")))
+    if expected_names:
+        check(f"...naming {', '.join(expected_names)}", named == expected_names, f"API names {named}")
+    shown = wait_until(driver, lambda d: all(e in d.find_element(By.ID, "status-reasons").text for e in named), timeout=5)
+    check(f"the banner names the users behind {status} ({len(named)} emails)", bool(named) == (status != "green") and shown,
+          f"banner: {driver.find_element(By.ID, 'status-reasons').text[:300]!r}")
+    codes = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#status-reasons [data-code]')).map(function (n) { return n.getAttribute('data-code'); });")
+    check("...one line per reason, in the API's order", codes == [r.get("code") for r in reasons or []], str(codes))
+    icon = driver.execute_script("""
+        return fetch('/favicon.ico', {credentials: 'omit'}).then(function (r) {
+          return {status: r.status, type: r.headers.get('Content-Type') || ''};
+        }).catch(function (e) { return {status: 0, type: String(e)}; });""")
+    check("/favicon.ico answers 200 with an image", icon["status"] == 200 and icon["type"].startswith("image/"), str(icon))
 
     # --- cards -----------------------------------------------------------------------------------
     for card_id, section in (("card-security", "security"), ("card-operations", "operations"), ("card-events", "recent_events")):
@@ -289,6 +329,7 @@ def run(driver):
     check("the user table lists the API's users", bool(emails) and
           wait_until(driver, lambda d: table_first_cells(d, "user-table") == emails, timeout=5) is not None,
           f"page {table_first_cells(driver, 'user-table')}, API {emails}")
+    fits_window(driver, f"at {WINDOW_WIDTH} px wide nothing scrolls sideways (page and tables, default view)")
     structure = driver.execute_script("""
         return ['profile-table', 'user-table'].map(function (id) {
           var t = document.getElementById(id);
@@ -336,6 +377,7 @@ def run(driver):
     check("...which lists at least as many users", len(everyone) >= len(emails), f"{len(everyone)} vs {len(emails)}")
     driver.find_element(By.ID, "filter-service").click()
     user_table_matches_api(driver, page_query(driver), "ticking 'include service users': the user table matches the API's answer")
+    fits_window(driver, f"...and with every user listed nothing scrolls sideways at {WINDOW_WIDTH} px")
     driver.find_element(By.ID, "filter-service").click()
     driver.find_element(By.ID, "filter-real").click()
     user_table_matches_api(driver, page_query(driver), "back to the defaults: the user table matches the API's answer")
