@@ -14,6 +14,8 @@
 #   FEES        fees charged on close (default 0)
 #   SIGNAL_FILE the signal body (default: signal1.json beside this script)
 # Prints one PASS/FAIL line per step and "Summary: PASS=n FAIL=m"; exits 1 when a step failed.
+# Also prints crypto-saas's marker lines, which its callers grep: "token_ok" once logged in and
+# "signal_id=<id>" once the signal exists.
 set -euo pipefail
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib/ops.sh
@@ -55,6 +57,7 @@ else
 fi
 if ops_login user "$EMAIL" "$PASSWORD" "$OTP" "$TOTP_SECRET"; then
   pass "login"
+  echo "token_ok"
 else
   ops_abort "login failed: $LOGIN_DETAIL"
 fi
@@ -64,6 +67,7 @@ api POST /signals user "@$SIGNAL_FILE"
 signal_id="$(jget 'd["id"]' 2>/dev/null || true)"
 if [ "$API_STATUS" = "200" ] && [ -n "$signal_id" ] && [ "$(jget 'd["status"]')" = "CREATED" ]; then
   pass "create signal $signal_id ($(jget 'd["symbol"]') $(jget 'd["side"]') status=CREATED)"
+  echo "signal_id=$signal_id"
 else
   ops_abort "create signal failed: $(ops_describe)"
 fi
