@@ -23,15 +23,6 @@ struct Invocation: Equatable {
         "signaldesk: unknown command \"\(command)\" (try: \(Self.commands.joined(separator: ", ")); signaldesk --help)"
     }
 
-    /// - Parameter arguments: the process arguments after `Environment.detect()` took `--env` out,
-    ///   the executable first.
-    init(arguments: [String]) throws {
-        var input = CommandInput(arguments: arguments.isEmpty ? ["signaldesk"] : arguments)
-        let global = try GlobalOptions(from: &input)
-        command = input.arguments.first ?? "serve"
-        wantsHelp = global.help || global.autocomplete
-    }
-
     /// ConsoleKit's global flags (`Console.run`) and Vapor's `--log` (`LoggingSystem.bootstrap`),
     /// under the same names, so they are consumed exactly as there.
     private struct GlobalOptions: CommandSignature {
@@ -46,5 +37,16 @@ struct Invocation: Equatable {
         @Option(name: "log", help: "")
         var log: String?
         init() {}
+    }
+}
+
+extension Invocation {
+    /// - Parameter arguments: the process arguments after `Environment.detect()` took `--env` out,
+    ///   the executable first.
+    init(arguments: [String]) throws {
+        var input = CommandInput(arguments: arguments.isEmpty ? ["signaldesk"] : arguments)
+        let global = try GlobalOptions(from: &input)
+        command = input.arguments.first ?? "serve"
+        wantsHelp = global.help || global.autocomplete
     }
 }
