@@ -4,7 +4,9 @@
 # Called by scripts/test.sh with SIGNALDESK_BIN and the throwaway cluster's PG_* variables.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=SCRIPTDIR/../lib/common.sh
 source "$here/lib/common.sh"
+# shellcheck source=SCRIPTDIR/../lib/postgres.sh
 source "$here/lib/postgres.sh"
 : "${SIGNALDESK_BIN:?path of the signaldesk binary}"
 
@@ -57,6 +59,38 @@ check "production refuses to start without JWT_SECRET and ENCRYPTION_KEYS" \
 check "production generated no development secrets" test ! -e "$work/prod/var/dev-secrets.env"
 
 # --- CLI ---------------------------------------------------------------------------------------
+# run_cli DIR ARGS...: runs the binary in DIR with a clean environment; sets CLI_OUT, CLI_ERR, CLI_CODE.
+run_cli() {
+  local dir="$1"; shift
+  set +e
+  (cd "$dir" && env -i PATH="$PATH" "$SIGNALDESK_BIN" "$@" >"$work/cli.out" 2>"$work/cli.err")
+  CLI_CODE=$?
+  set -e
+  CLI_OUT="$(cat "$work/cli.out")"; CLI_ERR="$(cat "$work/cli.err")"
+}
+mkdir -p "$work/fresh"
+run_cli "$work/fresh" --help
+check "--help exits 0 and prints the usage" test "$CLI_CODE" -eq 0 -a "$(head -n 1 <<<"$CLI_OUT")" = "Usage: signaldesk <command>"
+for command in serve migrate create-admin keys worker; do
+  check "--help lists $command" grep -qE "^ +$command " <<<"$CLI_OUT"
+done
+check "--help prints nothing else: no log or shutdown lines, nothing on stderr" \
+  test -z "$CLI_ERR" -a -z "$(grep -E '^\[ [A-Z]+ \]|Stopp|shut' <<<"$CLI_OUT")"
+check "--help creates no development secrets or database" test -z "$(ls -A "$work/fresh")"
+run_cli "$work/fresh" foo
+check "an unknown command prints one line on stderr and exits 64" \
+  test "$CLI_CODE" -eq 64 -a -z "$CLI_OUT" -a \
+  "$CLI_ERR" = 'signaldesk: unknown command "foo" (try: serve, migrate, create-admin, keys, worker, routes; signaldesk --help)'
+run_cli "$work/fresh" serve --help
+check "serve --help lists --env (production)" \
+  test "$CLI_CODE" -eq 0 -a -n "$(grep -E '^ +env development \(default\) or production' <<<"$CLI_OUT")"
+check "serve --help lists --hostname and --port" grep -q '\[--hostname,-H\] \[--port,-p\]' <<<"$CLI_OUT"
+run_cli "$work/fresh" create-admin --email short@signaldesk.test --password short
+check "a failing command prints its error once and exits 1" \
+  test "$CLI_CODE" -eq 1 -a "$(grep -c 'at least 8 characters' <<<"$CLI_OUT$CLI_ERR")" -eq 1 -a \
+  -n "$(grep -Fx 'signaldesk: the password must be at least 8 characters' <<<"$CLI_ERR")"
+rm -rf "$work/fresh"
+
 keys="$(cd "$work" && env -i PATH="$PATH" "$SIGNALDESK_BIN" keys generate --id k2026)"
 check "keys generate prints an id:hex64 ring entry" grep -qE '^ENCRYPTION_KEYS=k2026:[0-9a-f]{64}$' <<<"$keys"
 check "keys generate prints a 64-hex JWT secret" grep -qE '^JWT_SECRET=[0-9a-f]{64}$' <<<"$keys"
