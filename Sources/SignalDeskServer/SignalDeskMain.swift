@@ -36,8 +36,9 @@ public enum SignalDeskMain {
             let config: AppConfig
             let notices: [String]
             if invocation.wantsHelp {
-                // Help lists the commands and their options: it reads no files, writes no development
-                // secrets and opens no database, so it also works where the configuration is invalid.
+                // Help lists the commands and their options: it reads no configuration, writes no
+                // development secrets and opens no database file, so it also works where the
+                // configuration is invalid, and prints nothing but the help.
                 (config, notices) = (try helpConfiguration(), [])
             } else {
                 do {
