@@ -13,7 +13,11 @@ cd "${1:-$(dirname "$0")/..}"
 # shellcheck source=SCRIPTDIR/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 ensure_swift
-manifest="$(swift package dump-package)"
+# A scratch directory of its own: reading the manifest needs no build, so it does not wait for
+# the lock of a build running in .build.
+scratch="$(mktemp -d /tmp/signaldesk-imports.XXXXXX)"
+trap 'rm -rf "$scratch"' EXIT
+manifest="$(swift package --scratch-path "$scratch" dump-package)"
 python3 - "$manifest" <<'PY'
 import json, os, re, sys
 
