@@ -9,9 +9,10 @@
 # product (products here are named after their module), or a module of the toolchain.
 #   scripts/check_imports.sh [PACKAGE_DIR]     (default: the repository)
 set -euo pipefail
-cd "${1:-$(dirname "$0")/..}"
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=SCRIPTDIR/lib/common.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$script_dir/lib/common.sh"
+cd "${1:-$script_dir/..}"
 ensure_swift
 # A scratch directory of its own: reading the manifest needs no build, so it does not wait for
 # the lock of a build running in .build.
