@@ -11,13 +11,19 @@ import Testing
     }
 
     @Test func auditActionClasses() {
-        for action in ["execution.binance.test_order.error", "execution.blocked.exchange_disabled", "telegram.send.error"] {
+        for action in [
+            "execution.binance.test_order.error", "execution.blocked.exchange_disabled", "telegram.send.error",
+        ] {
             #expect(AuditActionClass.isError(action), "\(action)")
         }
-        for action in ["execution.binance.test_order.success", "errors.read", "position.open.blocked.cooldown", "x.errored"] {
+        for action in [
+            "execution.binance.test_order.success", "errors.read", "position.open.blocked.cooldown", "x.errored",
+        ] {
             #expect(!AuditActionClass.isError(action), "\(action)")
         }
-        #expect(AuditActionClass.isOpenBlocked("position.open.blocked.max_trades") && !AuditActionClass.isOpenBlocked("position.open"))
+        #expect(
+            AuditActionClass.isOpenBlocked("position.open.blocked.max_trades")
+                && !AuditActionClass.isOpenBlocked("position.open"))
     }
 
     @Test func userScopeFilters() {
@@ -40,8 +46,12 @@ import Testing
     /// API.md "Wire details": service users are the `ops.bot.` accounts (as crypto-saas), not
     /// admins and viewers, which are ordinary rows.
     @Test func serviceUsersAreOpsBotAccounts() {
-        #expect(ServiceUsers.isService(email: "ops.bot.daily@desk.io") && ServiceUsers.isService(email: "OPS.BOT.x@desk.io"))
-        #expect(!ServiceUsers.isService(email: "ops.admin@desk.io") && !ServiceUsers.isService(email: "ana.ops.bot.@desk.io"))
+        #expect(
+            ServiceUsers.isService(email: "ops.bot.daily@desk.io") && ServiceUsers.isService(email: "OPS.BOT.x@desk.io")
+        )
+        #expect(
+            !ServiceUsers.isService(email: "ops.admin@desk.io")
+                && !ServiceUsers.isService(email: "ana.ops.bot.@desk.io"))
         let defaults = UserScope(realOnly: true, includeServiceUsers: false, emailContains: nil, exchange: nil)
         #expect(!defaults.includes(email: "ops.bot.daily@desk.io", exchanges: []))
         #expect(defaults.includes(email: "root@trading.co", exchanges: []))
@@ -54,7 +64,10 @@ import Testing
         let calendar = TradingCalendar(timeZone: try #require(TimeZone(identifier: "America/New_York")))
         let now = try #require(ISO8601DateFormatter().date(from: "2026-11-04T15:00:00Z"))
         let week = calendar.window(days: 7, endingAt: now)
-        #expect(week.map(\.day) == ["2026-10-29", "2026-10-30", "2026-10-31", "2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"])
+        #expect(
+            week.map(\.day) == [
+                "2026-10-29", "2026-10-30", "2026-10-31", "2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04",
+            ])
         #expect(zip(week, week.dropFirst()).allSatisfy { $0.end == $1.start })
         #expect(week[3].end.timeIntervalSince(week[3].start) == 25 * 3600)
         #expect(week[6].start == ISO8601DateFormatter().date(from: "2026-11-04T05:00:00Z"))
@@ -66,11 +79,14 @@ import Testing
     }
 
     @Test func utilizationAndSmokeUsers() {
-        #expect(utilizationPercent(1, of: 3) == 33.33 && utilizationPercent(2, of: 3) == 66.67 && utilizationPercent(5, of: 0) == 0)
+        #expect(
+            utilizationPercent(1, of: 3) == 33.33 && utilizationPercent(2, of: 3) == 66.67
+                && utilizationPercent(5, of: 0) == 0)
         #expect(SmokeUsers.isSmoke(email: "Smoke.CI@example.com") && !SmokeUsers.isSmoke(email: "ana.smoke.@x.io"))
         let now = Date()
         #expect(SmokeUsers.eligible(lastActivity: now.addingTimeInterval(-14 * 86_400), now: now, olderThanDays: 14))
-        #expect(!SmokeUsers.eligible(lastActivity: now.addingTimeInterval(-14 * 86_400 + 60), now: now, olderThanDays: 14))
+        #expect(
+            !SmokeUsers.eligible(lastActivity: now.addingTimeInterval(-14 * 86_400 + 60), now: now, olderThanDays: 14))
         #expect(SmokeUsers.eligible(lastActivity: now, now: now, olderThanDays: 0))
     }
 }

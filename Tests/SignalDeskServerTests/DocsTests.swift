@@ -1,20 +1,23 @@
 import Foundation
-@testable import SignalDeskServer
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import SignalDeskServer
 
 @Suite struct DocsTests {
     static let operationKeys: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
 
     /// `METHOD /path` of a registered route, parameters written `{name}` as OpenAPI does.
     static func operation(_ route: Route) -> String {
-        let path = "/" + route.path.map { component in
-            switch component {
-            case .parameter(let name): "{\(name)}"
-            default: component.description
-            }
-        }.joined(separator: "/")
+        let path =
+            "/"
+            + route.path.map { component in
+                switch component {
+                case .parameter(let name): "{\(name)}"
+                default: component.description
+                }
+            }.joined(separator: "/")
         return "\(route.method.rawValue) \(path)"
     }
 
@@ -29,9 +32,10 @@ import VaporTesting
                 #expect(document["openapi"] as? String == "3.1.0")
                 let paths = try #require(document["paths"] as? [String: [String: Any]])
                 let registered = Set(app.routes.all.map(Self.operation))
-                let documented = Set(paths.flatMap { path, item in
-                    item.keys.filter(Self.operationKeys.contains).map { "\($0.uppercased()) \(path)" }
-                })
+                let documented = Set(
+                    paths.flatMap { path, item in
+                        item.keys.filter(Self.operationKeys.contains).map { "\($0.uppercased()) \(path)" }
+                    })
                 #expect(registered.count == app.routes.all.count, "a route is registered twice")
                 let undocumented = registered.subtracting(documented).sorted()
                 #expect(undocumented.isEmpty, "registered but not in openapi.json: \(undocumented)")
@@ -49,7 +53,8 @@ import VaporTesting
             let document = res.json()
             let paths = try #require(document["paths"] as? [String: [String: Any]])
             for (path, item) in paths {
-                let pathParameters = Set(path.split(separator: "/").filter { $0.hasPrefix("{") }.map { String($0.dropFirst().dropLast()) })
+                let pathParameters = Set(
+                    path.split(separator: "/").filter { $0.hasPrefix("{") }.map { String($0.dropFirst().dropLast()) })
                 for (method, value) in item where Self.operationKeys.contains(method) {
                     let name = "\(method.uppercased()) \(path)"
                     let operation = try #require(value as? [String: Any], "\(name)")
@@ -58,10 +63,13 @@ import VaporTesting
                     #expect(!responses.isEmpty, "\(name) has no responses")
                     for (status, response) in responses {
                         let response = response as? [String: Any] ?? [:]
-                        #expect(response["description"] is String || response["$ref"] is String, "\(name) \(status) has no description")
+                        #expect(
+                            response["description"] is String || response["$ref"] is String,
+                            "\(name) \(status) has no description")
                     }
-                    let declared = Set(((operation["parameters"] as? [[String: Any]]) ?? []).filter { $0["in"] as? String == "path" }
-                        .compactMap { $0["name"] as? String })
+                    let declared = Set(
+                        ((operation["parameters"] as? [[String: Any]]) ?? []).filter { $0["in"] as? String == "path" }
+                            .compactMap { $0["name"] as? String })
                     #expect(declared == pathParameters, "\(name) declares path parameters \(declared.sorted())")
                 }
             }
@@ -79,8 +87,10 @@ import VaporTesting
             let components = document["components"] as? [String: [String: Any]] ?? [:]
             for ref in Set(references) {
                 let parts = ref.split(separator: "/").map(String.init)
-                #expect(parts.count == 4 && parts[0] == "#" && parts[1] == "components" && components[parts[2]]?[parts[3]] != nil,
-                        "\(ref) does not resolve")
+                #expect(
+                    parts.count == 4 && parts[0] == "#" && parts[1] == "components"
+                        && components[parts[2]]?[parts[3]] != nil,
+                    "\(ref) does not resolve")
             }
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 @Suite struct HealthTests {
     @Test(arguments: TestDatabase.all)
@@ -71,9 +72,12 @@ import VaporTesting
     @Test(.timeLimit(.minutes(1)))
     func readyAnswers503WhenPostgresIsUnreachable() async throws {
         let port = try closedLoopbackPort()
-        try await withTestApp(.sqlite, adjust: { config in
-            config.database = .postgres(url: "postgres://signaldesk:pw@127.0.0.1:\(port)/signaldesk")
-        }, migrate: false) { app in
+        try await withTestApp(
+            .sqlite,
+            adjust: { config in
+                config.database = .postgres(url: "postgres://signaldesk:pw@127.0.0.1:\(port)/signaldesk")
+            }, migrate: false
+        ) { app in
             try await app.testing().test(.GET, "ready") { res in
                 #expect(res.status == .serviceUnavailable)
                 #expect(res.json() as NSDictionary == ["status": "not_ready", "database": "unreachable"])
@@ -90,14 +94,19 @@ import VaporTesting
     @Test(.timeLimit(.minutes(1)))
     func requestsAnswer503WhileTheDatabaseIsDown() async throws {
         let port = try closedLoopbackPort()
-        try await withTestApp(.sqlite, adjust: { config in
-            config.database = .postgres(url: "postgres://signaldesk:pw@127.0.0.1:\(port)/signaldesk")
-        }, migrate: false) { app in
+        try await withTestApp(
+            .sqlite,
+            adjust: { config in
+                config.database = .postgres(url: "postgres://signaldesk:pw@127.0.0.1:\(port)/signaldesk")
+            }, migrate: false
+        ) { app in
             let alert = try await app.testing().sendRequest(
-                .POST, "webhooks/tradingview/\(UUID().uuidString.lowercased())", headers: ["Content-Type": "application/json"],
+                .POST, "webhooks/tradingview/\(UUID().uuidString.lowercased())",
+                headers: ["Content-Type": "application/json"],
                 body: ByteBuffer(string: #"{"secret":"s","symbol":"BTCUSDT","side":"buy"}"#))
             #expect(alert.status == .serviceUnavailable && alert.headers.first(name: "Retry-After") == "5")
-            #expect(alert.json()["detail"] as? String == "Service temporarily unavailable: the database cannot be reached")
+            #expect(
+                alert.json()["detail"] as? String == "Service temporarily unavailable: the database cannot be reached")
             let login = try await Client(app: app).login("ana@trading.co")
             #expect(login.status == .serviceUnavailable)
         }
@@ -147,7 +156,9 @@ func closedLoopbackPort() throws -> Int {
     address.sin_port = 0
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+        }
     }
     guard bound else { throw TestFailure("bind() failed") }
     return Int(UInt16(bigEndian: address.sin_port))

@@ -1,8 +1,9 @@
 import Fluent
 import Foundation
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 @Suite struct MetricsTests {
     @Test func countsRequestsAndLatencyByRouteAndStatus() async throws {
@@ -11,9 +12,12 @@ import VaporTesting
             try await app.testing().test(.GET, "missing/7f3a") { #expect($0.status == .notFound) }
             // Three paths of one route: one series, labelled with the pattern.
             for n in 1...3 {
-                try await app.testing().test(.POST, "webhooks/tradingview/0f7a9c3e-0000-4000-8000-00000000000\(n)", beforeRequest: { req in
-                    try req.content.encode(["secret": "wrong"])
-                }) { #expect($0.status == .unauthorized) }
+                try await app.testing().test(
+                    .POST, "webhooks/tradingview/0f7a9c3e-0000-4000-8000-00000000000\(n)",
+                    beforeRequest: { req in
+                        try req.content.encode(["secret": "wrong"])
+                    }
+                ) { #expect($0.status == .unauthorized) }
             }
             try await app.testing().test(.GET, "metrics") { res in
                 #expect(res.status == .ok)
@@ -21,9 +25,16 @@ import VaporTesting
                 let text = res.body.string
                 #expect(text.contains(#"http_requests_total{method="GET",route="/healthz",status="200"} 3"#))
                 #expect(text.contains(#"http_requests_total{method="GET",route="unmatched",status="404"} 1"#))
-                #expect(text.contains(#"http_request_duration_seconds_count{method="GET",route="/healthz",status="200"} 3"#))
-                #expect(text.contains(#"http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="0.05"}"#))
-                #expect(text.contains(#"http_requests_total{method="POST",route="/webhooks/tradingview/:webhook_uuid",status="401"} 3"#))
+                #expect(
+                    text.contains(#"http_request_duration_seconds_count{method="GET",route="/healthz",status="200"} 3"#)
+                )
+                #expect(
+                    text.contains(
+                        #"http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="0.05"}"#))
+                #expect(
+                    text.contains(
+                        #"http_requests_total{method="POST",route="/webhooks/tradingview/:webhook_uuid",status="401"} 3"#
+                    ))
                 // Raw paths never become label values.
                 #expect(!text.contains("7f3a"))
                 #expect(!text.contains("0f7a9c3e"))
@@ -52,7 +63,9 @@ import VaporTesting
             for _ in 0..<3 { _ = try await client.createSignal(ana) }
             #expect(try await client.claim(ana, limit: 1).count == 1)
             let anaID = try #require(try await User.query(on: app.db).filter(\.$email == "ana@trading.co").first()?.id)
-            for (venue, status) in [("PAPER", "FILLED"), ("PAPER", "FILLED"), ("BINANCE", "REJECTED"), ("PAPER", "odd status")] {
+            for (venue, status) in [
+                ("PAPER", "FILLED"), ("PAPER", "FILLED"), ("BINANCE", "REJECTED"), ("PAPER", "odd status"),
+            ] {
                 let order = Order()
                 order.$user.id = anaID
                 order.venue = venue
@@ -84,7 +97,9 @@ import VaporTesting
                 }
                 #expect(lines.filter { $0.hasPrefix("signaldesk_signals{") }.count == 7)
                 // No user data in any label.
-                #expect(!res.body.string.contains(anaID.uuidString.lowercased()) && !res.body.string.contains(anaID.uuidString))
+                #expect(
+                    !res.body.string.contains(anaID.uuidString.lowercased())
+                        && !res.body.string.contains(anaID.uuidString))
                 #expect(!res.body.string.contains("ana@"))
             }
         }
@@ -93,9 +108,12 @@ import VaporTesting
     @Test(.timeLimit(.minutes(1)))
     func aScrapeAnswersWhileTheDatabaseIsDown() async throws {
         let port = try closedLoopbackPort()
-        try await withTestApp(.sqlite, adjust: { config in
-            config.database = .postgres(url: "postgres://signaldesk:pw@127.0.0.1:\(port)/signaldesk")
-        }, migrate: false) { app in
+        try await withTestApp(
+            .sqlite,
+            adjust: { config in
+                config.database = .postgres(url: "postgres://signaldesk:pw@127.0.0.1:\(port)/signaldesk")
+            }, migrate: false
+        ) { app in
             try await app.testing().test(.GET, "metrics") { res in
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains("signaldesk_database_gauges_ok 0"))

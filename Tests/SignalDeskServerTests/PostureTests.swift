@@ -2,17 +2,20 @@ import Fluent
 import Foundation
 import SQLKit
 import SignalDeskCore
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 @Suite struct PostureTests {
     static func makeUser(_ email: String, _ role: UserRole, twoFactor: Bool, app: Application) async throws -> UUID {
         let user = User(email: email, passwordHash: try app.password.hash("password-123"), role: role)
         try await user.create(on: app.db)
         if twoFactor {
-            let enrolment = TwoFactor(userID: user.id!, secretSealed: try app.appConfig.keyRing.seal(
-                TOTP.generateSecret(), context: SealedField.totpSeed.context(owner: user.id!)))
+            let enrolment = TwoFactor(
+                userID: user.id!,
+                secretSealed: try app.appConfig.keyRing.seal(
+                    TOTP.generateSecret(), context: SealedField.totpSeed.context(owner: user.id!)))
             enrolment.enabled = true
             try await enrolment.create(on: app.db)
         }
@@ -24,8 +27,10 @@ import VaporTesting
         let secret = ExchangeSecret()
         secret.$user.id = userID
         secret.exchange = exchange
-        secret.apiKeySealed = try ring.seal("key-000000000", context: SealedField.exchangeAPIKey(exchange).context(owner: userID))
-        secret.apiSecretSealed = try ring.seal("secret", context: SealedField.exchangeAPISecret(exchange).context(owner: userID))
+        secret.apiKeySealed = try ring.seal(
+            "key-000000000", context: SealedField.exchangeAPIKey(exchange).context(owner: userID))
+        secret.apiSecretSealed = try ring.seal(
+            "secret", context: SealedField.exchangeAPISecret(exchange).context(owner: userID))
         secret.apiKeyMasked = "key***000"
         secret.keyID = ring.activeKeyID
         try await secret.create(on: app.db)
@@ -59,9 +64,11 @@ import VaporTesting
             #expect(body["max_secret_age_days"] as? Int == 30)
             #expect(body["generated_at"] is String)
             // 8 users: ops (admin, no 2FA) is missing 2FA too.
-            #expect(body["summary"] as? NSDictionary == [
-                "total_users": 8, "users_missing_2fa": 4, "users_with_stale_secrets": 1, "secrets_on_retired_keys": 0,
-            ])
+            #expect(
+                body["summary"] as? NSDictionary == [
+                    "total_users": 8, "users_missing_2fa": 4, "users_with_stale_secrets": 1,
+                    "secrets_on_retired_keys": 0,
+                ])
             let users = try #require(body["users"] as? [[String: Any]])
             let anaRow = try #require(users.first { $0["email"] as? String == "ana@trading.co" })
             #expect(anaRow["binance_secret_configured"] as? Bool == true)
@@ -74,22 +81,31 @@ import VaporTesting
             #expect(anaRow["user_id"] as? String == ana.uuidString.lowercased())
             let viRow = try #require(users.first { $0["email"] as? String == "vi@trading.co" })
             #expect(viRow["oldest_secret_age_days"] is NSNull)
-            #expect(Set(users.first!.keys) == [
-                "user_id", "email", "role", "two_factor_enabled", "binance_secret_configured", "ibkr_secret_configured",
-                "bybit_secret_configured", "oldest_secret_age_days", "stale_secret",
-            ])
+            #expect(
+                Set(users.first!.keys) == [
+                    "user_id", "email", "role", "two_factor_enabled", "binance_secret_configured",
+                    "ibkr_secret_configured",
+                    "bybit_secret_configured", "oldest_secret_age_days", "stale_secret",
+                ])
 
-            let real = try await client.send(.GET, "ops/security/posture?real_only=true&max_secret_age_days=60", token: admin)
-            #expect(real.json()["summary"] as? NSDictionary == [
-                "total_users": 6, "users_missing_2fa": 2, "users_with_stale_secrets": 0, "secrets_on_retired_keys": 0,
-            ])
+            let real = try await client.send(
+                .GET, "ops/security/posture?real_only=true&max_secret_age_days=60", token: admin)
+            #expect(
+                real.json()["summary"] as? NSDictionary == [
+                    "total_users": 6, "users_missing_2fa": 2, "users_with_stale_secrets": 0,
+                    "secrets_on_retired_keys": 0,
+                ])
             let bad = try await client.send(.GET, "ops/security/posture?max_secret_age_days=0", token: admin)
             #expect(bad.status == .unprocessableEntity)
-            #expect(try await client.auditActions(userEmail: "ops@trading.co").filter { $0 == "security.posture.read" }.count == 2)
+            #expect(
+                try await client.auditActions(userEmail: "ops@trading.co").filter { $0 == "security.posture.read" }
+                    .count == 2)
 
             let (trader, _) = try await client.signIn("cy@trading.co")
             #expect(try await client.send(.GET, "ops/security/posture", token: trader).status == .forbidden)
-            #expect(try await client.send(.POST, "ops/security/reencrypt-exchange-secrets", token: trader).status == .forbidden)
+            #expect(
+                try await client.send(.POST, "ops/security/reencrypt-exchange-secrets", token: trader).status
+                    == .forbidden)
         }
     }
 }

@@ -5,7 +5,9 @@ import Foundation
 public enum OverallStatus: String, Sendable, Codable, Equatable {
     case green, yellow, red
 
-    public static func of(usersMissing2FA: Int, usersWithStaleSecrets: Int, blockedOpenAttemptsToday: Int) -> OverallStatus {
+    public static func of(usersMissing2FA: Int, usersWithStaleSecrets: Int, blockedOpenAttemptsToday: Int)
+        -> OverallStatus
+    {
         if usersMissing2FA > 0 || usersWithStaleSecrets > 0 { return .red }
         if blockedOpenAttemptsToday > 0 { return .yellow }
         return .green

@@ -149,7 +149,8 @@ extension HealthController {
             status: latency == nil ? "degraded" : "ok",
             version: SignalDeskVersion.current,
             uptimeSeconds: req.application.uptime.roundedSeconds,
-            database: .init(kind: config.database.kind, status: latency == nil ? "unreachable" : "connected", latencyMs: latency),
+            database: .init(
+                kind: config.database.kind, status: latency == nil ? "unreachable" : "connected", latencyMs: latency),
             worker: .init(enabled: config.workerEnabled, running: req.application.executionWorkerRunning),
             queueDepth: queueDepth,
             oldestPendingAgeSeconds: oldestAge,

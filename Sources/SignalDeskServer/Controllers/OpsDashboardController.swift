@@ -37,7 +37,8 @@ struct OpsDashboardController: RouteCollection {
     @Sendable static func dailyCompare(req: Request) async throws -> OpsReports.DailyCompare {
         let caller = try req.caller
         let realOnly = try QueryValue.bool(req, "real_only", default: false)
-        return try await OpsReports(app: req.application, db: req.db).dailyCompare(realOnly: realOnly, for: caller.email)
+        return try await OpsReports(app: req.application, db: req.db).dailyCompare(
+            realOnly: realOnly, for: caller.email)
     }
 
     @Sendable static func summary(req: Request) async throws -> OpsReports.Summary {
@@ -45,8 +46,12 @@ struct OpsDashboardController: RouteCollection {
         let exchangeText = req.query[String.self, at: "exchange"] ?? "ALL"
         let exchange = Exchange(parsing: exchangeText)
         guard exchange != nil || exchangeText.uppercased() == "ALL" else {
-            throw APIError(.unprocessableEntity, items: [.init(
-                loc: ["query", "exchange"], msg: "exchange must be ALL, BINANCE, IBKR or BYBIT", type: "enum")])
+            throw APIError(
+                .unprocessableEntity,
+                items: [
+                    .init(
+                        loc: ["query", "exchange"], msg: "exchange must be ALL, BINANCE, IBKR or BYBIT", type: "enum")
+                ])
         }
         let scope = UserScope(
             realOnly: try QueryValue.bool(req, "real_only", default: true),
@@ -64,11 +69,14 @@ struct OpsDashboardController: RouteCollection {
         let caller = try req.caller
         let dryRun = try QueryValue.bool(req, "dry_run", default: true)
         let olderThan = try QueryValue.int(req, "older_than_days", default: 14, range: 0...3650)
-        let report = try await SmokeUserCleanup(app: req.application, db: req.db).run(dryRun: dryRun, olderThanDays: olderThan)
+        let report = try await SmokeUserCleanup(app: req.application, db: req.db).run(
+            dryRun: dryRun, olderThanDays: olderThan)
         try await AuditLog.record(
             "ops.cleanup.smoke_users", userID: caller.id, entityType: "ops", entityID: "cleanup-smoke-users",
-            details: ["dry_run": .bool(dryRun), "older_than_days": .int(olderThan), "scanned": .int(report.scanned),
-                      "eligible": .int(report.eligible), "deleted": .int(report.deleted)],
+            details: [
+                "dry_run": .bool(dryRun), "older_than_days": .int(olderThan), "scanned": .int(report.scanned),
+                "eligible": .int(report.eligible), "deleted": .int(report.deleted),
+            ],
             on: req.db)
         return report
     }

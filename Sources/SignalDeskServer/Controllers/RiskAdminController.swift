@@ -26,12 +26,17 @@ struct RiskAdminController: RouteCollection {
         var problems: [APIError.ValidationItem] = []
         let profile = body.riskProfile.map { RiskProfile(rawValue: $0) }
         if profile == .some(nil) {
-            problems.append(.init(
-                loc: ["body", "risk_profile"],
-                msg: "risk_profile must be one of: \(RiskProfile.allCases.map(\.rawValue).joined(separator: ", "))", type: "enum"))
+            problems.append(
+                .init(
+                    loc: ["body", "risk_profile"],
+                    msg: "risk_profile must be one of: \(RiskProfile.allCases.map(\.rawValue).joined(separator: ", "))",
+                    type: "enum"))
         }
         if let capital = body.capitalBaseUsd, !(capital.isFinite && capital > 0) {
-            problems.append(.init(loc: ["body", "capital_base_usd"], msg: "capital_base_usd must be a positive finite number", type: "value_error"))
+            problems.append(
+                .init(
+                    loc: ["body", "capital_base_usd"], msg: "capital_base_usd must be a positive finite number",
+                    type: "value_error"))
         }
         if body.riskProfile == nil && body.capitalBaseUsd == nil {
             problems.append(.init(loc: ["body"], msg: "give risk_profile, capital_base_usd or both", type: "missing"))
@@ -48,9 +53,12 @@ struct RiskAdminController: RouteCollection {
             try await user.save(on: tx)
             try await AuditLog.record(
                 "risk.profile.updated", userID: caller.id, entityType: "user", entityID: userID.uuidString,
-                details: ["target_email": .string(email), "risk_profile": .string(limits.profile.rawValue),
-                          "capital_base_usd": .double(limits.capitalBaseUSD)], on: tx)
+                details: [
+                    "target_email": .string(email), "risk_profile": .string(limits.profile.rawValue),
+                    "capital_base_usd": .double(limits.capitalBaseUSD),
+                ], on: tx)
         }
-        return Answer(userId: userID, email: email, riskProfile: limits.profile.rawValue, capitalBaseUsd: limits.capitalBaseUSD)
+        return Answer(
+            userId: userID, email: email, riskProfile: limits.profile.rawValue, capitalBaseUsd: limits.capitalBaseUSD)
     }
 }

@@ -43,12 +43,15 @@ public final class AppMetrics: Sendable {
             let labels = [("method", method.rawValue), ("route", path), ("status", String(status))]
             let metrics = (
                 registry.makeCounter(
-                    descriptor: .init(metricName: "http_requests", unitName: "total", helpText: "HTTP requests answered"),
+                    descriptor: .init(
+                        metricName: "http_requests", unitName: "total", helpText: "HTTP requests answered"),
                     labels: labels),
                 registry.makeDurationHistogram(
-                    descriptor: .init(metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency"),
+                    descriptor: .init(
+                        metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency"),
                     labels: labels,
-                    buckets: Self.latencyBuckets))
+                    buckets: Self.latencyBuckets)
+            )
             made[series] = metrics
             return metrics
         }
@@ -58,14 +61,17 @@ public final class AppMetrics: Sendable {
 
     func webhookAuthFailure(route: String) {
         registry.makeCounter(
-            descriptor: .init(metricName: "webhook_auth_failures", unitName: "total", helpText: "Webhook requests refused at authentication"),
+            descriptor: .init(
+                metricName: "webhook_auth_failures", unitName: "total",
+                helpText: "Webhook requests refused at authentication"),
             labels: [("route", route)]
         ).increment()
     }
 
     func rateLimitHit(scope: String) {
         registry.makeCounter(
-            descriptor: .init(metricName: "rate_limit_hits", unitName: "total", helpText: "Requests refused by a rate limit"),
+            descriptor: .init(
+                metricName: "rate_limit_hits", unitName: "total", helpText: "Requests refused by a rate limit"),
             labels: [("scope", scope)]
         ).increment()
     }
@@ -77,7 +83,8 @@ public final class AppMetrics: Sendable {
         signalCounters.withLockedValue { made in
             if let counter = made[source] { return counter }
             let counter = registry.makeCounter(
-                descriptor: .init(metricName: "signals_created", unitName: "total", helpText: "Signals accepted, by source"),
+                descriptor: .init(
+                    metricName: "signals_created", unitName: "total", helpText: "Signals accepted, by source"),
                 labels: [("source", source)])
             made[source] = counter
             return counter
@@ -164,9 +171,10 @@ extension AppMetrics {
             ok = 0
             logger.warning("Metrics: database gauges unavailable (\(type(of: error)))")
         }
-        bytes += Array(("# HELP signaldesk_database_gauges_ok 1 when this scrape read the database gauges, else 0\n"
-            + "# TYPE signaldesk_database_gauges_ok gauge\n"
-            + "signaldesk_database_gauges_ok \(ok)\n").utf8)
+        bytes += Array(
+            ("# HELP signaldesk_database_gauges_ok 1 when this scrape read the database gauges, else 0\n"
+                + "# TYPE signaldesk_database_gauges_ok gauge\n"
+                + "signaldesk_database_gauges_ok \(ok)\n").utf8)
         return bytes
     }
 }

@@ -63,14 +63,16 @@ struct OpsFacts {
 
     /// Open positions now, and positions closed on `day`, per user and exchange.
     func positions(day: String) async throws -> [UUID: [String: PositionCounts]] {
-        let rows = try await sql.raw("""
+        let rows = try await sql.raw(
+            """
             SELECT user_id, exchange,
               SUM(CASE WHEN status = 'OPEN' THEN 1 ELSE 0 END) AS open_now,
               SUM(CASE WHEN closed_day = \(bind: day) THEN 1 ELSE 0 END) AS closed_today,
               SUM(CASE WHEN closed_day = \(bind: day) THEN realized_pnl ELSE 0 END) AS pnl_today
             FROM positions WHERE status = 'OPEN' OR closed_day = \(bind: day)
             GROUP BY user_id, exchange
-            """).all()
+            """
+        ).all()
         var result: [UUID: [String: PositionCounts]] = [:]
         for row in rows {
             let user = try row.decode(column: "user_id", as: UUID.self)
@@ -100,13 +102,15 @@ struct OpsFacts {
     /// Trades (closes) on each of `days` (oldest first) by `users`, on `exchange` or any.
     func tradeTotals(_ days: [String], users: Set<UUID>?, exchange: String?) async throws -> [Int] {
         guard let first = days.first else { return [] }
-        var query: SQLQueryString = "SELECT closed_day, COUNT(*) AS trades FROM positions WHERE closed_day >= \(bind: first) AND "
+        var query: SQLQueryString =
+            "SELECT closed_day, COUNT(*) AS trades FROM positions WHERE closed_day >= \(bind: first) AND "
         query += userPredicate(users, nobody: false)
         if let exchange { query += " AND exchange = \(bind: exchange)" }
         query += " GROUP BY closed_day"
         var byDay: [String: Int] = [:]
         for row in try await sql.raw(query).all() {
-            byDay[try row.decode(column: "closed_day", as: String.self)] = try row.decode(column: "trades", as: Int.self)
+            byDay[try row.decode(column: "closed_day", as: String.self)] = try row.decode(
+                column: "trades", as: Int.self)
         }
         return days.map { byDay[$0] ?? 0 }
     }
@@ -114,17 +118,21 @@ struct OpsFacts {
     /// The daily-risk rows of `day`: trades counted at close and realized PnL, per user.
     func dailyRisk(day: String) async throws -> [UUID: (trades: Int, pnl: Double)] {
         let rows = try await DailyRiskState.query(on: db).filter(\.$day == day).all()
-        return Dictionary(rows.map { ($0.$user.id, (trades: $0.tradesCount, pnl: $0.realizedPnL)) }, uniquingKeysWith: { first, _ in first })
+        return Dictionary(
+            rows.map { ($0.$user.id, (trades: $0.tradesCount, pnl: $0.realizedPnL)) },
+            uniquingKeysWith: { first, _ in first })
     }
 
     /// Blocked opens per user within one trading day.
     func blockedOpens(_ day: TradingDayWindow) async throws -> [UUID: Int] {
-        let rows = try await sql.raw("""
+        let rows = try await sql.raw(
+            """
             SELECT user_id, COUNT(*) AS blocked FROM audit_log
             WHERE created_at >= \(bind: day.start) AND created_at < \(bind: day.end)
               AND action LIKE 'position.open.blocked.%' AND user_id IS NOT NULL
             GROUP BY user_id
-            """).all()
+            """
+        ).all()
         var result: [UUID: Int] = [:]
         for row in rows {
             result[try row.decode(column: "user_id", as: UUID.self)] = try row.decode(column: "blocked", as: Int.self)
@@ -138,16 +146,22 @@ struct OpsFacts {
     /// Each row is classified once (kind 1 blocked open, 2 error, 3 pretrade block, 4 webhook
     /// authentication failure; the index of its day; recent or not) and counted per class: a
     /// handful of groups, so the work per row stays small however many rows the week holds.
-    func auditTotals(days: [TradingDayWindow], recentSince: Date, users: Set<UUID>?, nobody: Bool) async throws -> AuditTotals {
+    func auditTotals(days: [TradingDayWindow], recentSince: Date, users: Set<UUID>?, nobody: Bool) async throws
+        -> AuditTotals
+    {
         var day: SQLQueryString = "CASE"
         for (index, window) in days.enumerated().reversed() {
-            day += " WHEN created_at >= \(bind: window.start) AND created_at < \(bind: window.end) THEN \(literal: index)"
+            day +=
+                " WHEN created_at >= \(bind: window.start) AND created_at < \(bind: window.end) THEN \(literal: index)"
         }
         day += " ELSE -1 END"
         let earliest = min(days.first?.start ?? recentSince, recentSince)
-        var query: SQLQueryString = "SELECT day, kind, COUNT(*) AS total, SUM(recent) AS recent FROM (SELECT " + day + " AS day, "
-        query += "CASE WHEN action LIKE 'position.open.blocked.%' THEN 1 WHEN action LIKE '%.error' OR action LIKE 'execution.blocked.%' THEN 2 "
-        query += "WHEN action = \(bind: AuditActionClass.pretradeBlocked) THEN 3 WHEN action = \(bind: AuditActionClass.webhookAuthFailed) THEN 4 ELSE 0 END AS kind, "
+        var query: SQLQueryString =
+            "SELECT day, kind, COUNT(*) AS total, SUM(recent) AS recent FROM (SELECT " + day + " AS day, "
+        query +=
+            "CASE WHEN action LIKE 'position.open.blocked.%' THEN 1 WHEN action LIKE '%.error' OR action LIKE 'execution.blocked.%' THEN 2 "
+        query +=
+            "WHEN action = \(bind: AuditActionClass.pretradeBlocked) THEN 3 WHEN action = \(bind: AuditActionClass.webhookAuthFailed) THEN 4 ELSE 0 END AS kind, "
         query += "CASE WHEN created_at >= \(bind: recentSince) THEN 1 ELSE 0 END AS recent "
         query += "FROM audit_log WHERE created_at >= \(bind: earliest) AND " + userPredicate(users, nobody: nobody)
         query += ") AS classified WHERE kind > 0 GROUP BY day, kind"
@@ -174,13 +188,15 @@ struct OpsFacts {
 
     /// Signals waiting or executing, and signals that failed since `failedSince`, per user.
     func signals(failedSince: Date) async throws -> [UUID: SignalCounts] {
-        let rows = try await sql.raw("""
+        let rows = try await sql.raw(
+            """
             SELECT user_id,
               SUM(CASE WHEN status IN ('CREATED', 'EXECUTING') THEN 1 ELSE 0 END) AS pending,
               SUM(CASE WHEN status = 'FAILED' AND updated_at >= \(bind: failedSince) THEN 1 ELSE 0 END) AS failed
             FROM signals WHERE status IN ('CREATED', 'EXECUTING', 'FAILED')
             GROUP BY user_id
-            """).all()
+            """
+        ).all()
         var result: [UUID: SignalCounts] = [:]
         for row in rows {
             result[try row.decode(column: "user_id", as: UUID.self)] = SignalCounts(
@@ -193,19 +209,25 @@ struct OpsFacts {
     /// Each user's latest audited action: one probe of the (user_id, created_at) index per user,
     /// instead of grouping the whole log.
     func lastAudited() async throws -> [UUID: Date] {
-        try Self.latestByUser(try await sql.raw("""
-            SELECT u.id AS user_id,
-              (SELECT a.created_at FROM audit_log a WHERE a.user_id = u.id ORDER BY a.created_at DESC LIMIT 1) AS latest
-            FROM users u
-            """).all())
+        try Self.latestByUser(
+            try await sql.raw(
+                """
+                SELECT u.id AS user_id,
+                  (SELECT a.created_at FROM audit_log a WHERE a.user_id = u.id ORDER BY a.created_at DESC LIMIT 1) AS latest
+                FROM users u
+                """
+            ).all())
     }
 
     /// The latest value of a time column per user in `table`, for `users` (nil: everyone).
     func latest(table: String, column: String, users: Set<UUID>? = nil) async throws -> [UUID: Date] {
-        try Self.latestByUser(try await sql.raw("""
-            SELECT user_id, MAX(\(ident: column)) AS latest FROM \(ident: table) WHERE \(userPredicate(users, nobody: false))
-            GROUP BY user_id
-            """).all())
+        try Self.latestByUser(
+            try await sql.raw(
+                """
+                SELECT user_id, MAX(\(ident: column)) AS latest FROM \(ident: table) WHERE \(userPredicate(users, nobody: false))
+                GROUP BY user_id
+                """
+            ).all())
     }
 
     /// Rows of `user_id` and a nullable `latest` time, as a dictionary without the nulls.

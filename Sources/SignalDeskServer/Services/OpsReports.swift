@@ -81,7 +81,8 @@ struct OpsReports {
             let mine = Array((positions[user.id] ?? [:]).values)
             let trades = risk[user.id]?.trades ?? 0
             return CompareUser(
-                userId: user.id, email: user.email, role: user.role, riskProfile: limits.profile.rawValue, limits: LimitsOut(limits),
+                userId: user.id, email: user.email, role: user.role, riskProfile: limits.profile.rawValue,
+                limits: LimitsOut(limits),
                 today: TodayOut(
                     day: day,
                     tradesToday: trades,
@@ -209,24 +210,30 @@ struct OpsReports {
         var reasons: [StatusReason] = []
         let missing = posture.filter { ($0.role == .admin || $0.role == .trader) && !$0.twoFactorEnabled }
         if !missing.isEmpty {
-            let roles = Dictionary(missing.map { ($0.email, $0.role.rawValue) }, uniquingKeysWith: { first, _ in first })
-            reasons.append(StatusReason(
-                code: "users_missing_2fa", status: .red, emails: missing.map(\.email),
-                what: "\(missing.count) user(s) without 2FA", detail: { "\($0) (\(roles[$0] ?? "user"))" }))
+            let roles = Dictionary(
+                missing.map { ($0.email, $0.role.rawValue) }, uniquingKeysWith: { first, _ in first })
+            reasons.append(
+                StatusReason(
+                    code: "users_missing_2fa", status: .red, emails: missing.map(\.email),
+                    what: "\(missing.count) user(s) without 2FA", detail: { "\($0) (\(roles[$0] ?? "user"))" }))
         }
         let stale = posture.filter(\.staleSecret)
         if !stale.isEmpty {
-            reasons.append(StatusReason(
-                code: "users_with_stale_secrets", status: .red, emails: stale.map(\.email),
-                what: "\(stale.count) user(s) with stale exchange secrets"))
+            reasons.append(
+                StatusReason(
+                    code: "users_with_stale_secrets", status: .red, emails: stale.map(\.email),
+                    what: "\(stale.count) user(s) with stale exchange secrets"))
         }
-        let blocked = posture.compactMap { row in (blockedToday[row.userId] ?? 0) > 0 ? (row.email, blockedToday[row.userId] ?? 0) : nil }
+        let blocked = posture.compactMap { row in
+            (blockedToday[row.userId] ?? 0) > 0 ? (row.email, blockedToday[row.userId] ?? 0) : nil
+        }
         if !blocked.isEmpty {
             let attempts = Dictionary(blocked, uniquingKeysWith: { first, _ in first })
-            reasons.append(StatusReason(
-                code: "blocked_open_attempts_today", status: .yellow, emails: blocked.map { $0.0 },
-                what: "\(blocked.reduce(0) { $0 + $1.1 }) blocked open attempt(s) today",
-                detail: { "\($0) (\(attempts[$0] ?? 0))" }))
+            reasons.append(
+                StatusReason(
+                    code: "blocked_open_attempts_today", status: .yellow, emails: blocked.map { $0.0 },
+                    what: "\(blocked.reduce(0) { $0 + $1.1 }) blocked open attempt(s) today",
+                    detail: { "\($0) (\(attempts[$0] ?? 0))" }))
         }
         return reasons
     }
@@ -247,13 +254,16 @@ struct OpsReports {
         let users: [UserRow]
 
         enum CodingKeys: String, CodingKey {
-            case generatedAt, day, overallStatus, statusReasons, generatedFor, incidentUrl, filters, security, operations, recentEvents
+            case generatedAt, day, overallStatus, statusReasons, generatedFor, incidentUrl, filters, security,
+                operations, recentEvents
             case profileProductivity, users
             case trends_7d = "trends_7d"
         }
     }
 
-    func summary(scope: UserScope, maxSecretAgeDays: Int, recentHours: Int, for caller: String, now: Date = Date()) async throws -> Summary {
+    func summary(scope: UserScope, maxSecretAgeDays: Int, recentHours: Int, for caller: String, now: Date = Date())
+        async throws -> Summary
+    {
         let facts = OpsFacts(db: db)
         let week = calendar.window(days: 7, endingAt: now)
         let today = week[week.count - 1].day
@@ -268,7 +278,9 @@ struct OpsReports {
         let posture = try await SecurityPosture(db: db, keyRing: config.keyRing)
             .report(realOnly: scope.realOnly, maxSecretAgeDays: maxSecretAgeDays, now: now, everyone: everyone)
         let users = Dictionary(everyone.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let (positions, blocked, signals, lastActivity) = try await (positionsQuery, blockedQuery, signalsQuery, lastActivityQuery)
+        let (positions, blocked, signals, lastActivity) = try await (
+            positionsQuery, blockedQuery, signalsQuery, lastActivityQuery
+        )
         let killSwitch = try await app.killSwitch.state(on: db)
         let book = PositionBook(app: app, db: db)
         let exchangeKey = scope.exchange?.rawValue
@@ -281,8 +293,11 @@ struct OpsReports {
             if entry.ibkrSecretConfigured { exchanges.insert(.ibkr) }
             if entry.bybitSecretConfigured { exchanges.insert(.bybit) }
             let traded = positions[entry.userId]?.keys.map { $0 } ?? []
-            guard scope.includes(email: entry.email,
-                                 exchanges: exchanges.union(traded.compactMap(Exchange.init(rawValue:)))) else { continue }
+            guard
+                scope.includes(
+                    email: entry.email,
+                    exchanges: exchanges.union(traded.compactMap(Exchange.init(rawValue:))))
+            else { continue }
             // This user's positions on the exchange in view, or on every exchange.
             let counts = (positions[entry.userId] ?? [:]).filter { exchangeKey == nil || $0.key == exchangeKey }.values
                 .reduce(into: OpsFacts.PositionCounts()) {
@@ -290,17 +305,20 @@ struct OpsReports {
                     $0.closedToday += $1.closedToday
                     $0.realizedPnLToday += $1.realizedPnLToday
                 }
-            rows.append(UserRow(
-                userId: entry.userId, email: entry.email, role: entry.role,
-                riskProfile: book.limits(storedProfile: user.riskProfile, email: user.email, capital: user.capitalBaseUSD).profile.rawValue,
-                twoFactorEnabled: entry.twoFactorEnabled,
-                exchangesConfigured: exchanges.sorted().map(\.rawValue),
-                staleSecret: entry.staleSecret,
-                tradesToday: counts.closedToday,
-                realizedPnlToday: counts.realizedPnLToday,
-                openPositionsNow: counts.openNow,
-                blockedOpenAttemptsToday: blocked[entry.userId] ?? 0,
-                lastActivityAt: lastActivity[entry.userId]))
+            rows.append(
+                UserRow(
+                    userId: entry.userId, email: entry.email, role: entry.role,
+                    riskProfile: book.limits(
+                        storedProfile: user.riskProfile, email: user.email, capital: user.capitalBaseUSD
+                    ).profile.rawValue,
+                    twoFactorEnabled: entry.twoFactorEnabled,
+                    exchangesConfigured: exchanges.sorted().map(\.rawValue),
+                    staleSecret: entry.staleSecret,
+                    tradesToday: counts.closedToday,
+                    realizedPnlToday: counts.realizedPnLToday,
+                    openPositionsNow: counts.openNow,
+                    blockedOpenAttemptsToday: blocked[entry.userId] ?? 0,
+                    lastActivityAt: lastActivity[entry.userId]))
         }
         let inScope = Set(rows.map(\.userId))
 
@@ -309,18 +327,21 @@ struct OpsReports {
         // not the view: filtering the table must not turn a red platform green.
         let blockedPlatformToday = posture.users.reduce(0) { $0 + (blocked[$1.userId] ?? 0) }
         let overall = OverallStatus.of(
-            usersMissing2FA: posture.summary.usersMissing2fa, usersWithStaleSecrets: posture.summary.usersWithStaleSecrets,
+            usersMissing2FA: posture.summary.usersMissing2fa,
+            usersWithStaleSecrets: posture.summary.usersWithStaleSecrets,
             blockedOpenAttemptsToday: blockedPlatformToday)
 
         // Totals of the users in view, computed in the database: no filter at all needs no list.
         let everyoneInView = inScope.count == everyone.count
         let scopeIDs: Set<UUID>? = everyoneInView ? nil : inScope
-        async let auditQuery = facts.auditTotals(days: week, recentSince: recentSince, users: scopeIDs, nobody: scope.coversPlatformEvents)
+        async let auditQuery = facts.auditTotals(
+            days: week, recentSince: recentSince, users: scopeIDs, nobody: scope.coversPlatformEvents)
         async let tradesQuery = facts.tradeTotals(week.map(\.day), users: scopeIDs, exchange: exchangeKey)
         let (audit, trades) = try await (auditQuery, tradesQuery)
         let trends = week.enumerated().map { index, window in
-            TrendDay(day: window.day, tradesTotal: trades[index], blockedOpenAttemptsTotal: audit.blockedByDay[index],
-                     errorsTotal: audit.errorsByDay[index])
+            TrendDay(
+                day: window.day, tradesTotal: trades[index], blockedOpenAttemptsTotal: audit.blockedByDay[index],
+                errorsTotal: audit.errorsByDay[index])
         }
 
         let profiles = Dictionary(grouping: rows, by: \.riskProfile).map { name, members in
@@ -343,7 +364,8 @@ struct OpsReports {
             incidentUrl: config.incidentURL?.absoluteString,
             filters: Filters(
                 realOnly: scope.realOnly, maxSecretAgeDays: maxSecretAgeDays, recentHours: recentHours,
-                emailContains: scope.emailContains, exchange: exchangeKey ?? "ALL", includeServiceUsers: scope.includeServiceUsers),
+                emailContains: scope.emailContains, exchange: exchangeKey ?? "ALL",
+                includeServiceUsers: scope.includeServiceUsers),
             security: Security(
                 totalUsers: posture.summary.totalUsers, usersMissing2fa: posture.summary.usersMissing2fa,
                 usersWithStaleSecrets: posture.summary.usersWithStaleSecrets,

@@ -51,20 +51,26 @@ struct SecurityPosture {
     }
 
     /// `everyone`: the users, ordered by email, when the caller has them loaded already.
-    func report(realOnly: Bool, maxSecretAgeDays: Int, now: Date = Date(), everyone: [OpsFacts.UserFacts]? = nil) async throws -> Report {
+    func report(realOnly: Bool, maxSecretAgeDays: Int, now: Date = Date(), everyone: [OpsFacts.UserFacts]? = nil)
+        async throws -> Report
+    {
         let loaded: [OpsFacts.UserFacts]
         if let everyone { loaded = everyone } else { loaded = try await OpsFacts(db: db).users() }
         let users = loaded.filter { !realOnly || RealUser.isReal(email: $0.email) }
         // Only the columns the report needs: sealed values are never loaded here.
         let sql = db as! any SQLDatabase
-        let twoFactorUsers = Set(try await sql.select().column("user_id").from("two_factor")
-            .where("enabled", .equal, true).all(decodingColumn: "user_id", as: UUID.self))
-        let secretRows = try await sql.select().columns("user_id", "exchange", "updated_at").from("exchange_secrets").all()
-        let secrets = Dictionary(grouping: try secretRows.map { row in
-            SecretFacts(userID: try row.decode(column: "user_id", as: UUID.self),
-                        exchange: Exchange(rawValue: try row.decode(column: "exchange", as: String.self)),
-                        updatedAt: try row.decode(column: "updated_at", as: Date?.self))
-        }, by: \.userID)
+        let twoFactorUsers = Set(
+            try await sql.select().column("user_id").from("two_factor")
+                .where("enabled", .equal, true).all(decodingColumn: "user_id", as: UUID.self))
+        let secretRows = try await sql.select().columns("user_id", "exchange", "updated_at").from("exchange_secrets")
+            .all()
+        let secrets = Dictionary(
+            grouping: try secretRows.map { row in
+                SecretFacts(
+                    userID: try row.decode(column: "user_id", as: UUID.self),
+                    exchange: Exchange(rawValue: try row.decode(column: "exchange", as: String.self)),
+                    updatedAt: try row.decode(column: "updated_at", as: Date?.self))
+            }, by: \.userID)
 
         let rows: [UserRow] = users.map { user in
             let id = user.id
@@ -84,7 +90,8 @@ struct SecurityPosture {
             usersMissing2fa: rows.filter { ($0.role == .admin || $0.role == .trader) && !$0.twoFactorEnabled }.count,
             usersWithStaleSecrets: rows.filter(\.staleSecret).count,
             secretsOnRetiredKeys: try await secretsOnRetiredKeys())
-        return Report(generatedAt: now, maxSecretAgeDays: maxSecretAgeDays, realOnly: realOnly, summary: summary, users: rows)
+        return Report(
+            generatedAt: now, maxSecretAgeDays: maxSecretAgeDays, realOnly: realOnly, summary: summary, users: rows)
     }
 
     /// Stored secrets (rows of every sealed table) with a value sealed under any key but the
@@ -94,7 +101,8 @@ struct SecurityPosture {
         let prefix = "\(KeyRing.formatVersion).\(keyRing.activeKeyID)."
         var total = 0
         for table in SealedTable.all {
-            let count = try await sql.select()
+            let count =
+                try await sql.select()
                 .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
                 .from(table.name)
                 .where { group in
@@ -102,8 +110,9 @@ struct SecurityPosture {
                         group.orWhere { clause in
                             clause.where(SQLColumn(column.name), .isNot, SQLLiteral.null)
                                 .where(
-                                    SQLFunction("substr", args: SQLColumn(column.name), SQLLiteral.numeric("1"),
-                                                SQLLiteral.numeric(String(prefix.utf8.count))),
+                                    SQLFunction(
+                                        "substr", args: SQLColumn(column.name), SQLLiteral.numeric("1"),
+                                        SQLLiteral.numeric(String(prefix.utf8.count))),
                                     .notEqual, SQLBind(prefix))
                         }
                     }
