@@ -5,7 +5,7 @@ import SignalDeskCore
 import Vapor
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `signaldesk` executable: reads the configuration once, configures the application and runs

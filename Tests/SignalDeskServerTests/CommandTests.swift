@@ -2,10 +2,11 @@ import Fluent
 import Foundation
 import NIOConcurrencyHelpers
 import SignalDeskCore
-@testable import SignalDeskServer
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import SignalDeskServer
 
 @Suite struct CommandTests {
     func run(_ command: some AnyAsyncCommand, _ arguments: [String], on app: Application) async throws {
@@ -27,20 +28,23 @@ import VaporTesting
     @Test(arguments: TestDatabase.all)
     func createAdminHashesThePasswordAndRefusesDuplicates(_ database: TestDatabase) async throws {
         try await withTestApp(database) { app in
-            try await run(CreateAdminCommand(), ["--email", "Ops@Example.com", "--password", "correct-horse-9"], on: app)
+            try await run(
+                CreateAdminCommand(), ["--email", "Ops@Example.com", "--password", "correct-horse-9"], on: app)
             let admin = try #require(try await User.query(on: app.db).filter(\.$email == "ops@example.com").first())
             #expect(admin.role == .admin)
             #expect(admin.passwordHash != "correct-horse-9")
             #expect(try app.password.verify("correct-horse-9", created: admin.passwordHash))
 
             await #expect(throws: CommandFailure.self) {
-                try await run(CreateAdminCommand(), ["--email", "ops@example.com", "--password", "another-pass-1"], on: app)
+                try await run(
+                    CreateAdminCommand(), ["--email", "ops@example.com", "--password", "another-pass-1"], on: app)
             }
             await #expect(throws: CommandFailure.self) {
                 try await run(CreateAdminCommand(), ["--email", "new@example.com", "--password", "short"], on: app)
             }
             await #expect(throws: CommandFailure.self) {
-                try await run(CreateAdminCommand(), ["--email", "not-an-email", "--password", "long-enough-1"], on: app)
+                try await run(
+                    CreateAdminCommand(), ["--email", "not-an-email", "--password", "long-enough-1"], on: app)
             }
             #expect(try await User.query(on: app.db).count() == 1)
         }
@@ -59,10 +63,11 @@ import VaporTesting
 
     @Test func keysGenerateOutputParses() throws {
         let output = try KeysGenerateCommand.output(id: nil, now: Date(timeIntervalSince1970: 1_795_000_000))
-        let lines = Dictionary(uniqueKeysWithValues: output.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
-            let parts = line.split(separator: "=", maxSplits: 1)
-            return (String(parts[0]), String(parts[1]))
-        })
+        let lines = Dictionary(
+            uniqueKeysWithValues: output.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
+                let parts = line.split(separator: "=", maxSplits: 1)
+                return (String(parts[0]), String(parts[1]))
+            })
         let ring = try KeyRing.parse(try #require(lines["ENCRYPTION_KEYS"]))
         #expect(ring.activeKeyID == "k20261118")
         #expect(Hex.decode(try #require(lines["JWT_SECRET"]))?.count == 32)
@@ -72,7 +77,8 @@ import VaporTesting
     @Test func invocationReadsTheCommandAsVaporDoes() throws {
         #expect(try Invocation(arguments: ["signaldesk"]) == Invocation(command: "serve", wantsHelp: false))
         #expect(try Invocation(arguments: ["signaldesk", "--help"]) == Invocation(command: "serve", wantsHelp: true))
-        #expect(try Invocation(arguments: ["signaldesk", "worker", "-h"]) == Invocation(command: "worker", wantsHelp: true))
+        #expect(
+            try Invocation(arguments: ["signaldesk", "worker", "-h"]) == Invocation(command: "worker", wantsHelp: true))
         #expect(try Invocation(arguments: ["signaldesk", "--log", "debug", "worker"]).command == "worker")
         #expect(try Invocation(arguments: ["signaldesk", "-y", "migrate", "--revert"]).command == "migrate")
         #expect(try Invocation(arguments: ["signaldesk", "keys", "generate"]).command == "keys")
@@ -122,7 +128,8 @@ import VaporTesting
             try await withApp(intake) { front in
                 let client = Client(app: front)
                 let (_, uuid, secret) = try await client.webhookUser()
-                let alert = #"{"secret":"\#(secret)","symbol":"BTCUSDT","side":"buy","price":100,"stop_loss":95,"take_profit":110,"alert_id":"w-1"}"#
+                let alert =
+                    #"{"secret":"\#(secret)","symbol":"BTCUSDT","side":"buy","price":100,"stop_loss":95,"take_profit":110,"alert_id":"w-1"}"#
                 #expect(try await client.alert(uuid, alert).status == .accepted)
                 try await Task.sleep(for: .milliseconds(300))
                 #expect(try await Signal.query(on: front.db).first()?.status == .created)

@@ -7,7 +7,9 @@ struct CreateAdminCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Option(name: "email", help: "The admin's email address.")
         var email: String?
-        @Option(name: "password", help: "At least 8 characters. Prefer SIGNALDESK_ADMIN_PASSWORD to keep it out of the process list.")
+        @Option(
+            name: "password",
+            help: "At least 8 characters. Prefer SIGNALDESK_ADMIN_PASSWORD to keep it out of the process list.")
         var password: String?
         @Option(name: "display-name", help: "Optional display name.")
         var displayName: String?
@@ -56,7 +58,8 @@ enum AdminAccounts {
     static func bootstrap(app: Application) async throws {
         guard let admin = app.appConfig.bootstrapAdmin else { return }
         if try await User.query(on: app.db).filter(\.$email == admin.email).first() != nil { return }
-        let user = try await create(email: admin.email, password: admin.password, displayName: nil, on: app.db, app: app)
+        let user = try await create(
+            email: admin.email, password: admin.password, displayName: nil, on: app.db, app: app)
         app.logger.notice("Created bootstrap admin \(user.email)")
     }
 }

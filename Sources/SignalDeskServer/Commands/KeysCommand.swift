@@ -71,7 +71,8 @@ struct KeysRotateCommand: AsyncCommand {
         encoder.outputFormatting = [.sortedKeys]
         context.console.print(String(decoding: try encoder.encode(report), as: UTF8.self))
         if report.failed > 0 {
-            throw CommandFailure("\(report.failed) stored secret(s) could not be opened with the current key ring; see the log")
+            throw CommandFailure(
+                "\(report.failed) stored secret(s) could not be opened with the current key ring; see the log")
         }
     }
 }

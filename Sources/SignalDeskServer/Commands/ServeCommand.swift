@@ -15,9 +15,12 @@ struct SignalDeskServeCommand: AnyAsyncCommand {
         var socketPath: String?
         @Option(
             name: "env", short: "e",
-            help: "development (default) or production: production refuses to start without JWT_SECRET and ENCRYPTION_KEYS.")
+            help:
+                "development (default) or production: production refuses to start without JWT_SECRET and ENCRYPTION_KEYS."
+        )
         var env: String?
-        @Option(name: "log", help: "Log level (trace, debug, info, notice, warning, error, critical); overrides LOG_LEVEL.")
+        @Option(
+            name: "log", help: "Log level (trace, debug, info, notice, warning, error, critical); overrides LOG_LEVEL.")
         var log: String?
         init() {}
     }
@@ -35,7 +38,8 @@ struct SignalDeskServeCommand: AnyAsyncCommand {
     }
 
     func outputHelp(using context: inout CommandContext) throws {
-        context.console.output("Usage: ".consoleText(.info) + context.input.executable.consoleText() + " ", newLine: false)
+        context.console.output(
+            "Usage: ".consoleText(.info) + context.input.executable.consoleText() + " ", newLine: false)
         Signature().outputHelp(help: help, using: &context)
     }
 }
