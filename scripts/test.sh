@@ -3,7 +3,8 @@
 #   1. installs what is missing (liboath-dev, postgresql) when run as root;
 #   2. starts a throwaway PostgreSQL cluster on a free loopback port;
 #   3. checks that every target declares what it imports (scripts/check_imports.sh, and SwiftPM's
-#      own check in the build), then `swift test`: every suite on SQLite, and the server suites on
+#      own check in the build) and that the sources are formatted (scripts/format.sh --check),
+#      then `swift test`: every suite on SQLite, and the server suites on
 #      PostgreSQL too;
 #   4. starts the built server and runs the live checks and ops scripts against it.
 # Exits non-zero on any failure.
@@ -23,6 +24,7 @@ export PG_DIR PG_PORT PG_PASSWORD PG_BIN
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
 
 bash scripts/check_imports.sh
+bash scripts/format.sh --check
 
 started=$SECONDS
 swift build --build-tests --explicit-target-dependency-import-check error

@@ -15,11 +15,14 @@ public enum FakeBinance {
 
     public static let symbols: Set<String> = ["BTCUSDT", "ETHUSDT", "LTCBTC", "SOLUSDT", "AVAXUSDT"]
 
-    public static func start(accounts: [String: String], book: FakeOrderBook = FakeOrderBook()) async throws -> FakeServer {
+    public static func start(accounts: [String: String], book: FakeOrderBook = FakeOrderBook()) async throws
+        -> FakeServer
+    {
         try await FakeServer.start { app, context in
             @Sendable func error(_ status: HTTPResponseStatus, _ code: Int, _ message: String) -> Response {
-                Response(status: status, headers: ["Content-Type": "application/json"],
-                         body: .init(string: #"{"code":\#(code),"msg":"\#(message)"}"#))
+                Response(
+                    status: status, headers: ["Content-Type": "application/json"],
+                    body: .init(string: #"{"code":\#(code),"msg":"\#(message)"}"#))
             }
 
             /// Verifies key, signature and time; returns the decoded parameters or an error answer.
@@ -29,7 +32,10 @@ public enum FakeBinance {
                 }
                 let query = req.url.query ?? ""
                 guard let range = query.range(of: "&signature=", options: .backwards) else {
-                    return .refused(error(.badRequest, -1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed."))
+                    return .refused(
+                        error(
+                            .badRequest, -1102,
+                            "Mandatory parameter 'signature' was not sent, was empty/null, or malformed."))
                 }
                 let signed = String(query[..<range.lowerBound])
                 let signature = String(query[range.upperBound...])
@@ -39,17 +45,25 @@ public enum FakeBinance {
                 }
                 var params: [String: String] = [:]
                 for pair in signed.split(separator: "&") {
-                    let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+                    let parts = pair.split(separator: "=", maxSplits: 1).map {
+                        String($0).removingPercentEncoding ?? String($0)
+                    }
                     if parts.count == 2 { params[parts[0]] = parts[1] }
                 }
                 guard let timestamp = params["timestamp"].flatMap(Int64.init) else {
-                    return .refused(error(.badRequest, -1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed."))
+                    return .refused(
+                        error(
+                            .badRequest, -1102,
+                            "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed."))
                 }
                 let window = params["recvWindow"].flatMap(Int64.init) ?? 5000
-                guard window <= 60_000 else { return .refused(error(.badRequest, -1131, "recvWindow must be less than 60000")) }
+                guard window <= 60_000 else {
+                    return .refused(error(.badRequest, -1131, "recvWindow must be less than 60000"))
+                }
                 let serverTime = Int64(Date().timeIntervalSince1970 * 1000)
                 guard timestamp < serverTime + 1000, serverTime - timestamp <= window else {
-                    return .refused(error(.badRequest, -1021, "Timestamp for this request is outside of the recvWindow."))
+                    return .refused(
+                        error(.badRequest, -1021, "Timestamp for this request is outside of the recvWindow."))
                 }
                 return .ok(params)
             }
@@ -57,10 +71,13 @@ public enum FakeBinance {
             @Sendable func orderJSON(_ order: FakeOrderBook.Order) -> String {
                 let qty = DecimalText.format(order.qty)
                 let quote = DecimalText.format(order.qty * order.price)
-                return #"{"symbol":"\#(order.symbol)","orderId":\#(order.orderID),"clientOrderId":"\#(order.clientOrderID)","transactTime":\#(Int64(Date().timeIntervalSince1970 * 1000)),"price":"0.00000000","origQty":"\#(qty)","executedQty":"\#(qty)","cummulativeQuoteQty":"\#(quote)","status":"\#(order.status)","type":"MARKET","side":"\#(order.side)"}"#
+                return
+                    #"{"symbol":"\#(order.symbol)","orderId":\#(order.orderID),"clientOrderId":"\#(order.clientOrderID)","transactTime":\#(Int64(Date().timeIntervalSince1970 * 1000)),"price":"0.00000000","origQty":"\#(qty)","executedQty":"\#(qty)","cummulativeQuoteQty":"\#(quote)","status":"\#(order.status)","type":"MARKET","side":"\#(order.side)"}"#
             }
 
-            @Sendable func handle(_ req: Request, accepting: Bool, _ body: ([String: String]) -> Response) async -> Response {
+            @Sendable func handle(_ req: Request, accepting: Bool, _ body: ([String: String]) -> Response) async
+                -> Response
+            {
                 guard let server = context.current else { return error(.serviceUnavailable, -1001, "starting") }
                 return await server.handle(req, accepting: accepting) {
                     switch verify(req) {
@@ -71,8 +88,12 @@ public enum FakeBinance {
             }
 
             @Sendable func validateOrder(_ params: [String: String]) -> Response? {
-                guard let symbol = params["symbol"], symbols.contains(symbol) else { return error(.badRequest, -1121, "Invalid symbol.") }
-                guard let side = params["side"], ["BUY", "SELL"].contains(side) else { return error(.badRequest, -1100, "Illegal characters found in parameter 'side'.") }
+                guard let symbol = params["symbol"], symbols.contains(symbol) else {
+                    return error(.badRequest, -1121, "Invalid symbol.")
+                }
+                guard let side = params["side"], ["BUY", "SELL"].contains(side) else {
+                    return error(.badRequest, -1100, "Illegal characters found in parameter 'side'.")
+                }
                 guard let qty = params["quantity"].flatMap(Double.init), qty > 0 else {
                     return error(.badRequest, -1013, "Filter failure: LOT_SIZE")
                 }
@@ -81,31 +102,41 @@ public enum FakeBinance {
 
             app.post("api", "v3", "order", "test") { req async -> Response in
                 await handle(req, accepting: false) { params in
-                    validateOrder(params) ?? Response(status: .ok, headers: ["Content-Type": "application/json"], body: .init(string: "{}"))
+                    validateOrder(params)
+                        ?? Response(
+                            status: .ok, headers: ["Content-Type": "application/json"], body: .init(string: "{}"))
                 }
             }
             app.post("api", "v3", "order") { req async -> Response in
                 await handle(req, accepting: true) { params in
                     if let invalid = validateOrder(params) { return invalid }
                     guard let clientID = params["newClientOrderId"],
-                        let order = book.accept(clientOrderID: clientID, symbol: params["symbol"]!, side: params["side"]!,
-                                                qty: Double(params["quantity"]!)!)
+                        let order = book.accept(
+                            clientOrderID: clientID, symbol: params["symbol"]!, side: params["side"]!,
+                            qty: Double(params["quantity"]!)!)
                     else { return error(.badRequest, -2010, "Duplicate order sent.") }
-                    return Response(status: .ok, headers: ["Content-Type": "application/json"], body: .init(string: orderJSON(order)))
+                    return Response(
+                        status: .ok, headers: ["Content-Type": "application/json"],
+                        body: .init(string: orderJSON(order)))
                 }
             }
             app.get("api", "v3", "order") { req async -> Response in
                 await handle(req, accepting: false) { params in
-                    guard let order = params["origClientOrderId"].flatMap(book.order) else { return error(.badRequest, -2013, "Order does not exist.") }
-                    return Response(status: .ok, headers: ["Content-Type": "application/json"], body: .init(string: orderJSON(order)))
+                    guard let order = params["origClientOrderId"].flatMap(book.order) else {
+                        return error(.badRequest, -2013, "Order does not exist.")
+                    }
+                    return Response(
+                        status: .ok, headers: ["Content-Type": "application/json"],
+                        body: .init(string: orderJSON(order)))
                 }
             }
             // Not Binance: what the fake holds, for the checks that run it as a process
             // (`signaldesk-fakes`), which cannot look into its memory.
             app.get("fake", "orders") { _ async -> Response in
                 let attempts = book.placementAttempts
-                let body = #"{"orders":\#(book.all.count),"attempts":\#(attempts.values.reduce(0, +)),"# +
-                    #""client_ids_sent_twice":\#(attempts.values.filter { $0 > 1 }.count)}"#
+                let body =
+                    #"{"orders":\#(book.all.count),"attempts":\#(attempts.values.reduce(0, +)),"#
+                    + #""client_ids_sent_twice":\#(attempts.values.filter { $0 > 1 }.count)}"#
                 return Response(status: .ok, headers: ["Content-Type": "application/json"], body: .init(string: body))
             }
             app.delete("api", "v3", "order") { req async -> Response in
@@ -113,7 +144,9 @@ public enum FakeBinance {
                     guard let id = params["origClientOrderId"], book.cancel(id), let order = book.order(id) else {
                         return error(.badRequest, -2011, "Unknown order sent.")
                     }
-                    return Response(status: .ok, headers: ["Content-Type": "application/json"], body: .init(string: orderJSON(order)))
+                    return Response(
+                        status: .ok, headers: ["Content-Type": "application/json"],
+                        body: .init(string: orderJSON(order)))
                 }
             }
         }

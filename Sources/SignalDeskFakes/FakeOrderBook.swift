@@ -39,8 +39,9 @@ public final class FakeOrderBook: Sendable {
         }
         return orders.withLockedValue { orders in
             guard orders[clientOrderID] == nil else { return nil }
-            let order = Order(clientOrderID: clientOrderID, orderID: id, symbol: symbol, side: side, qty: qty,
-                              price: prices[symbol] ?? 100, status: "FILLED")
+            let order = Order(
+                clientOrderID: clientOrderID, orderID: id, symbol: symbol, side: side, qty: qty,
+                price: prices[symbol] ?? 100, status: "FILLED")
             orders[clientOrderID] = order
             return order
         }

@@ -64,7 +64,9 @@ public final class FakeServer: Sendable {
         switch behavior {
         case .normal, .acceptThenDelay: return nil
         case .status(let code, let body):
-            return Response(status: HTTPResponseStatus(statusCode: code), headers: ["Content-Type": "application/json"], body: .init(string: body))
+            return Response(
+                status: HTTPResponseStatus(statusCode: code), headers: ["Content-Type": "application/json"],
+                body: .init(string: body))
         case .delay(let duration):
             try? await Task.sleep(for: duration)
             return nil

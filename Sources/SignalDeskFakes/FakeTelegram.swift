@@ -30,15 +30,28 @@ public final class FakeTelegram: Sendable {
                 guard let server = context.current else { return Response(status: .serviceUnavailable) }
                 return await server.handle(req, accepting: false) {
                     let bot = req.parameters.get("bot") ?? ""
-                    guard bot.hasPrefix("bot"), let object = try? JSONSerialization.jsonObject(with: Data((req.body.string ?? "").utf8)) as? [String: Any],
-                        let chat = object["chat_id"].map({ "\($0)" }), let text = object["text"] as? String, !text.isEmpty
+                    guard bot.hasPrefix("bot"),
+                        let object = try? JSONSerialization.jsonObject(with: Data((req.body.string ?? "").utf8))
+                            as? [String: Any],
+                        let chat = object["chat_id"].map({ "\($0)" }), let text = object["text"] as? String,
+                        !text.isEmpty
                     else {
-                        return Response(status: .badRequest, headers: ["Content-Type": "application/json"],
-                                        body: .init(string: #"{"ok":false,"error_code":400,"description":"Bad Request: message text is empty"}"#))
+                        return Response(
+                            status: .badRequest, headers: ["Content-Type": "application/json"],
+                            body: .init(
+                                string:
+                                    #"{"ok":false,"error_code":400,"description":"Bad Request: message text is empty"}"#
+                            ))
                     }
-                    inbox.withLockedValue { $0.append(Message(token: String(bot.dropFirst(3)), chatID: chat, text: text, parseMode: object["parse_mode"] as? String)) }
-                    return Response(status: .ok, headers: ["Content-Type": "application/json"],
-                                    body: .init(string: #"{"ok":true,"result":{"message_id":1}}"#))
+                    inbox.withLockedValue {
+                        $0.append(
+                            Message(
+                                token: String(bot.dropFirst(3)), chatID: chat, text: text,
+                                parseMode: object["parse_mode"] as? String))
+                    }
+                    return Response(
+                        status: .ok, headers: ["Content-Type": "application/json"],
+                        body: .init(string: #"{"ok":true,"result":{"message_id":1}}"#))
                 }
             }
         }

@@ -2,10 +2,10 @@ import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
-import SignalDeskCore
 import NIOConcurrencyHelpers
 import NIOSSL
 import SQLKit
+import SignalDeskCore
 import Vapor
 
 /// Configures `app` from `config`: database, migrations, middleware, routes and commands.
@@ -116,7 +116,9 @@ enum JSONCoding {
     static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         // Not Foundation's convertFromSnakeCase, which drops keys with digits (SnakeCaseKey).
-        decoder.keyDecodingStrategy = .custom { path in AnyKey(SnakeCaseKey.camelCased(path[path.count - 1].stringValue)) }
+        decoder.keyDecodingStrategy = .custom { path in
+            AnyKey(SnakeCaseKey.camelCased(path[path.count - 1].stringValue))
+        }
         decoder.dateDecodingStrategy = .iso8601
         return decoder
     }()
@@ -153,7 +155,8 @@ struct WireJSONEncoder: ContentEncoder {
     }
 
     func encode<E: Encodable>(
-        _ encodable: E, to body: inout ByteBuffer, headers: inout HTTPHeaders, userInfo: [CodingUserInfoKey: any Sendable]
+        _ encodable: E, to body: inout ByteBuffer, headers: inout HTTPHeaders,
+        userInfo: [CodingUserInfoKey: any Sendable]
     ) throws {
         headers.contentType = .json
         body.writeBytes(try JSONCoding.encode(encodable, userInfo: userInfo))

@@ -12,7 +12,10 @@ public struct BinanceClient: Venue {
     let recvWindow: Int
     let now: @Sendable () -> Date
 
-    public init(baseURL: String, transport: HTTPTransport, recvWindow: Int = 5000, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        baseURL: String, transport: HTTPTransport, recvWindow: Int = 5000,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.transport = transport
         self.recvWindow = recvWindow
@@ -29,7 +32,9 @@ public struct BinanceClient: Venue {
     }
 
     func orderParams(_ order: OrderRequest, clientIDKey: String = "newClientOrderId") -> QueryString {
-        var params = QueryString([("symbol", order.symbol), ("side", order.side.orderWord), ("type", order.type.rawValue)])
+        var params = QueryString([
+            ("symbol", order.symbol), ("side", order.side.orderWord), ("type", order.type.rawValue),
+        ])
         params.append("quantity", DecimalText.format(order.qty))
         if order.type == .limit, let price = order.price {
             params.append("timeInForce", "GTC")
@@ -39,39 +44,52 @@ public struct BinanceClient: Venue {
         return params
     }
 
-    private func call(_ method: HTTPMethod, _ path: String, _ params: QueryString, _ credentials: VenueCredentials, retries: Int = 0) async throws(VenueError) -> HTTPTransport.Answer {
+    private func call(
+        _ method: HTTPMethod, _ path: String, _ params: QueryString, _ credentials: VenueCredentials, retries: Int = 0
+    ) async throws(VenueError) -> HTTPTransport.Answer {
         let url = "\(baseURL)\(path)?\(signedQuery(params, secret: credentials.apiSecret))"
-        let answer = try await transport.send(method, url, headers: [("X-MBX-APIKEY", credentials.apiKey)], retries: retries)
+        let answer = try await transport.send(
+            method, url, headers: [("X-MBX-APIKEY", credentials.apiKey)], retries: retries)
         guard (200..<300).contains(answer.status) else {
             throw .rejected(status: answer.status, code: BinanceError.code(in: answer.body), body: answer.body)
         }
         return answer
     }
 
-    public func testOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> TestOrderResult {
+    public func testOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError)
+        -> TestOrderResult
+    {
         _ = try await call(.POST, "/api/v3/order/test", orderParams(order), credentials)
         return TestOrderResult(mode: "testnet_order_test")
     }
 
-    public func placeOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> OrderResult {
+    public func placeOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> OrderResult
+    {
         var params = orderParams(order)
         params.append("newOrderRespType", "FULL")
         let answer = try await call(.POST, "/api/v3/order", params, credentials)
         return try BinanceOrder.parse(answer.body, clientOrderID: order.clientOrderID)
     }
 
-    public func queryOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials) async throws(VenueError) -> OrderResult? {
+    public func queryOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials)
+        async throws(VenueError) -> OrderResult?
+    {
         do {
-            let answer = try await call(.GET, "/api/v3/order", QueryString([("symbol", symbol), ("origClientOrderId", clientOrderID)]),
-                                        credentials, retries: 2)
+            let answer = try await call(
+                .GET, "/api/v3/order", QueryString([("symbol", symbol), ("origClientOrderId", clientOrderID)]),
+                credentials, retries: 2)
             return try BinanceOrder.parse(answer.body, clientOrderID: clientOrderID)
         } catch .rejected(_, "-2013"?, _) {
             return nil  // "Order does not exist."
         }
     }
 
-    public func cancelOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials) async throws(VenueError) {
-        _ = try await call(.DELETE, "/api/v3/order", QueryString([("symbol", symbol), ("origClientOrderId", clientOrderID)]), credentials)
+    public func cancelOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials)
+        async throws(VenueError)
+    {
+        _ = try await call(
+            .DELETE, "/api/v3/order", QueryString([("symbol", symbol), ("origClientOrderId", clientOrderID)]),
+            credentials)
     }
 }
 
@@ -94,7 +112,8 @@ enum BinanceOrder {
         let quote = Double(object["cummulativeQuoteQty"] as? String ?? "") ?? 0
         let status = OrderStatus(rawValue: object["status"] as? String ?? "") ?? .new
         let orderID = (object["orderId"] as? Int).map(String.init)
-        return OrderResult(clientOrderID: clientOrderID, venueOrderID: orderID, status: status, filledQty: executed,
-                           averagePrice: executed > 0 ? quote / executed : nil)
+        return OrderResult(
+            clientOrderID: clientOrderID, venueOrderID: orderID, status: status, filledQty: executed,
+            averagePrice: executed > 0 ? quote / executed : nil)
     }
 }

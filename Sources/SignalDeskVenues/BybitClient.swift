@@ -14,8 +14,10 @@ public struct BybitClient: Venue {
     let category: String
     let now: @Sendable () -> Date
 
-    public init(baseURL: String, transport: HTTPTransport, recvWindow: Int = 5000, category: String = "spot",
-                now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        baseURL: String, transport: HTTPTransport, recvWindow: Int = 5000, category: String = "spot",
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.transport = transport
         self.recvWindow = recvWindow
@@ -33,9 +35,12 @@ public struct BybitClient: Venue {
         let window = String(recvWindow)
         let signature = RequestSigning.hmacSHA256Hex(
             secret: credentials.apiSecret,
-            payload: Self.stringToSign(timestamp: timestamp, apiKey: credentials.apiKey, recvWindow: window, payload: payload))
-        return [("X-BAPI-API-KEY", credentials.apiKey), ("X-BAPI-TIMESTAMP", timestamp), ("X-BAPI-RECV-WINDOW", window),
-                ("X-BAPI-SIGN", signature), ("X-BAPI-SIGN-TYPE", "2"), ("Content-Type", "application/json")]
+            payload: Self.stringToSign(
+                timestamp: timestamp, apiKey: credentials.apiKey, recvWindow: window, payload: payload))
+        return [
+            ("X-BAPI-API-KEY", credentials.apiKey), ("X-BAPI-TIMESTAMP", timestamp), ("X-BAPI-RECV-WINDOW", window),
+            ("X-BAPI-SIGN", signature), ("X-BAPI-SIGN-TYPE", "2"), ("Content-Type", "application/json"),
+        ]
     }
 
     private func result(_ answer: HTTPTransport.Answer) throws(VenueError) -> [String: Any] {
@@ -49,13 +54,18 @@ public struct BybitClient: Venue {
         return object["result"] as? [String: Any] ?? [:]
     }
 
-    func post(_ path: String, _ body: [String: String], _ credentials: VenueCredentials) async throws(VenueError) -> [String: Any] {
+    func post(_ path: String, _ body: [String: String], _ credentials: VenueCredentials) async throws(VenueError)
+        -> [String: Any]
+    {
         let json = Self.json(body)
-        let answer = try await transport.send(.POST, baseURL + path, headers: headers(payload: json, credentials: credentials), body: json)
+        let answer = try await transport.send(
+            .POST, baseURL + path, headers: headers(payload: json, credentials: credentials), body: json)
         return try result(answer)
     }
 
-    func get(_ path: String, _ query: QueryString, _ credentials: VenueCredentials?) async throws(VenueError) -> [String: Any] {
+    func get(_ path: String, _ query: QueryString, _ credentials: VenueCredentials?) async throws(VenueError)
+        -> [String: Any]
+    {
         let encoded = query.encoded
         let signed = credentials.map { self.headers(payload: encoded, credentials: $0) } ?? []
         let answer = try await transport.send(.GET, "\(baseURL)\(path)?\(encoded)", headers: signed, retries: 2)
@@ -71,14 +81,18 @@ public struct BybitClient: Venue {
     }
 
     private static func quote(_ text: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes]))
+            ?? Data("[\"\"]".utf8)
         return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
     }
 
     func orderBody(_ order: OrderRequest) -> [String: String] {
-        var body = ["category": category, "symbol": order.symbol, "side": order.side == .long ? "Buy" : "Sell",
-                    "orderType": order.type == .market ? "Market" : "Limit", "qty": DecimalText.format(order.qty),
-                    "orderLinkId": order.clientOrderID]
+        var body = [
+            "category": category, "symbol": order.symbol, "side": order.side == .long ? "Buy" : "Sell",
+            "orderType": order.type == .market ? "Market" : "Limit", "qty": DecimalText.format(order.qty),
+            "orderLinkId": order.clientOrderID,
+        ]
         if order.type == .limit, let price = order.price {
             body["price"] = DecimalText.format(price)
             body["timeInForce"] = "GTC"
@@ -86,45 +100,61 @@ public struct BybitClient: Venue {
         return body
     }
 
-    public func placeOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> OrderResult {
+    public func placeOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> OrderResult
+    {
         let result = try await post("/v5/order/create", orderBody(order), credentials)
-        return OrderResult(clientOrderID: order.clientOrderID, venueOrderID: result["orderId"] as? String, status: .new,
-                           filledQty: 0, averagePrice: nil)
+        return OrderResult(
+            clientOrderID: order.clientOrderID, venueOrderID: result["orderId"] as? String, status: .new,
+            filledQty: 0, averagePrice: nil)
     }
 
-    public func queryOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials) async throws(VenueError) -> OrderResult? {
-        let result = try await get("/v5/order/realtime",
-                                   QueryString([("category", category), ("symbol", symbol), ("orderLinkId", clientOrderID)]), credentials)
+    public func queryOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials)
+        async throws(VenueError) -> OrderResult?
+    {
+        let result = try await get(
+            "/v5/order/realtime",
+            QueryString([("category", category), ("symbol", symbol), ("orderLinkId", clientOrderID)]), credentials)
         guard let order = (result["list"] as? [[String: Any]])?.first else { return nil }
-        let status: OrderStatus = switch order["orderStatus"] as? String {
-        case "Filled": .filled
-        case "PartiallyFilled": .partiallyFilled
-        case "Cancelled", "PartiallyFilledCanceled": .canceled
-        case "Rejected": .rejected
-        case "Deactivated": .expired
-        default: .new
-        }
+        let status: OrderStatus =
+            switch order["orderStatus"] as? String {
+            case "Filled": .filled
+            case "PartiallyFilled": .partiallyFilled
+            case "Cancelled", "PartiallyFilledCanceled": .canceled
+            case "Rejected": .rejected
+            case "Deactivated": .expired
+            default: .new
+            }
         let filled = Double(order["cumExecQty"] as? String ?? "") ?? 0
-        return OrderResult(clientOrderID: clientOrderID, venueOrderID: order["orderId"] as? String, status: status,
-                           filledQty: filled, averagePrice: Double(order["avgPrice"] as? String ?? ""),
-                           fees: Double(order["cumExecFee"] as? String ?? "") ?? 0)
+        return OrderResult(
+            clientOrderID: clientOrderID, venueOrderID: order["orderId"] as? String, status: status,
+            filledQty: filled, averagePrice: Double(order["avgPrice"] as? String ?? ""),
+            fees: Double(order["cumExecFee"] as? String ?? "") ?? 0)
     }
 
-    public func cancelOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials) async throws(VenueError) {
-        _ = try await post("/v5/order/cancel", ["category": category, "symbol": symbol, "orderLinkId": clientOrderID], credentials)
+    public func cancelOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials)
+        async throws(VenueError)
+    {
+        _ = try await post(
+            "/v5/order/cancel", ["category": category, "symbol": symbol, "orderLinkId": clientOrderID], credentials)
     }
 
     /// Bybit v5 has no test-order endpoint. Validation without placing anything: the instrument
     /// must exist and accept the quantity (public instruments-info), and the credentials must sign
     /// a private read (wallet balance).
-    public func testOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> TestOrderResult {
-        let instruments = try await get("/v5/market/instruments-info", QueryString([("category", category), ("symbol", order.symbol)]), nil)
+    public func testOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError)
+        -> TestOrderResult
+    {
+        let instruments = try await get(
+            "/v5/market/instruments-info", QueryString([("category", category), ("symbol", order.symbol)]), nil)
         guard let instrument = (instruments["list"] as? [[String: Any]])?.first else {
-            throw .rejected(status: 200, code: "symbol", body: "Bybit does not list \(order.symbol) in category \(category)")
+            throw .rejected(
+                status: 200, code: "symbol", body: "Bybit does not list \(order.symbol) in category \(category)")
         }
         let lot = instrument["lotSizeFilter"] as? [String: Any]
         if let minimum = Double(lot?["minOrderQty"] as? String ?? ""), order.qty < minimum {
-            throw .rejected(status: 200, code: "qty", body: "qty \(DecimalText.format(order.qty)) is below the minimum \(DecimalText.format(minimum))")
+            throw .rejected(
+                status: 200, code: "qty",
+                body: "qty \(DecimalText.format(order.qty)) is below the minimum \(DecimalText.format(minimum))")
         }
         _ = try await get("/v5/account/wallet-balance", QueryString([("accountType", "UNIFIED")]), credentials)
         return TestOrderResult(mode: "testnet_order_validate")

@@ -80,23 +80,30 @@ public struct GuardedVenue: Venue {
         }
     }
 
-    public func placeOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> OrderResult {
+    public func placeOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> OrderResult
+    {
         try await guarded { () async throws(VenueError) in try await base.placeOrder(order, credentials: credentials) }
     }
 
-    public func queryOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials) async throws(VenueError) -> OrderResult? {
+    public func queryOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials)
+        async throws(VenueError) -> OrderResult?
+    {
         try await guarded { () async throws(VenueError) in
             try await base.queryOrder(clientOrderID: clientOrderID, symbol: symbol, credentials: credentials)
         }
     }
 
-    public func cancelOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials) async throws(VenueError) {
+    public func cancelOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials)
+        async throws(VenueError)
+    {
         try await guarded { () async throws(VenueError) in
             try await base.cancelOrder(clientOrderID: clientOrderID, symbol: symbol, credentials: credentials)
         }
     }
 
-    public func testOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> TestOrderResult {
+    public func testOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError)
+        -> TestOrderResult
+    {
         try await guarded { () async throws(VenueError) in try await base.testOrder(order, credentials: credentials) }
     }
 }

@@ -28,7 +28,9 @@ public struct HTTPTransport: Sendable {
                 return try await sendOnce(method, url, headers: headers, body: body)
             } catch {
                 let idempotent = method == .GET
-                guard idempotent, attempt < retries, error.outcomeUnknown || error.countsAgainstVenue else { throw error }
+                guard idempotent, attempt < retries, error.outcomeUnknown || error.countsAgainstVenue else {
+                    throw error
+                }
                 attempt += 1
                 do {
                     try await Task.sleep(for: .milliseconds(100 * (1 << attempt)))
@@ -39,12 +41,15 @@ public struct HTTPTransport: Sendable {
         }
     }
 
-    private func sendOnce(_ method: HTTPMethod, _ url: String, headers: [(String, String)], body: String?) async throws(VenueError) -> Answer {
+    private func sendOnce(_ method: HTTPMethod, _ url: String, headers: [(String, String)], body: String?)
+        async throws(VenueError) -> Answer
+    {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let deadline = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+        let deadline = TimeAmount.nanoseconds(
+            Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
         do {
             let response = try await client.execute(request, timeout: deadline)
             let bytes = try await response.body.collect(upTo: 1 << 20)

@@ -28,13 +28,21 @@ public struct IBKRClient: Venue {
         guard order.qty.isFinite, order.qty > 0 else { throw .invalid("qty must be greater than 0") }
     }
 
-    private func bridge(_ method: HTTPMethod, _ path: String, body: String?, _ credentials: VenueCredentials) async throws(VenueError) -> [String: Any] {
+    private func bridge(_ method: HTTPMethod, _ path: String, body: String?, _ credentials: VenueCredentials)
+        async throws(VenueError) -> [String: Any]
+    {
         guard let bridgeURL else { throw .invalid("no IBKR bridge configured") }
         let payload = body ?? ""
-        let headers = [("X-API-KEY", credentials.apiKey), ("X-SIGNATURE", RequestSigning.hmacSHA256Hex(secret: credentials.apiSecret, payload: payload)),
-                       ("Content-Type", "application/json")]
-        let answer = try await transport.send(method, bridgeURL + path, headers: headers, body: body, retries: method == .GET ? 2 : 0)
-        guard (200..<300).contains(answer.status) else { throw .rejected(status: answer.status, code: nil, body: answer.body) }
+        let headers = [
+            ("X-API-KEY", credentials.apiKey),
+            ("X-SIGNATURE", RequestSigning.hmacSHA256Hex(secret: credentials.apiSecret, payload: payload)),
+            ("Content-Type", "application/json"),
+        ]
+        let answer = try await transport.send(
+            method, bridgeURL + path, headers: headers, body: body, retries: method == .GET ? 2 : 0)
+        guard (200..<300).contains(answer.status) else {
+            throw .rejected(status: answer.status, code: nil, body: answer.body)
+        }
         return (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any]) ?? [:]
     }
 
@@ -42,36 +50,56 @@ public struct IBKRClient: Venue {
         #"{"symbol":"\#(order.symbol)","side":"\#(order.side.orderWord)","qty":\#(DecimalText.format(order.qty)),"order_ref":"\#(order.clientOrderID)","type":"\#(order.type.rawValue)"}"#
     }
 
-    public func testOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> TestOrderResult {
+    public func testOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError)
+        -> TestOrderResult
+    {
         try Self.validate(order, credentials: credentials)
-        guard bridgeURL != nil else { return TestOrderResult(mode: "paper_simulated_test", orderRef: order.clientOrderID) }
+        guard bridgeURL != nil else {
+            return TestOrderResult(mode: "paper_simulated_test", orderRef: order.clientOrderID)
+        }
         _ = try await bridge(.POST, "/ibkr/paper/test-order", body: Self.body(order), credentials)
         return TestOrderResult(mode: "paper_bridge_test", orderRef: order.clientOrderID)
     }
 
-    public func placeOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> OrderResult {
+    public func placeOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> OrderResult
+    {
         guard bridgeURL != nil else { return try await simulator.placeOrder(order, credentials: credentials) }
-        return Self.parse(try await bridge(.POST, "/ibkr/paper/order", body: Self.body(order), credentials), clientOrderID: order.clientOrderID)
+        return Self.parse(
+            try await bridge(.POST, "/ibkr/paper/order", body: Self.body(order), credentials),
+            clientOrderID: order.clientOrderID)
     }
 
-    public func queryOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials) async throws(VenueError) -> OrderResult? {
-        guard bridgeURL != nil else { return try await simulator.queryOrder(clientOrderID: clientOrderID, symbol: symbol, credentials: credentials) }
+    public func queryOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials)
+        async throws(VenueError) -> OrderResult?
+    {
+        guard bridgeURL != nil else {
+            return try await simulator.queryOrder(
+                clientOrderID: clientOrderID, symbol: symbol, credentials: credentials)
+        }
         do {
-            return Self.parse(try await bridge(.GET, "/ibkr/paper/order/\(QueryString.encode(clientOrderID))", body: nil, credentials),
-                              clientOrderID: clientOrderID)
+            return Self.parse(
+                try await bridge(
+                    .GET, "/ibkr/paper/order/\(QueryString.encode(clientOrderID))", body: nil, credentials),
+                clientOrderID: clientOrderID)
         } catch .rejected(404, _, _) {
             return nil
         }
     }
 
-    public func cancelOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials) async throws(VenueError) {
-        guard bridgeURL != nil else { return try await simulator.cancelOrder(clientOrderID: clientOrderID, symbol: symbol, credentials: credentials) }
+    public func cancelOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials)
+        async throws(VenueError)
+    {
+        guard bridgeURL != nil else {
+            return try await simulator.cancelOrder(
+                clientOrderID: clientOrderID, symbol: symbol, credentials: credentials)
+        }
         _ = try await bridge(.DELETE, "/ibkr/paper/order/\(QueryString.encode(clientOrderID))", body: nil, credentials)
     }
 
     static func parse(_ object: [String: Any], clientOrderID: String) -> OrderResult {
-        OrderResult(clientOrderID: clientOrderID, venueOrderID: object["order_id"].map { "\($0)" },
-                    status: OrderStatus(rawValue: (object["status"] as? String ?? "").uppercased()) ?? .new,
-                    filledQty: (object["filled_qty"] as? Double) ?? 0, averagePrice: object["avg_price"] as? Double)
+        OrderResult(
+            clientOrderID: clientOrderID, venueOrderID: object["order_id"].map { "\($0)" },
+            status: OrderStatus(rawValue: (object["status"] as? String ?? "").uppercased()) ?? .new,
+            filledQty: (object["filled_qty"] as? Double) ?? 0, averagePrice: object["avg_price"] as? Double)
     }
 }

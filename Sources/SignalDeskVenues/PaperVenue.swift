@@ -16,8 +16,10 @@ public struct PaperVenue: Venue {
     let book: PaperBook
     let lastPrice: @Sendable (String) async -> Double?
 
-    public init(name: String = "PAPER", feeBps: Double, slippageBps: Double, book: PaperBook = PaperBook(),
-                lastPrice: @escaping @Sendable (String) async -> Double?) {
+    public init(
+        name: String = "PAPER", feeBps: Double, slippageBps: Double, book: PaperBook = PaperBook(),
+        lastPrice: @escaping @Sendable (String) async -> Double?
+    ) {
         self.name = name
         self.feeBps = feeBps
         self.slippageBps = slippageBps
@@ -25,7 +27,8 @@ public struct PaperVenue: Venue {
         self.lastPrice = lastPrice
     }
 
-    public func placeOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> OrderResult {
+    public func placeOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> OrderResult
+    {
         if let existing = await book.orders[order.clientOrderID] { return existing }
         guard order.qty.isFinite, order.qty > 0 else { throw .invalid("qty must be greater than 0") }
         var reference = order.price
@@ -41,15 +44,21 @@ public struct PaperVenue: Venue {
         return await book.record(result)
     }
 
-    public func queryOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials) async throws(VenueError) -> OrderResult? {
+    public func queryOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials)
+        async throws(VenueError) -> OrderResult?
+    {
         await book.orders[clientOrderID]
     }
 
-    public func cancelOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials) async throws(VenueError) {
+    public func cancelOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials)
+        async throws(VenueError)
+    {
         // Paper market orders fill at once; there is nothing left to cancel.
     }
 
-    public func testOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> TestOrderResult {
+    public func testOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError)
+        -> TestOrderResult
+    {
         guard order.qty.isFinite, order.qty > 0 else { throw .invalid("qty must be greater than 0") }
         return TestOrderResult(mode: "paper_test")
     }

@@ -27,7 +27,10 @@ public struct OrderRequest: Sendable, Equatable {
     public let price: Double?
     public let clientOrderID: String
 
-    public init(symbol: String, side: TradeSide, qty: Double, type: OrderType = .market, price: Double? = nil, clientOrderID: String) {
+    public init(
+        symbol: String, side: TradeSide, qty: Double, type: OrderType = .market, price: Double? = nil,
+        clientOrderID: String
+    ) {
         self.symbol = symbol
         self.side = side
         self.qty = qty
@@ -56,7 +59,10 @@ public struct OrderResult: Sendable, Equatable {
     /// Fees charged, in quote currency, when the venue reports them.
     public let fees: Double
 
-    public init(clientOrderID: String, venueOrderID: String?, status: OrderStatus, filledQty: Double, averagePrice: Double?, fees: Double = 0) {
+    public init(
+        clientOrderID: String, venueOrderID: String?, status: OrderStatus, filledQty: Double, averagePrice: Double?,
+        fees: Double = 0
+    ) {
         self.clientOrderID = clientOrderID
         self.venueOrderID = venueOrderID
         self.status = status
@@ -116,7 +122,8 @@ public protocol Venue: Sendable {
     var name: String { get }
     func placeOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> OrderResult
     /// The order with this client id, or nil when the venue does not know it.
-    func queryOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials) async throws(VenueError) -> OrderResult?
+    func queryOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials) async throws(VenueError)
+        -> OrderResult?
     func cancelOrder(clientOrderID: String, symbol: String, credentials: VenueCredentials) async throws(VenueError)
     /// Validates an order with the venue without placing it.
     func testOrder(_ order: OrderRequest, credentials: VenueCredentials) async throws(VenueError) -> TestOrderResult

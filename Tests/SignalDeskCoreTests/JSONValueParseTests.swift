@@ -17,14 +17,17 @@ import Testing
         #"{"a":1,"a":2}"#, #"{"a":"e\u0301","e\u0301":2,"é":3}"#, #"{"a":1e400}"#, #"{"a":-1e400}"#, #"{"a":1e-400}"#,
         #"{"a":2.4703282292062328e-324}"#, #"{"a":2.4703282292062327e-324}"#, #"{"a":0e400}"#, #"{"a":0.000e-999}"#,
         #"{"a":1.8e308}"#, #"{"a":1.7976931348623157e308}"#, #"{"a":-0}"#, #"{"a":-0.0}"#, #"{"a":01}"#, #"{"a":-01}"#,
-        #"{"a":00}"#, #"{"a":1.}"#, #"{"a":.5}"#, #"{"a":+1}"#, #"{"a":1E+2}"#, #"{"a":1e}"#, #"{"a":-}"#, #"{"a":1e5.5}"#,
+        #"{"a":00}"#, #"{"a":1.}"#, #"{"a":.5}"#, #"{"a":+1}"#, #"{"a":1E+2}"#, #"{"a":1e}"#, #"{"a":-}"#,
+        #"{"a":1e5.5}"#,
         #"{"a":1.5e+}"#, #"{"a":0x10}"#, #"{"a":NaN}"#, #"{"a":9007199254740993}"#, #"{"a":12345678901234567890123}"#,
         #"{"a":1x}"#, #"{"a":truex}"#, #"{"a":tru}"#, #"{"a":[1,]}"#, #"{"a":1,}"#, #"{"a":1 , }"#, #"{"a":[1 , ]}"#,
         #"{"a":[,]}"#, #"{,}"#, #"{"a":[1,,]}"#, #"{"a":1,,}"#, #"{"a":[1 2]}"#, #"{"a" 1}"#, #"{1:2}"#, #"{'a':1}"#,
         #"{"a":1"b":2}"#, #"{"a":1} x"#, #"{"a":1}{"b":2}"#, " {\"a\":1}\n\r\t ", "{\"a\"\n:\r1\t}", "{\"a\":1}\u{a0}",
         "{\"a\":1}\u{0}", "", "   ", "{}", "[]", "[1,2]", "\"text\"", "3", "null", #"{"":1}"#,
-        #"{"a":"\ud83d\ude00"}"#, #"{"a":"\ud800"}"#, #"{"a":"\udc00x"}"#, #"{"a":"\uDE00\uD83D"}"#, #"{"a":"\uD83D\u0041"}"#,
-        #"{"a":"\uD83D\\"}"#, #"{"a":"\u12"}"#, #"{"a":"\uZZZZ"}"#, #"{"a":"\UD83D"}"#, #"{"a":"\u00e9\uabcd\uFFFF\u0000"}"#,
+        #"{"a":"\ud83d\ude00"}"#, #"{"a":"\ud800"}"#, #"{"a":"\udc00x"}"#, #"{"a":"\uDE00\uD83D"}"#,
+        #"{"a":"\uD83D\u0041"}"#,
+        #"{"a":"\uD83D\\"}"#, #"{"a":"\u12"}"#, #"{"a":"\uZZZZ"}"#, #"{"a":"\UD83D"}"#,
+        #"{"a":"\u00e9\uabcd\uFFFF\u0000"}"#,
         #"{"a":"\/\b\f\n\r\t\"\\"}"#, #"{"a":"\x"}"#, "{\"a\":\"x\ty\"}", "{\"a\":\"\u{7f}\u{2028}\"}", #"{"a":"x"  "#,
         #"{"a":"x"}}"#, #"{"a":{"b":{},"c":[],"d":[{}]}}"#, #"{"a":true,"b":false,"c":null}"#,
         #"{"a":[1,{"b":1e400}]}"#, #"{"a":[1,{"b":"\ud800"}]}"#, #"{"a":[1,{"b":1e-400}],"c":2}"#,
@@ -34,7 +37,8 @@ import Testing
         [0xEF, 0xBB, 0xBF] + Array(#"{"a":1}"#.utf8), [0xEF, 0xBB, 0xBF, 0x20] + Array(#"{"a":1}"#.utf8),
         [0x20, 0xEF, 0xBB, 0xBF] + Array(#"{"a":1}"#.utf8), [0xEF, 0xBB] + Array(#"{"a":1}"#.utf8),
         Array(#"{"a":""#.utf8) + [0xFF] + Array(#""}"#.utf8), Array(#"{"a":""#.utf8) + [0xC3] + Array(#""}"#.utf8),
-        Array(#"{"a":""#.utf8) + [0xED, 0xA0, 0x80] + Array(#""}"#.utf8), Array(#"{"a":""#.utf8) + [0xC0, 0xAF] + Array(#""}"#.utf8),
+        Array(#"{"a":""#.utf8) + [0xED, 0xA0, 0x80] + Array(#""}"#.utf8),
+        Array(#"{"a":""#.utf8) + [0xC0, 0xAF] + Array(#""}"#.utf8),
         Array(String(repeating: "[", count: 600).utf8), nested(511), nested(512), nested(513),
     ]
 
@@ -45,7 +49,9 @@ import Testing
 
     @Test func edgeCasesParseAsJSONDecoderDecodesThem() {
         for bytes in Self.edgeCases {
-            #expect(JSONValue.parse(bytes) == Self.decoded(bytes), "\(String(decoding: bytes.prefix(60), as: UTF8.self).debugDescription)")
+            #expect(
+                JSONValue.parse(bytes) == Self.decoded(bytes),
+                "\(String(decoding: bytes.prefix(60), as: UTF8.self).debugDescription)")
         }
     }
 
@@ -70,12 +76,16 @@ import Testing
     }
 
     @Test func valuesAreTheOnesWritten() throws {
-        let bytes = Array(#"{"s":"a\"b\u00e9😀","n":-12.5e1,"t":true,"f":false,"z":null,"l":[1,"x",{}],"o":{"k":0},"k":1,"k":2}"#.utf8)
+        let bytes = Array(
+            #"{"s":"a\"b\u00e9😀","n":-12.5e1,"t":true,"f":false,"z":null,"l":[1,"x",{}],"o":{"k":0},"k":1,"k":2}"#.utf8)
         let value = try #require(JSONValue.parse(bytes))
-        #expect(value == .object([
-            "s": .string("a\"bé😀"), "n": .number(-125), "t": .bool(true), "f": .bool(false), "z": .null,
-            "l": .array([.number(1), .string("x"), .object([:])]), "o": .object(["k": .number(0)]), "k": .number(1),
-        ]))
+        #expect(
+            value
+                == .object([
+                    "s": .string("a\"bé😀"), "n": .number(-125), "t": .bool(true), "f": .bool(false), "z": .null,
+                    "l": .array([.number(1), .string("x"), .object([:])]), "o": .object(["k": .number(0)]),
+                    "k": .number(1),
+                ]))
         #expect(JSONValue.parse(Array("{\"a\":1}".utf8)) != nil)
         #expect(JSONValue.parse(Array("{\"a\":1".utf8)) == nil)
         // Deeper than the limit is refused, not a crash.
@@ -88,7 +98,8 @@ import Testing
     /// repeats a key does not run into the second known difference.
     @Test func agreesWithJSONDecoderOnGeneratedAndMutatedDocuments() async {
         var random = SystemRandomNumberGenerator()
-        let interesting: [UInt8] = Array(#"{}[]",:\/-+.eE0123456789 tfnulru"#.utf8) + [0x00, 0x09, 0x0A, 0x7F, 0x80, 0xC3, 0xA9, 0xFF]
+        let interesting: [UInt8] =
+            Array(#"{}[]",:\/-+.eE0123456789 tfnulru"#.utf8) + [0x00, 0x09, 0x0A, 0x7F, 0x80, 0xC3, 0xA9, 0xFF]
         var checked = 0
         for round in 0..<2_000 {
             // Seconds of CPU in all: give the (two-thread) test pool back now and then, so that
@@ -129,10 +140,13 @@ import Testing
             let members = (0..<count).map { index in
                 "\(ws())\(randomString(&random, suffix: "\(index)"))\(ws()):\(ws())\(randomValue(depth: depth + 1, &random))\(ws())"
             }
-            return "{" + members.joined(separator: ",") + (count > 0 && Int.random(in: 0..<10, using: &random) == 0 ? "," : "") + "}"
+            return "{" + members.joined(separator: ",")
+                + (count > 0 && Int.random(in: 0..<10, using: &random) == 0 ? "," : "") + "}"
         case 8:
             let count = Int.random(in: 0...4, using: &random)
-            return "[" + (0..<count).map { _ in ws() + randomValue(depth: depth + 1, &random) + ws() }.joined(separator: ",") + "]"
+            return "["
+                + (0..<count).map { _ in ws() + randomValue(depth: depth + 1, &random) + ws() }.joined(separator: ",")
+                + "]"
         case 1, 2: return randomString(&random)
         case 3, 4: return randomNumber(&random)
         case 5: return ["true", "false"].randomElement(using: &random)!
@@ -141,7 +155,10 @@ import Testing
     }
 
     static func randomString(_ random: inout SystemRandomNumberGenerator, suffix: String = "") -> String {
-        let pieces = ["a", "symbol", "BTCUSDT", "é", "😀", "\\\"", "\\\\", "\\/", "\\n", "\\t", "\\u00e9", "\\ud83d\\ude00", "\\u0000", " ", "secret"]
+        let pieces = [
+            "a", "symbol", "BTCUSDT", "é", "😀", "\\\"", "\\\\", "\\/", "\\n", "\\t", "\\u00e9", "\\ud83d\\ude00",
+            "\\u0000", " ", "secret",
+        ]
         let count = Int.random(in: 0...4, using: &random)
         return "\"" + (0..<count).map { _ in pieces.randomElement(using: &random)! }.joined() + suffix + "\""
     }
@@ -150,7 +167,8 @@ import Testing
         let sign = Bool.random(using: &random) ? "-" : ""
         let integer = ["0", "1", "7", "30000", "123456789012345678901234567890"].randomElement(using: &random)!
         let fraction = ["", ".5", ".001", ".000", ".25"].randomElement(using: &random)!
-        let exponent = integer == "0" ? "" : ["", "", "e5", "E-3", "e+2", "e200", "e-200"].randomElement(using: &random)!
+        let exponent =
+            integer == "0" ? "" : ["", "", "e5", "E-3", "e+2", "e200", "e-200"].randomElement(using: &random)!
         return sign + integer + fraction + exponent
     }
 }

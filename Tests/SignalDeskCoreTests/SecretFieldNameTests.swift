@@ -30,7 +30,10 @@ import Testing
     /// The byte matcher agrees with the plain rule (lower-case, then substring search) on many
     /// generated names built from the parts, their neighbours and mixed case.
     @Test func agreesWithLowerCasingAndSubstringSearch() {
-        let pieces = SecretFieldName.parts + ["_", "-", "count", "_count", "x", "Ø", "K", "\u{212A}", "pass", "wor", "d", "TOK", "en", "S"]
+        let pieces =
+            SecretFieldName.parts + [
+                "_", "-", "count", "_count", "x", "Ø", "K", "\u{212A}", "pass", "wor", "d", "TOK", "en", "S",
+            ]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<5_000 {
             let count = Int.random(in: 0...4, using: &generator)

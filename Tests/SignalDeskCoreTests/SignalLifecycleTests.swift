@@ -21,7 +21,9 @@ import Testing
     @Test func rejectAndFailOnlyWhileExecuting() throws {
         #expect(try SignalStatus.executing.applying(.reject) == .rejected)
         #expect(try SignalStatus.executing.applying(.fail) == .failed)
-        #expect(throws: IllegalSignalTransition(from: .created, event: .reject)) { try SignalStatus.created.applying(.reject) }
+        #expect(throws: IllegalSignalTransition(from: .created, event: .reject)) {
+            try SignalStatus.created.applying(.reject)
+        }
     }
 
     @Test func illegalTransitionsAreErrors() {
@@ -48,12 +50,22 @@ import Testing
         #expect(long.side == .long)
         let short = try SignalLevels.validate(entry: 100, stop: 105, take: 90, side: nil).get()
         #expect(short.side == .short)
-        #expect(SignalLevels.validate(entry: .nan, stop: 95, take: 110, side: nil) == .failure(.notPositiveFinite(field: "entry_price")))
-        #expect(SignalLevels.validate(entry: 100, stop: -1, take: 110, side: nil) == .failure(.notPositiveFinite(field: "stop_loss")))
-        #expect(SignalLevels.validate(entry: 100, stop: 95, take: .infinity, side: nil) == .failure(.notPositiveFinite(field: "take_profit")))
+        #expect(
+            SignalLevels.validate(entry: .nan, stop: 95, take: 110, side: nil)
+                == .failure(.notPositiveFinite(field: "entry_price")))
+        #expect(
+            SignalLevels.validate(entry: 100, stop: -1, take: 110, side: nil)
+                == .failure(.notPositiveFinite(field: "stop_loss")))
+        #expect(
+            SignalLevels.validate(entry: 100, stop: 95, take: .infinity, side: nil)
+                == .failure(.notPositiveFinite(field: "take_profit")))
         #expect(SignalLevels.validate(entry: 100, stop: 100, take: 110, side: nil) == .failure(.stopEqualsEntry))
-        #expect(SignalLevels.validate(entry: 100, stop: 95, take: 90, side: nil) == .failure(.wrongSide(field: "take_profit", side: .long)))
-        #expect(SignalLevels.validate(entry: 100, stop: 95, take: 110, side: .short) == .failure(.wrongSide(field: "stop_loss", side: .short)))
+        #expect(
+            SignalLevels.validate(entry: 100, stop: 95, take: 90, side: nil)
+                == .failure(.wrongSide(field: "take_profit", side: .long)))
+        #expect(
+            SignalLevels.validate(entry: 100, stop: 95, take: 110, side: .short)
+                == .failure(.wrongSide(field: "stop_loss", side: .short)))
     }
 
     @Test func pnlForBothSides() {
@@ -68,18 +80,29 @@ import Testing
     let model2 = RiskLimits(profile: .model2ConservadorProductivo, capitalBaseUSD: 10_000)
 
     func state(open: Int = 0, lastMinutesAgo: Double? = nil, trades: Int = 0, pnl: Double = 0) -> OpenRiskCheck.State {
-        .init(openPositions: open, lastActivityAt: lastMinutesAgo.map { now.addingTimeInterval(-$0 * 60) },
-              tradesToday: trades, realizedPnLToday: pnl)
+        .init(
+            openPositions: open, lastActivityAt: lastMinutesAgo.map { now.addingTimeInterval(-$0 * 60) },
+            tradesToday: trades, realizedPnLToday: pnl)
     }
 
     @Test func profilesAsData() {
-        #expect(RiskProfile.model2ConservadorProductivo.limits == .init(
-            riskPerTradePct: 0.5, maxDailyLossPct: 1.5, maxTradesPerDay: 3, maxOpenPositions: 2, cooldownMinutes: 30, minRewardRisk: 1.5))
-        #expect(RiskProfile.modeloSueltoControlado.limits == .init(
-            riskPerTradePct: 0.75, maxDailyLossPct: 2.0, maxTradesPerDay: 4, maxOpenPositions: 2, cooldownMinutes: 20, minRewardRisk: 1.3))
-        #expect(RiskProfile.resolve(stored: nil, email: "A@x.co", looseEmail: "a@x.co", model2Email: nil) == .modeloSueltoControlado)
-        #expect(RiskProfile.resolve(stored: "model2_conservador_productivo", email: "a@x.co", looseEmail: "a@x.co", model2Email: nil)
-            == .model2ConservadorProductivo)
+        #expect(
+            RiskProfile.model2ConservadorProductivo.limits
+                == .init(
+                    riskPerTradePct: 0.5, maxDailyLossPct: 1.5, maxTradesPerDay: 3, maxOpenPositions: 2,
+                    cooldownMinutes: 30, minRewardRisk: 1.5))
+        #expect(
+            RiskProfile.modeloSueltoControlado.limits
+                == .init(
+                    riskPerTradePct: 0.75, maxDailyLossPct: 2.0, maxTradesPerDay: 4, maxOpenPositions: 2,
+                    cooldownMinutes: 20, minRewardRisk: 1.3))
+        #expect(
+            RiskProfile.resolve(stored: nil, email: "A@x.co", looseEmail: "a@x.co", model2Email: nil)
+                == .modeloSueltoControlado)
+        #expect(
+            RiskProfile.resolve(
+                stored: "model2_conservador_productivo", email: "a@x.co", looseEmail: "a@x.co", model2Email: nil)
+                == .model2ConservadorProductivo)
         #expect(RiskProfile.resolve(stored: nil, email: "b@x.co", looseEmail: "a@x.co", model2Email: nil) == .default)
     }
 
@@ -95,17 +118,32 @@ import Testing
     @Test func checksRunInOrder() {
         let check = OpenRiskCheck(limits: model2)
         // Everything wrong at once: the first in order wins.
-        #expect(check.firstBlock(state: state(open: 2, lastMinutesAgo: 1, trades: 9, pnl: -999), qty: 100, entry: 100, stop: 90, now: now) == .maxOpenPositions)
-        #expect(check.firstBlock(state: state(open: 1, lastMinutesAgo: 1, trades: 9, pnl: -999), qty: 100, entry: 100, stop: 90, now: now) == .cooldown(minutes: 30))
-        #expect(check.firstBlock(state: state(open: 1, trades: 9, pnl: -999), qty: 100, entry: 100, stop: 90, now: now) == .dailyStop)
-        #expect(check.firstBlock(state: state(open: 1, trades: 3, pnl: 0), qty: 100, entry: 100, stop: 90, now: now) == .maxTrades)
-        #expect(check.firstBlock(state: state(open: 1, trades: 2, pnl: 0), qty: 100, entry: 100, stop: 90, now: now) == .riskPerTrade)
-        #expect(check.firstBlock(state: state(open: 1, trades: 2, pnl: 0), qty: 5, entry: 100, stop: 90, now: now) == nil)
+        #expect(
+            check.firstBlock(
+                state: state(open: 2, lastMinutesAgo: 1, trades: 9, pnl: -999), qty: 100, entry: 100, stop: 90, now: now
+            ) == .maxOpenPositions)
+        #expect(
+            check.firstBlock(
+                state: state(open: 1, lastMinutesAgo: 1, trades: 9, pnl: -999), qty: 100, entry: 100, stop: 90, now: now
+            ) == .cooldown(minutes: 30))
+        #expect(
+            check.firstBlock(state: state(open: 1, trades: 9, pnl: -999), qty: 100, entry: 100, stop: 90, now: now)
+                == .dailyStop)
+        #expect(
+            check.firstBlock(state: state(open: 1, trades: 3, pnl: 0), qty: 100, entry: 100, stop: 90, now: now)
+                == .maxTrades)
+        #expect(
+            check.firstBlock(state: state(open: 1, trades: 2, pnl: 0), qty: 100, entry: 100, stop: 90, now: now)
+                == .riskPerTrade)
+        #expect(
+            check.firstBlock(state: state(open: 1, trades: 2, pnl: 0), qty: 5, entry: 100, stop: 90, now: now) == nil)
     }
 
     @Test func cooldownBoundary() {
         let check = OpenRiskCheck(limits: model2)
-        #expect(check.firstBlock(state: state(lastMinutesAgo: 29.99), qty: 1, entry: 100, stop: 99, now: now) == .cooldown(minutes: 30))
+        #expect(
+            check.firstBlock(state: state(lastMinutesAgo: 29.99), qty: 1, entry: 100, stop: 99, now: now)
+                == .cooldown(minutes: 30))
         #expect(check.firstBlock(state: state(lastMinutesAgo: 30), qty: 1, entry: 100, stop: 99, now: now) == nil)
         #expect(OpenBlock.cooldown(minutes: 30).message == "Risk block: cooldown active (30.0m)")
     }
@@ -138,7 +176,11 @@ import Testing
         #expect(summary.totalRealizedPnL == 20 && summary.totalFees == 4.5 && summary.closedCount == 4)
         #expect(summary.winRate == 0.5 && summary.averageWin == 25 && summary.averageLoss == -15)
         #expect(summary.profitFactor == 50.0 / 30.0)
-        #expect(summary.byDay == [.init(day: "2026-11-20", realizedPnL: 20, trades: 2), .init(day: "2026-11-21", realizedPnL: 0, trades: 2)])
+        #expect(
+            summary.byDay == [
+                .init(day: "2026-11-20", realizedPnL: 20, trades: 2),
+                .init(day: "2026-11-21", realizedPnL: 0, trades: 2),
+            ])
         #expect(PnLSummary(closes: []).profitFactor == nil && PnLSummary(closes: []).winRate == 0)
     }
 }

@@ -6,10 +6,11 @@ import Testing
     static let seed = Array("12345678901234567890".utf8)
 
     /// RFC 6238 Appendix B, SHA-1, 8 digits.
-    @Test(arguments: [
-        (59, "94287082"), (1_111_111_109, "07081804"), (1_111_111_111, "14050471"),
-        (1_234_567_890, "89005924"), (2_000_000_000, "69279037"), (20_000_000_000, "65353130"),
-    ] as [(Int, String)])
+    @Test(
+        arguments: [
+            (59, "94287082"), (1_111_111_109, "07081804"), (1_111_111_111, "14050471"),
+            (1_234_567_890, "89005924"), (2_000_000_000, "69279037"), (20_000_000_000, "65353130"),
+        ] as [(Int, String)])
     func rfc6238Vectors(time: Int, expected: String) {
         let at = Date(timeIntervalSince1970: TimeInterval(time))
         #expect(TOTP.code(secret: Self.seed, at: at, digits: 8) == expected)
@@ -51,8 +52,9 @@ import Testing
 
     @Test func provisioningURIIsPercentEncoded() {
         let uri = TOTP.provisioningURI(secret: Self.seed, account: "ana+ops@example.com", issuer: "SignalDesk")
-        #expect(uri == "otpauth://totp/SignalDesk:ana%2Bops%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
-            + "&issuer=SignalDesk&algorithm=SHA1&digits=6&period=30")
+        #expect(
+            uri == "otpauth://totp/SignalDesk:ana%2Bops%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+                + "&issuer=SignalDesk&algorithm=SHA1&digits=6&period=30")
         let components = URLComponents(string: uri)
         #expect(components?.queryItems?.first { $0.name == "secret" }?.value == "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
     }

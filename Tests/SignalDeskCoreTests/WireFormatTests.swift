@@ -51,8 +51,13 @@ import Testing
             (1e-05, "f7eda6c1ed29"), (100.0, "dcac1909d13a"), (1e16, "f51e6774be34"), (123456789.125, "f7f51ecaf07a"),
         ]
         for (qty, expected) in vectors {
-            #expect(SignaturePreview.preview(apiSecret: "secret-abcdefgh", exchange: .binance, symbol: "BTCUSDT", side: "BUY", qty: qty) == expected, "\(qty)")
+            #expect(
+                SignaturePreview.preview(
+                    apiSecret: "secret-abcdefgh", exchange: .binance, symbol: "BTCUSDT", side: "BUY", qty: qty)
+                    == expected, "\(qty)")
         }
-        #expect(SignaturePreview.payload(exchange: .bybit, symbol: "ETHUSDT", side: "SELL", qty: 0.5) == "BYBIT|ETHUSDT|SELL|0.5")
+        #expect(
+            SignaturePreview.payload(exchange: .bybit, symbol: "ETHUSDT", side: "SELL", qty: 0.5)
+                == "BYBIT|ETHUSDT|SELL|0.5")
     }
 }

@@ -1,8 +1,9 @@
 import Fluent
 import Foundation
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 @Suite struct AuditLogTests {
     @Test func secretLookingKeysAreRedactedWhateverTheCallerPasses() {
@@ -10,7 +11,9 @@ import VaporTesting
             "password": "hunter2", "api_secret": "s", "webhook_secret": "w", "refresh_token": "r", "otp": "123456",
             "api_key": "k", "X-Signature": "sig", "totp_seed": "seed", "email": "ana@example.com", "secret_count": 3,
         ])
-        for key in ["password", "api_secret", "webhook_secret", "refresh_token", "otp", "api_key", "X-Signature", "totp_seed"] {
+        for key in [
+            "password", "api_secret", "webhook_secret", "refresh_token", "otp", "api_key", "X-Signature", "totp_seed",
+        ] {
             #expect(sanitized[key] == .string("[redacted]"), "\(key) was not redacted")
         }
         #expect(sanitized["email"] == .string("ana@example.com"))

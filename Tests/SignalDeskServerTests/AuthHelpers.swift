@@ -1,9 +1,10 @@
 import Fluent
 import Foundation
 import SignalDeskCore
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 /// HTTP shortcuts shared by the identity tests.
 struct Client {
@@ -34,21 +35,27 @@ struct Client {
         try await send(.POST, "auth/register", json: ["email": email, "password": password])
     }
 
-    func login(_ email: String, password: String = "password-123", otp: String? = nil) async throws -> TestingHTTPResponse {
+    func login(_ email: String, password: String = "password-123", otp: String? = nil) async throws
+        -> TestingHTTPResponse
+    {
         var form = ["username": email, "password": password]
         if let otp { form["otp"] = otp }
         return try await send(.POST, "auth/login", form: form)
     }
 
     /// Registers (or creates with `role`) and logs in; returns the access and refresh tokens.
-    func signIn(_ email: String, role: UserRole = .trader, password: String = "password-123") async throws -> (access: String, refresh: String) {
+    func signIn(_ email: String, role: UserRole = .trader, password: String = "password-123") async throws -> (
+        access: String, refresh: String
+    ) {
         if role == .trader {
             try await register(email, password: password)
         } else {
             try await User(email: email, passwordHash: try app.password.hash(password), role: role).create(on: app.db)
         }
         let response = try await login(email, password: password)
-        guard response.status == .ok else { throw TestFailure("login failed: \(response.status) \(response.body.string)") }
+        guard response.status == .ok else {
+            throw TestFailure("login failed: \(response.status) \(response.body.string)")
+        }
         let body = response.json()
         return (body["access_token"] as! String, body["refresh_token"] as! String)
     }

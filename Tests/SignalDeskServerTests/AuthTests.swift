@@ -2,9 +2,10 @@ import Fluent
 import Foundation
 import JWTKit
 import SignalDeskCore
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 @Suite struct AuthTests {
     @Test(arguments: TestDatabase.all)
@@ -54,8 +55,12 @@ import VaporTesting
             #expect(exp - iat == 3600)
             // Integer seconds and lower-case UUIDs, as crypto-saas's PyJWT tokens carry them.
             let payloadText = String(decoding: Base64URL.decode(String(token.split(separator: ".")[1]))!, as: UTF8.self)
-            #expect(payloadText.contains(#""iat":\#(Int(iat))"#) && payloadText.contains(#""exp":\#(Int(exp))"#), "\(payloadText)")
-            #expect(iat == iat.rounded() && !payloadText.contains(#""iat":\#(Int(iat))."#) && !payloadText.contains(#""exp":\#(Int(exp))."#), "\(payloadText)")
+            #expect(
+                payloadText.contains(#""iat":\#(Int(iat))"#) && payloadText.contains(#""exp":\#(Int(exp))"#),
+                "\(payloadText)")
+            #expect(
+                iat == iat.rounded() && !payloadText.contains(#""iat":\#(Int(iat))."#)
+                    && !payloadText.contains(#""exp":\#(Int(exp))."#), "\(payloadText)")
             for claim in ["uid", "sid", "jti"] {
                 let value = try #require(claims[claim] as? String)
                 #expect(value == value.lowercased() && UUID(uuidString: value) != nil, "\(claim)=\(value)")

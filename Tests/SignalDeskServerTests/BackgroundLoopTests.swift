@@ -1,16 +1,23 @@
 import Foundation
 import NIOConcurrencyHelpers
-@testable import SignalDeskServer
 import Testing
 import Vapor
+
+@testable import SignalDeskServer
 
 /// A step that waits on something that never answers and ignores cancellation, as a database
 /// call did after PostgreSQL restarted under load: the loop must go on, and stopping must end.
 @Suite struct BackgroundLoopTests {
     final class Stuck: Sendable {
         private let held = NIOLockedValueBox<[CheckedContinuation<Void, Never>]>([])
-        func wait() async { await withCheckedContinuation { continuation in held.withLockedValue { $0.append(continuation) } } }
-        func release() { held.withLockedValue { list in list.forEach { $0.resume() }; list.removeAll() } }
+        func wait() async {
+            await withCheckedContinuation { continuation in held.withLockedValue { $0.append(continuation) } }
+        }
+        func release() {
+            held.withLockedValue { list in
+                list.forEach { $0.resume() }; list.removeAll()
+            }
+        }
         /// How many waiters are still held.
         var waiting: Int { held.withLockedValue { $0.count } }
     }
@@ -22,12 +29,18 @@ import Vapor
         let steps = NIOLockedValueBox(0)
         let loop = BackgroundLoop(name: "Test loop", interval: .milliseconds(10), stepDeadline: .milliseconds(200))
         loop.start(app: app, wakeup: nil) { _ in
-            if steps.withLockedValue({ $0 += 1; return $0 }) == 1 { await stuck.wait() }
+            if steps.withLockedValue({
+                $0 += 1; return $0
+            }) == 1 {
+                await stuck.wait()
+            }
             return false
         }
         // Step 1 never finishes; after its deadline the loop runs the next ones.
         let deadline = ContinuousClock.now + .seconds(30)
-        while steps.withLockedValue({ $0 }) < 5, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        while steps.withLockedValue({ $0 }) < 5, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(steps.withLockedValue { $0 } >= 5, "the loop went on past the stuck step")
         #expect(stuck.waiting == 1, "step 1 is still stuck: the later steps ran beside it, not after it")
         let stopping = ContinuousClock.now
@@ -129,12 +142,15 @@ import Vapor
         }
         struct Failure: Error {}
         let failing = Task<Int, any Error> { throw Failure() }
-        guard case .failed(let error) = await Deadline.outcome(of: failing, within: .seconds(30)), error is Failure else {
+        guard case .failed(let error) = await Deadline.outcome(of: failing, within: .seconds(30)), error is Failure
+        else {
             Issue.record("a failed task's error")
             return
         }
         let stuck = Stuck()
-        let hanging = Task<Int, any Error> { await stuck.wait(); return 1 }
+        let hanging = Task<Int, any Error> {
+            await stuck.wait(); return 1
+        }
         guard case .overdue = await Deadline.outcome(of: hanging, within: .milliseconds(50)) else {
             Issue.record("overdue")
             return

@@ -1,7 +1,8 @@
 import Foundation
 import SignalDeskCore
-@testable import SignalDeskServer
 import Testing
+
+@testable import SignalDeskServer
 
 @Suite struct ConfigTests {
     static let key = String(repeating: "ab", count: 32)
@@ -39,24 +40,26 @@ import Testing
     }
 
     @Test func everyVariableIsRead() throws {
-        let config = try AppConfig.parse(environment: Self.minimal.merging([
-            "DATABASE_URL": "postgres://sd:pw@db.internal:5433/signaldesk",
-            "BOOTSTRAP_ADMIN_EMAIL": "Admin@Example.com", "BOOTSTRAP_ADMIN_PASSWORD": "long-enough-pw",
-            "RISK_PROFILE_MODEL2_EMAIL": "m2@example.com", "RISK_PROFILE_LOOSE_EMAIL": "loose@example.com",
-            "DEFAULT_CAPITAL_USD": "25000.5", "ENFORCE_2FA_FOR_ADMINS": "true",
-            "ENFORCE_2FA_EMAILS": "A@x.io, b@y.io", "TRADING_DAY_TZ": "Asia/Tokyo", "EXECUTION_MODE": "testnet",
-            "BINANCE_TESTNET_BASE_URL": "http://127.0.0.1:9001", "BYBIT_BASE_URL": "http://127.0.0.1:9002",
-            "IBKR_BRIDGE_BASE_URL": "http://127.0.0.1:9003", "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9004",
-            "TELEGRAM_BOT_TOKEN": "123:" + String(repeating: "t", count: 35), "TELEGRAM_CHAT_ID": "-100123",
-            "WEBHOOK_RATE_PER_MINUTE": "30", "WEBHOOK_MAX_AGE_SECONDS": "60",
-            "WEBHOOK_ALLOWED_IPS": "52.89.214.238, ::1", "WEBHOOK_REQUIRE_SIGNATURE": "yes",
-            "WORKER_ENABLED": "false", "WORKER_CONCURRENCY": "8", "SIGNAL_LEASE_SECONDS": "30",
-            "INCIDENT_URL": "https://status.example.com/new", "LOG_LEVEL": "debug", "LOG_FORMAT": "json",
-            "PORT": "9090", "MAX_BODY_BYTES": "4096", "AUTO_MIGRATE": "false",
-        ]) { $1 }, production: false)
+        let config = try AppConfig.parse(
+            environment: Self.minimal.merging([
+                "DATABASE_URL": "postgres://sd:pw@db.internal:5433/signaldesk",
+                "BOOTSTRAP_ADMIN_EMAIL": "Admin@Example.com", "BOOTSTRAP_ADMIN_PASSWORD": "long-enough-pw",
+                "RISK_PROFILE_MODEL2_EMAIL": "m2@example.com", "RISK_PROFILE_LOOSE_EMAIL": "loose@example.com",
+                "DEFAULT_CAPITAL_USD": "25000.5", "ENFORCE_2FA_FOR_ADMINS": "true",
+                "ENFORCE_2FA_EMAILS": "A@x.io, b@y.io", "TRADING_DAY_TZ": "Asia/Tokyo", "EXECUTION_MODE": "testnet",
+                "BINANCE_TESTNET_BASE_URL": "http://127.0.0.1:9001", "BYBIT_BASE_URL": "http://127.0.0.1:9002",
+                "IBKR_BRIDGE_BASE_URL": "http://127.0.0.1:9003", "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9004",
+                "TELEGRAM_BOT_TOKEN": "123:" + String(repeating: "t", count: 35), "TELEGRAM_CHAT_ID": "-100123",
+                "WEBHOOK_RATE_PER_MINUTE": "30", "WEBHOOK_MAX_AGE_SECONDS": "60",
+                "WEBHOOK_ALLOWED_IPS": "52.89.214.238, ::1", "WEBHOOK_REQUIRE_SIGNATURE": "yes",
+                "WORKER_ENABLED": "false", "WORKER_CONCURRENCY": "8", "SIGNAL_LEASE_SECONDS": "30",
+                "INCIDENT_URL": "https://status.example.com/new", "LOG_LEVEL": "debug", "LOG_FORMAT": "json",
+                "PORT": "9090", "MAX_BODY_BYTES": "4096", "AUTO_MIGRATE": "false",
+            ]) { $1 }, production: false)
         #expect(config.database == .postgres(url: "postgres://sd:pw@db.internal:5433/signaldesk"))
         #expect(config.bootstrapAdmin?.email == "admin@example.com")
-        #expect(config.riskProfileModel2Email == "m2@example.com" && config.riskProfileLooseEmail == "loose@example.com")
+        #expect(
+            config.riskProfileModel2Email == "m2@example.com" && config.riskProfileLooseEmail == "loose@example.com")
         #expect(config.defaultCapitalUSD == 25_000.5 && config.enforce2FAForAdmins)
         #expect(config.enforce2FAEmails == ["a@x.io", "b@y.io"])
         #expect(config.tradingDayTimeZone.identifier == "Asia/Tokyo" && config.executionMode == .testnet)
@@ -86,7 +89,10 @@ import Testing
     }
 
     @Test func encryptionKeyEntriesMustBe64Hex() {
-        #expect(problems(["ENCRYPTION_KEYS": "k1:abcdef"]) == ["ENCRYPTION_KEYS: key 'k1' is not 64 hexadecimal characters (32 bytes)"])
+        #expect(
+            problems(["ENCRYPTION_KEYS": "k1:abcdef"]) == [
+                "ENCRYPTION_KEYS: key 'k1' is not 64 hexadecimal characters (32 bytes)"
+            ])
         #expect(problems(["ENCRYPTION_KEYS": "k2:\(Self.key),k1"]).first?.contains("entry 2") == true)
     }
 
@@ -126,7 +132,8 @@ import Testing
     }
 
     @Test func environmentFileSyntax() throws {
-        let parsed = try EnvironmentFile.parse("""
+        let parsed = try EnvironmentFile.parse(
+            """
             # comment
             export PORT=9000
             LOG_LEVEL = "debug"
@@ -138,12 +145,14 @@ import Testing
     }
 
     @Test func developmentSecretsAreGeneratedOnceAndProcessEnvironmentWins() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sd-config-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sd-config-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try "PORT=9100\nLOG_LEVEL=debug\n".write(toFile: directory + "/.env", atomically: true, encoding: .utf8)
 
-        let (first, notices) = try ConfigLoader.load(processEnvironment: ["PORT": "9200"], production: false, directory: directory)
+        let (first, notices) = try ConfigLoader.load(
+            processEnvironment: ["PORT": "9200"], production: false, directory: directory)
         #expect(first.port == 9200 && first.logLevel == .debug)
         #expect(notices.first?.hasPrefix("Generated development secrets") == true)
         let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/var/dev-secrets.env")

@@ -1,7 +1,8 @@
 import Foundation
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 @Suite struct ErrorMiddlewareTests {
     struct Order: Content {
@@ -35,13 +36,17 @@ import VaporTesting
     func malformedJSONIs422NamingTheBody(_ database: TestDatabase) async throws {
         try await withTestApp(database, migrate: false) { app in
             Self.addProbeRoutes(app)
-            try await app.testing().test(.POST, "probe/order", headers: ["Content-Type": "application/json"],
-                                         body: .init(string: #"{"symbol": "BTCUSDT", "qty": "#)) { res in
+            try await app.testing().test(
+                .POST, "probe/order", headers: ["Content-Type": "application/json"],
+                body: .init(string: #"{"symbol": "BTCUSDT", "qty": "#)
+            ) { res in
                 #expect(res.status == .unprocessableEntity)
                 let detail = try #require(res.json()["detail"] as? [[String: Any]])
                 #expect(detail.first?["type"] as? String == "json_invalid")
                 // Keys in a stable (sorted) order, the same text in every process.
-                #expect(res.body.string == #"{"detail":[{"loc":["body"],"msg":"Malformed request body","type":"json_invalid"}]}"#)
+                #expect(
+                    res.body.string
+                        == #"{"detail":[{"loc":["body"],"msg":"Malformed request body","type":"json_invalid"}]}"#)
             }
         }
     }
@@ -50,16 +55,20 @@ import VaporTesting
     func wrongFieldTypesAndMissingFieldsAre422WithTheField(_ database: TestDatabase) async throws {
         try await withTestApp(database, migrate: false) { app in
             Self.addProbeRoutes(app)
-            try await app.testing().test(.POST, "probe/order", headers: ["Content-Type": "application/json"],
-                                         body: .init(string: #"{"symbol": "BTCUSDT", "qty": "lots"}"#)) { res in
+            try await app.testing().test(
+                .POST, "probe/order", headers: ["Content-Type": "application/json"],
+                body: .init(string: #"{"symbol": "BTCUSDT", "qty": "lots"}"#)
+            ) { res in
                 #expect(res.status == .unprocessableEntity)
                 let item = try #require((res.json()["detail"] as? [[String: Any]])?.first)
                 #expect(item["loc"] as? [String] == ["body", "qty"])
                 #expect(item["msg"] as? String == "Expected a number")
                 #expect(!res.body.string.contains("lots"))
             }
-            try await app.testing().test(.POST, "probe/order", headers: ["Content-Type": "application/json"],
-                                         body: .init(string: #"{"qty": 1}"#)) { res in
+            try await app.testing().test(
+                .POST, "probe/order", headers: ["Content-Type": "application/json"],
+                body: .init(string: #"{"qty": 1}"#)
+            ) { res in
                 #expect(res.status == .unprocessableEntity)
                 let item = try #require((res.json()["detail"] as? [[String: Any]])?.first)
                 #expect(item["loc"] as? [String] == ["body", "symbol"])
@@ -72,8 +81,10 @@ import VaporTesting
     func wrongContentTypeIs415(_ database: TestDatabase) async throws {
         try await withTestApp(database, migrate: false) { app in
             Self.addProbeRoutes(app)
-            try await app.testing().test(.POST, "probe/order", headers: ["Content-Type": "text/html"],
-                                         body: .init(string: "<b>hi</b>")) { res in
+            try await app.testing().test(
+                .POST, "probe/order", headers: ["Content-Type": "text/html"],
+                body: .init(string: "<b>hi</b>")
+            ) { res in
                 #expect(res.status == .unsupportedMediaType)
                 #expect(res.json()["detail"] as? String == "Unsupported Content-Type: text/html")
                 // The exact text: `/` unescaped, as every answer writes it.

@@ -3,9 +3,10 @@ import Foundation
 import SQLKit
 import SignalDeskCore
 import SignalDeskFakes
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 /// Polls `condition` until it holds or `seconds` pass.
 func eventually(_ seconds: Double = 30, _ condition: () async throws -> Bool) async throws -> Bool {
@@ -32,22 +33,33 @@ func startEngine(_ app: Application) async throws {
     func alertToPaperOrderToTelegramAndCloseWithPnL(_ database: TestDatabase) async throws {
         let telegram = try await FakeTelegram.start()
         do {
-            try await withTestApp(database, adjust: {
-                $0.telegramAPIBaseURL = URL(string: telegram.baseURL)!
-                $0.telegramBotToken = Self.botToken
-                $0.telegramChatID = "-1001"
-                $0.paperSlippageBps = 0
-                $0.paperFeeBps = 0
-            }) { app in
+            try await withTestApp(
+                database,
+                adjust: {
+                    $0.telegramAPIBaseURL = URL(string: telegram.baseURL)!
+                    $0.telegramBotToken = Self.botToken
+                    $0.telegramChatID = "-1001"
+                    $0.paperSlippageBps = 0
+                    $0.paperFeeBps = 0
+                }
+            ) { app in
                 try await startEngine(app)
                 let client = Client(app: app)
                 let (token, uuid, secret) = try await client.webhookUser()
-                let accepted = try await client.alert(uuid, #"{"secret":"\#(secret)","symbol":"BINANCE:BTCUSDT","side":"buy","price":30000,"stop_loss":29000,"take_profit":33000,"alert_id":"e2e-1"}"#)
+                let accepted = try await client.alert(
+                    uuid,
+                    #"{"secret":"\#(secret)","symbol":"BINANCE:BTCUSDT","side":"buy","price":30000,"stop_loss":29000,"take_profit":33000,"alert_id":"e2e-1"}"#
+                )
                 #expect(accepted.status == .accepted)
-                #expect(try await eventually(15) { try await Position.query(on: app.db).filter(\.$status == .open).count() == 1 })
+                #expect(
+                    try await eventually(15) {
+                        try await Position.query(on: app.db).filter(\.$status == .open).count() == 1
+                    })
                 let position = try #require(try await Position.query(on: app.db).first())
                 // Sized from the profile: 0.5% of 10,000 over a 1,000 stop distance.
-                #expect(position.qty == 0.05 && position.entryPrice == 30000 && position.stopLoss == 29000 && position.takeProfit == 33000)
+                #expect(
+                    position.qty == 0.05 && position.entryPrice == 30000 && position.stopLoss == 29000
+                        && position.takeProfit == 33000)
                 let order = try #require(try await Order.query(on: app.db).first())
                 #expect(order.status == "FILLED" && order.venue == "PAPER" && order.clientOrderID.hasPrefix("sd"))
                 #expect(try await Signal.query(on: app.db).first()?.status == .opened)
@@ -56,16 +68,23 @@ func startEngine(_ app: Application) async throws {
                 #expect(message.token == Self.botToken && message.chatID == "-1001" && message.parseMode == "HTML")
                 #expect(message.text.contains("<b>BTCUSDT</b>"))
 
-                let close = try await client.alert(uuid, #"{"secret":"\#(secret)","symbol":"BTCUSDT","side":"exit","price":31000,"alert_id":"e2e-2"}"#)
+                let close = try await client.alert(
+                    uuid, #"{"secret":"\#(secret)","symbol":"BTCUSDT","side":"exit","price":31000,"alert_id":"e2e-2"}"#)
                 #expect(close.status == .accepted)
-                #expect(try await eventually(15) { try await Position.query(on: app.db).filter(\.$status == .closed).count() == 1 })
+                #expect(
+                    try await eventually(15) {
+                        try await Position.query(on: app.db).filter(\.$status == .closed).count() == 1
+                    })
                 let closed = try #require(try await Position.query(on: app.db).first())
                 #expect(closed.exitPrice == 31000 && closed.realizedPnL == 50 && closed.closeReason == "signal_close")
                 #expect(try await eventually(15) { telegram.messages.contains { $0.text.contains("Closed") } })
                 let risk = try await client.send(.GET, "positions/risk/today", token: token).json()
                 #expect(risk["trades_today"] as? Int == 1 && risk["realized_pnl_today"] as? Double == 50)
                 // The close is booked before the signal is marked completed, in a transaction of its own.
-                #expect(try await eventually(15) { try await Signal.query(on: app.db).filter(\.$action == "close").first()?.status == .completed })
+                #expect(
+                    try await eventually(15) {
+                        try await Signal.query(on: app.db).filter(\.$action == "close").first()?.status == .completed
+                    })
             }
         } catch {
             await telegram.shutdown()
@@ -94,18 +113,25 @@ func startEngine(_ app: Application) async throws {
         let telegram = try await FakeTelegram.start()
         telegram.server.behavior = .status(500, body: #"{"ok":false,"error_code":500}"#)
         do {
-            try await withTestApp(database, adjust: {
-                $0.telegramAPIBaseURL = URL(string: telegram.baseURL)!
-                $0.telegramBotToken = Self.botToken
-                $0.telegramChatID = "7"
-            }) { app in
+            try await withTestApp(
+                database,
+                adjust: {
+                    $0.telegramAPIBaseURL = URL(string: telegram.baseURL)!
+                    $0.telegramBotToken = Self.botToken
+                    $0.telegramChatID = "7"
+                }
+            ) { app in
                 try await startEngine(app)
                 let client = Client(app: app)
                 let (_, uuid, secret) = try await client.webhookUser()
                 let before = Date()
-                _ = try await client.alert(uuid, #"{"secret":"\#(secret)","symbol":"BTCUSDT","side":"buy","price":30000,"qty":0.001}"#)
+                _ = try await client.alert(
+                    uuid, #"{"secret":"\#(secret)","symbol":"BTCUSDT","side":"buy","price":30000,"qty":0.001}"#)
                 #expect(try await eventually(15) { try await Position.query(on: app.db).count() == 1 })
-                #expect(try await eventually(15) { try await OutboxMessage.query(on: app.db).first()?.lastError == "HTTP 500" })
+                #expect(
+                    try await eventually(15) {
+                        try await OutboxMessage.query(on: app.db).first()?.lastError == "HTTP 500"
+                    })
                 let pending = try #require(try await OutboxMessage.query(on: app.db).first())
                 // A retry is scheduled (the loop may have retried and failed again since).
                 #expect(pending.status == "PENDING" && pending.attempts >= 1 && pending.nextAttemptAt > before)
@@ -114,7 +140,8 @@ func startEngine(_ app: Application) async throws {
                 // of a claim the loop may hold, so this pass never sends a message the loop is sending.
                 try await TelegramSender.deliverDue(app: app, now: Date().addingTimeInterval(30))
                 // The loop may have claimed the retry first; either way it is sent once.
-                #expect(try await eventually(15) { try await OutboxMessage.query(on: app.db).first()?.status == "SENT" })
+                #expect(
+                    try await eventually(15) { try await OutboxMessage.query(on: app.db).first()?.status == "SENT" })
                 #expect(telegram.messages.count == 1)
             }
         } catch {
@@ -133,11 +160,14 @@ func startEngine(_ app: Application) async throws {
         let telegram = try await FakeTelegram.start()
         telegram.server.behavior = .delay(.milliseconds(500))
         do {
-            try await withTestApp(database, adjust: {
-                $0.telegramAPIBaseURL = URL(string: telegram.baseURL)!
-                $0.telegramBotToken = Self.botToken
-                $0.telegramChatID = "7"
-            }) { app in
+            try await withTestApp(
+                database,
+                adjust: {
+                    $0.telegramAPIBaseURL = URL(string: telegram.baseURL)!
+                    $0.telegramBotToken = Self.botToken
+                    $0.telegramChatID = "7"
+                }
+            ) { app in
                 try await OutboxMessage(userID: nil, text: "Executed once", now: Date()).create(on: app.db)
                 async let first = TelegramSender.deliverDue(app: app)
                 async let second = TelegramSender.deliverDue(app: app)
@@ -158,12 +188,15 @@ func startEngine(_ app: Application) async throws {
         let accounts = ["test-api-key-1234": "test-api-secret-5678"]
         let binance = try await FakeBinance.start(accounts: accounts)
         do {
-            try await withTestApp(database, adjust: {
-                $0.executionMode = .testnet
-                $0.binanceTestnetBaseURL = URL(string: binance.baseURL)!
-                // The default lease (minutes): the test ends it by hand below. A short one could run
-                // out by itself on a slow machine, before the checks of the crashed state.
-            }) { app in
+            try await withTestApp(
+                database,
+                adjust: {
+                    $0.executionMode = .testnet
+                    $0.binanceTestnetBaseURL = URL(string: binance.baseURL)!
+                    // The default lease (minutes): the test ends it by hand below. A short one could run
+                    // out by itself on a slow machine, before the checks of the crashed state.
+                }
+            ) { app in
                 let crashed = ReleaseFlag()
                 app.executionFault = { _ in
                     if !crashed.isSet {
@@ -174,15 +207,21 @@ func startEngine(_ app: Application) async throws {
                 try await startEngine(app)
                 let client = Client(app: app)
                 let (token, uuid, secret) = try await client.webhookUser()
-                _ = try await client.send(.POST, "users/exchange-secrets", token: token,
-                                          json: ["exchange": "BINANCE", "api_key": "test-api-key-1234", "api_secret": "test-api-secret-5678"])
-                _ = try await client.alert(uuid, #"{"secret":"\#(secret)","symbol":"BTCUSDT","side":"buy","price":30000,"qty":0.001,"alert_id":"crash-1"}"#)
+                _ = try await client.send(
+                    .POST, "users/exchange-secrets", token: token,
+                    json: ["exchange": "BINANCE", "api_key": "test-api-key-1234", "api_secret": "test-api-secret-5678"])
+                _ = try await client.alert(
+                    uuid,
+                    #"{"secret":"\#(secret)","symbol":"BTCUSDT","side":"buy","price":30000,"qty":0.001,"alert_id":"crash-1"}"#
+                )
                 #expect(try await eventually(15) { crashed.isSet })
                 #expect(try await eventually(15) { binance.requests.filter { $0 == "POST /api/v3/order" }.count == 1 })
                 #expect(try await Position.query(on: app.db).count() == 0)
                 #expect(try await Order.query(on: app.db).first()?.status == "PENDING")
                 // The lease runs out as after a restart; the next attempt asks Binance first.
-                try await (app.db as! any SQLDatabase).raw("UPDATE signals SET leased_until = \(bind: Date().addingTimeInterval(-1))").run()
+                try await (app.db as! any SQLDatabase).raw(
+                    "UPDATE signals SET leased_until = \(bind: Date().addingTimeInterval(-1))"
+                ).run()
                 #expect(try await eventually(15) { try await Position.query(on: app.db).count() == 1 })
                 #expect(binance.requests.filter { $0 == "POST /api/v3/order" }.count == 1)
                 #expect(binance.requests.contains("GET /api/v3/order"))
@@ -208,11 +247,13 @@ func startEngine(_ app: Application) async throws {
                         for index in 0..<10 {
                             let signal = Signal()
                             signal.$user.id = user.id!
-                            signal.symbol = "BTCUSDT"; signal.module = "tv"; signal.side = .long; signal.exchange = "BINANCE"
+                            signal.symbol = "BTCUSDT"; signal.module = "tv"; signal.side = .long;
+                            signal.exchange = "BINANCE"
                             signal.source = "tradingview"; signal.orderType = "market"; signal.action = "open"
                             signal.entryPrice = 30000; signal.stopLoss = 29000; signal.qty = 0.001
                             signal.status = .created; signal.reasonCodes = []; signal.leaseCount = 0
-                            signal.createdAt = Date().addingTimeInterval(Double(index)); signal.updatedAt = signal.createdAt
+                            signal.createdAt = Date().addingTimeInterval(Double(index));
+                            signal.updatedAt = signal.createdAt
                             signal.alertID = "w-\(userIndex)-\(index)"
                             try await signal.create(on: tx)
                         }
@@ -226,9 +267,11 @@ func startEngine(_ app: Application) async throws {
                     second.lifecycle.use(ExecutionWorker(pollInterval: .milliseconds(50)))
                     try await first.asyncBoot()
                     try await second.asyncBoot()
-                    #expect(try await eventually(30) {
-                        try await Signal.query(on: first.db).filter(\.$status ~~ [.created, .executing]).count() == 0
-                    })
+                    #expect(
+                        try await eventually(30) {
+                            try await Signal.query(on: first.db).filter(\.$status ~~ [.created, .executing]).count()
+                                == 0
+                        })
                     let audits = try await AuditEntry.query(on: first.db)
                         .filter(\.$action ~~ ["execution.order.filled", "signal.rejected", "signal.failed"]).all()
                     // One outcome per signal: filled, rejected or failed.
@@ -258,10 +301,15 @@ func startEngine(_ app: Application) async throws {
                     try await worker.asyncBoot()
                     // The worker's first pass finds nothing; then it sleeps for a minute unless woken.
                     try await Task.sleep(for: .milliseconds(500))
-                    let accepted = try await client.alert(uuid, #"{"secret":"\#(secret)","symbol":"BTCUSDT","side":"buy","price":30000,"stop_loss":29000,"take_profit":33000,"alert_id":"n-1"}"#)
+                    let accepted = try await client.alert(
+                        uuid,
+                        #"{"secret":"\#(secret)","symbol":"BTCUSDT","side":"buy","price":30000,"stop_loss":29000,"take_profit":33000,"alert_id":"n-1"}"#
+                    )
                     #expect(accepted.status == .accepted)
                     // Well inside the 60 s poll: only the wakeup can have started it.
-                    let executed = try await eventually(30) { [.opened, .rejected, .failed].contains(try await Signal.query(on: front.db).first()?.status) }
+                    let executed = try await eventually(30) {
+                        [.opened, .rejected, .failed].contains(try await Signal.query(on: front.db).first()?.status)
+                    }
                     let signal = try #require(try await Signal.query(on: front.db).first())
                     #expect(executed && signal.status == .opened, "\(signal.status) \(signal.reasonCodes)")
                 }

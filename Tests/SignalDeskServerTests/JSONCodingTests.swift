@@ -1,7 +1,8 @@
 import Foundation
 import SignalDeskCore
-@testable import SignalDeskServer
 import Testing
+
+@testable import SignalDeskServer
 
 @Suite struct JSONCodingTests {
     struct Sample: Encodable {
@@ -32,7 +33,11 @@ import Testing
             #expect(actual == expected)
         }
         let keys = (try JSONSerialization.jsonObject(with: try ours.encode(Sample())) as! [String: Any]).keys.sorted()
-        #expect(keys == ["api_key_masked", "items", "my_url_property", "nested", "trends_7d", "two_factor_enabled", "user_id", "users_missing_2fa"])
+        #expect(
+            keys == [
+                "api_key_masked", "items", "my_url_property", "nested", "trends_7d", "two_factor_enabled", "user_id",
+                "users_missing_2fa",
+            ])
     }
 
     struct WireSample: Encodable {
@@ -49,7 +54,10 @@ import Testing
     /// whole-string UUIDs lower case, everything else as written (issue 19, items 7 and 11).
     @Test func wireJSONIsStableUnescapedAndLowerCase() throws {
         let text = String(decoding: try JSONCoding.encode(WireSample()), as: UTF8.self)
-        #expect(text == #"{"alpha":"a/b","details":"{\"signal_id\":\"E621E1F8-C36C-495A-93FC-0C247A3E6E5F\"}","id":"e621e1f8-c36c-495a-93fc-0c247a3e6e5f","ids":["00000000-0000-0000-0000-00000000000a"],"mid":{"k1":2,"k2":1,"k3":3},"note":"E621E1F8-C36C-495A-93FC-0C247A3E6E5F is inside a longer text","zeta":1}"#)
+        #expect(
+            text
+                == #"{"alpha":"a/b","details":"{\"signal_id\":\"E621E1F8-C36C-495A-93FC-0C247A3E6E5F\"}","id":"e621e1f8-c36c-495a-93fc-0c247a3e6e5f","ids":["00000000-0000-0000-0000-00000000000a"],"mid":{"k1":2,"k2":1,"k3":3},"note":"E621E1F8-C36C-495A-93FC-0C247A3E6E5F is inside a longer text","zeta":1}"#
+        )
     }
 
     @Test func lowercaseUUIDsLeavesOtherTextAlone() {
@@ -61,12 +69,15 @@ import Testing
         #expect(run(#"["ABCDEF00-0000-0000-0000-000000000000"]"#) == #"["abcdef00-0000-0000-0000-000000000000"]"#)
         #expect(run(#"{"ABCDEF00-0000-0000-0000-000000000000":1}"#) == #"{"abcdef00-0000-0000-0000-000000000000":1}"#)
         // Not a UUID: a G, a missing dash, one character short, an escaped quote before it.
-        for same in [#"["GBCDEF00-0000-0000-0000-000000000000"]"#, #"["ABCDEF000-000-0000-0000-000000000000"]"#,
-                     #"["ABCDEF00-0000-0000-0000-00000000000"]"#, #"["x\"ABCDEF00-0000-0000-0000-000000000000\""]"#,
-                     #"["\\","ABCDEF00-0000-0000-0000-00000000000Z"]"#, #""ABC"#, "\""] {
+        for same in [
+            #"["GBCDEF00-0000-0000-0000-000000000000"]"#, #"["ABCDEF000-000-0000-0000-000000000000"]"#,
+            #"["ABCDEF00-0000-0000-0000-00000000000"]"#, #"["x\"ABCDEF00-0000-0000-0000-000000000000\""]"#,
+            #"["\\","ABCDEF00-0000-0000-0000-00000000000Z"]"#, #""ABC"#, "\"",
+        ] {
             #expect(run(same) == same, "\(same)")
         }
         // After an escaped backslash the next quote closes the string, and the UUID after it is a string of its own.
-        #expect(run(#"["\\","ABCDEF00-0000-0000-0000-000000000000"]"#) == #"["\\","abcdef00-0000-0000-0000-000000000000"]"#)
+        #expect(
+            run(#"["\\","ABCDEF00-0000-0000-0000-000000000000"]"#) == #"["\\","abcdef00-0000-0000-0000-000000000000"]"#)
     }
 }

@@ -1,9 +1,10 @@
 import Fluent
 import Foundation
 import SignalDeskCore
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 /// The positions list is written by `JSONWriter`; it must be the JSON that `JSONEncoder` (as
 /// configured for every other answer) writes for the same `PositionOut` values: the same keys,
@@ -44,13 +45,18 @@ import VaporTesting
             let answer = try await client.send(.GET, "positions", token: token)
             #expect(answer.status == .ok)
             #expect(answer.headers.contentType == .json)
-            let stored = try await Position.query(on: app.db).sort(\.$openedAt, .descending).sort(\.$id, .descending).all()
+            let stored = try await Position.query(on: app.db).sort(\.$openedAt, .descending).sort(\.$id, .descending)
+                .all()
             // Byte for byte what every other answer's encoder writes (sorted keys, lower-case UUIDs).
             let expected = try JSONCoding.encode(try stored.map(PositionOut.init))
-            #expect(Array(answer.body.readableBytesView) == expected,
-                    "\(String(decoding: answer.body.readableBytesView, as: UTF8.self).prefix(600))\n\(String(decoding: expected, as: UTF8.self).prefix(600))")
+            #expect(
+                Array(answer.body.readableBytesView) == expected,
+                "\(String(decoding: answer.body.readableBytesView, as: UTF8.self).prefix(600))\n\(String(decoding: expected, as: UTF8.self).prefix(600))"
+            )
             // Dates to the second in UTC, as the encoder's .iso8601 strategy writes them.
-            #expect(String(decoding: answer.body.readableBytesView, as: UTF8.self).contains(#""opened_at":"2026-09-21T14:13:20Z""#))
+            #expect(
+                String(decoding: answer.body.readableBytesView, as: UTF8.self).contains(
+                    #""opened_at":"2026-09-21T14:13:20Z""#))
         }
     }
 
@@ -64,15 +70,23 @@ import VaporTesting
             json.field("id", uuid)
             json.field("none", UUID?.none)
             json.endObject()
-            #expect(String(decoding: json.bytes, as: UTF8.self) == #"{"id":"\#(uuid.uuidString.lowercased())","none":null}"#)
+            #expect(
+                String(decoding: json.bytes, as: UTF8.self) == #"{"id":"\#(uuid.uuidString.lowercased())","none":null}"#
+            )
         }
     }
 
     @Test func auditDetailsAreTheTextJSONEncoderWrites() throws {
         let samples: [[String: AuditValue]] = [
             [:],
-            ["symbol": "BTC/USDT", "qty": .double(0.001), "price": .double(30_000), "count": 3, "ok": true, "alert_id": .null],
-            ["reason": "a \"quoted\" / slashed\nline\t\u{1}é", "big": .double(1e17), "small": .double(1.23e-7), "negative": -5],
+            [
+                "symbol": "BTC/USDT", "qty": .double(0.001), "price": .double(30_000), "count": 3, "ok": true,
+                "alert_id": .null,
+            ],
+            [
+                "reason": "a \"quoted\" / slashed\nline\t\u{1}é", "big": .double(1e17), "small": .double(1.23e-7),
+                "negative": -5,
+            ],
             ["b": "2", "a": "1", "A": "0", "_": .bool(false), "api_key": "must be redacted"],
         ]
         let encoder = JSONEncoder()

@@ -1,8 +1,9 @@
 import Fluent
 import SQLKit
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 @Suite struct MigrationTests {
     static let tables: Set<String> = [
@@ -16,26 +17,30 @@ import VaporTesting
         "idx_signals_user_status", "idx_signals_status_created", "idx_signals_webhook_body",
         "idx_positions_user_status", "idx_positions_user_opened", "idx_positions_user_closed_day",
         "idx_positions_status_symbol", "idx_orders_signal", "idx_orders_user_created", "idx_audit_user_time",
-        "idx_audit_action_time", "idx_audit_time", "idx_outbox_status_next", "idx_audit_pending", "idx_audit_chain_seq_set",
+        "idx_audit_action_time", "idx_audit_time", "idx_outbox_status_next", "idx_audit_pending",
+        "idx_audit_chain_seq_set",
     ]
 
     struct Name: Decodable { let name: String }
 
     static func tableNames(_ db: any Database, _ kind: TestDatabase) async throws -> Set<String> {
         let sql = db as! any SQLDatabase
-        let query: SQLQueryString = switch kind {
-        case .sqlite: "SELECT name FROM sqlite_master WHERE type = 'table'"
-        case .postgres: "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()"
-        }
+        let query: SQLQueryString =
+            switch kind {
+            case .sqlite: "SELECT name FROM sqlite_master WHERE type = 'table'"
+            case .postgres:
+                "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()"
+            }
         return Set(try await sql.raw(query).all(decoding: Name.self).map(\.name))
     }
 
     static func indexNames(_ db: any Database, _ kind: TestDatabase) async throws -> Set<String> {
         let sql = db as! any SQLDatabase
-        let query: SQLQueryString = switch kind {
-        case .sqlite: "SELECT name FROM sqlite_master WHERE type = 'index'"
-        case .postgres: "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema()"
-        }
+        let query: SQLQueryString =
+            switch kind {
+            case .sqlite: "SELECT name FROM sqlite_master WHERE type = 'index'"
+            case .postgres: "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema()"
+            }
         return Set(try await sql.raw(query).all(decoding: Name.self).map(\.name))
     }
 
@@ -68,12 +73,14 @@ import VaporTesting
             let sql = app.db as! any SQLDatabase
             let webhook = UUID()
             func insertSignal(alert: String) async throws {
-                try await sql.raw("""
+                try await sql.raw(
+                    """
                     INSERT INTO signals (id, user_id, symbol, module, side, exchange, source, order_type, status,
                         reason_codes, webhook_id, alert_id, lease_count, created_at, updated_at)
                     VALUES (\(bind: UUID()), \(bind: user.id!), 'BTCUSDT', 'tv', 'LONG', 'BINANCE', 'tradingview',
                         'market', 'CREATED', '[]', \(bind: webhook), \(bind: alert), 0, \(bind: Date()), \(bind: Date()))
-                    """).run()
+                    """
+                ).run()
             }
             try await insertSignal(alert: "alert-1")
             try await insertSignal(alert: "alert-2")
@@ -88,16 +95,19 @@ import VaporTesting
         try await withTestApp(database) { app in
             struct Definition: Decodable { let definition: String }
             func definition(_ name: String) async throws -> String {
-                let query: SQLQueryString = switch database {
-                case .sqlite: "SELECT sql AS definition FROM sqlite_master WHERE type = 'index' AND name = \(bind: name)"
-                case .postgres:
-                    "SELECT indexdef AS definition FROM pg_indexes WHERE schemaname = current_schema() AND indexname = \(bind: name)"
-                }
+                let query: SQLQueryString =
+                    switch database {
+                    case .sqlite:
+                        "SELECT sql AS definition FROM sqlite_master WHERE type = 'index' AND name = \(bind: name)"
+                    case .postgres:
+                        "SELECT indexdef AS definition FROM pg_indexes WHERE schemaname = current_schema() AND indexname = \(bind: name)"
+                    }
                 let row = try await (app.db as! any SQLDatabase).raw(query).first(decoding: Definition.self)
                 return try #require(row).definition.lowercased()
             }
             let pending = try await definition("idx_audit_pending")
-            #expect(pending.contains("where") && pending.contains("chain_seq") && pending.contains("is null"), "\(pending)")
+            #expect(
+                pending.contains("where") && pending.contains("chain_seq") && pending.contains("is null"), "\(pending)")
             let chained = try await definition("idx_audit_chain_seq_set")
             #expect(chained.contains("unique") && chained.contains("is not null"), "\(chained)")
         }
@@ -108,9 +118,11 @@ import VaporTesting
         try await withTestApp(database) { app in
             let sql = app.db as! any SQLDatabase
             func insert(_ sequence: Int?) async throws {
-                try await sql.raw("""
+                try await sql.raw(
+                    """
                     INSERT INTO audit_log (action, created_at, chain_seq) VALUES ('test.row', \(bind: Date()), \(bind: sequence))
-                    """).run()
+                    """
+                ).run()
             }
             try await insert(nil)
             try await insert(nil)
@@ -126,7 +138,8 @@ import VaporTesting
     func theSealersQueryReadsThePendingIndex() async throws {
         try await withTestApp(.postgres) { app in
             for index in 0..<20 {
-                try await AuditLog.record("test.row", userID: nil, entityType: "test", entityID: String(index), on: app.db)
+                try await AuditLog.record(
+                    "test.row", userID: nil, entityType: "test", entityID: String(index), on: app.db)
             }
             let plan = try await app.db.transaction { tx in
                 let sql = tx as! any SQLDatabase
@@ -137,7 +150,8 @@ import VaporTesting
                 let explain: SQLQueryString = "EXPLAIN " + read.query
                 return try await sql.raw(explain).all().map { try $0.decode(column: "QUERY PLAN", as: String.self) }
             }
-            #expect(plan.contains { $0.contains("Index Scan using idx_audit_pending") }, "\(plan.joined(separator: "\n"))")
+            #expect(
+                plan.contains { $0.contains("Index Scan using idx_audit_pending") }, "\(plan.joined(separator: "\n"))")
         }
     }
 }

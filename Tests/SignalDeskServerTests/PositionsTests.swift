@@ -1,9 +1,10 @@
 import Fluent
 import Foundation
 import SQLKit
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 @Suite struct PositionsTests {
     @Test(arguments: TestDatabase.all)
@@ -13,7 +14,10 @@ import VaporTesting
             let (token, _) = try await client.signIn("ana@trading.co")
             let (other, _) = try await client.signIn("bo@trading.co")
 
-            func expectOpen(_ signal: String, qty: Double = 1, _ status: HTTPResponseStatus, _ detail: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+            func expectOpen(
+                _ signal: String, qty: Double = 1, _ status: HTTPResponseStatus, _ detail: String,
+                sourceLocation: SourceLocation = #_sourceLocation
+            ) async throws {
                 let response = try await client.open(token, signal: signal, qty: qty)
                 #expect(response.status == status, sourceLocation: sourceLocation)
                 #expect(response.json()["detail"] as? String == detail, sourceLocation: sourceLocation)
@@ -25,10 +29,13 @@ import VaporTesting
             let fresh = try await client.createSignal(token)
             try await expectOpen(fresh, .conflict, "Signal status must be EXECUTING (got CREATED)")
             _ = try await client.claim(token)
-            try await (app.db as! any SQLDatabase).raw("UPDATE signals SET entry_price = NULL WHERE id = \(bind: UUID(uuidString: fresh)!)").run()
+            try await (app.db as! any SQLDatabase).raw(
+                "UPDATE signals SET entry_price = NULL WHERE id = \(bind: UUID(uuidString: fresh)!)"
+            ).run()
             try await expectOpen(fresh, .badRequest, "Signal missing entry_price")
             for bad in ["0", "-1", "nan", "inf", "abc"] {
-                let response = try await client.send(.POST, "positions/open_from_signal?signal_id=\(fresh)&qty=\(bad)", token: token)
+                let response = try await client.send(
+                    .POST, "positions/open_from_signal?signal_id=\(fresh)&qty=\(bad)", token: token)
                 #expect(response.status == .unprocessableEntity, "qty=\(bad)")
             }
 
@@ -110,8 +117,12 @@ import VaporTesting
             let (token, _) = try await client.signIn("ana@trading.co")
             let (other, _) = try await client.signIn("bo@trading.co")
             let short = try await client.openPosition(token, qty: 2, entry: 100, stop: 105, take: 90)
-            #expect(try await client.close(other, position: short, exit: 90).json()["detail"] as? String == "Cannot close another user's position")
-            #expect(try await client.close(token, position: UUID().uuidString, exit: 90).json()["detail"] as? String == "Position not found")
+            #expect(
+                try await client.close(other, position: short, exit: 90).json()["detail"] as? String
+                    == "Cannot close another user's position")
+            #expect(
+                try await client.close(token, position: UUID().uuidString, exit: 90).json()["detail"] as? String
+                    == "Position not found")
             #expect(try await client.close(token, position: short, exit: -1).status == .unprocessableEntity)
             #expect(try await client.close(token, position: short, exit: 90, fees: -1).status == .unprocessableEntity)
 
@@ -123,14 +134,19 @@ import VaporTesting
             #expect(replay.status == .ok)
             #expect(replay.json() as NSDictionary == first.json() as NSDictionary)
             // crypto-saas's header name is the same key; both names with different values: 400.
-            let prefixed = try await client.send(.POST, "positions/close?position_id=\(short)&exit_price=70", token: token,
-                                                 headers: ["X-Idempotency-Key": "close-1"])
+            let prefixed = try await client.send(
+                .POST, "positions/close?position_id=\(short)&exit_price=70", token: token,
+                headers: ["X-Idempotency-Key": "close-1"])
             #expect(prefixed.status == .ok && prefixed.json() as NSDictionary == first.json() as NSDictionary)
-            let both = try await client.send(.POST, "positions/close?position_id=\(short)&exit_price=70", token: token,
-                                             headers: ["X-Idempotency-Key": "close-1", "Idempotency-Key": "close-2"])
-            #expect(both.status == .badRequest && both.json()["detail"] as? String == "Idempotency-Key and X-Idempotency-Key differ")
-            let same = try await client.send(.POST, "positions/close?position_id=\(short)&exit_price=70", token: token,
-                                             headers: ["X-Idempotency-Key": "close-1", "Idempotency-Key": "close-1"])
+            let both = try await client.send(
+                .POST, "positions/close?position_id=\(short)&exit_price=70", token: token,
+                headers: ["X-Idempotency-Key": "close-1", "Idempotency-Key": "close-2"])
+            #expect(
+                both.status == .badRequest
+                    && both.json()["detail"] as? String == "Idempotency-Key and X-Idempotency-Key differ")
+            let same = try await client.send(
+                .POST, "positions/close?position_id=\(short)&exit_price=70", token: token,
+                headers: ["X-Idempotency-Key": "close-1", "Idempotency-Key": "close-1"])
             #expect(same.status == .ok && same.json() as NSDictionary == first.json() as NSDictionary)
             let again = try await client.close(token, position: short, exit: 90)
             #expect(again.status == .conflict)
@@ -142,7 +158,9 @@ import VaporTesting
 
             try await client.backdateActivity()
             let long = try await client.openPosition(token, qty: 3, entry: 100, stop: 95, take: 110)
-            #expect(try await client.close(token, position: long, exit: 104, fees: 0.5).json()["realized_pnl"] as? Double == 11.5)
+            #expect(
+                try await client.close(token, position: long, exit: 104, fees: 0.5).json()["realized_pnl"] as? Double
+                    == 11.5)
             let risk = try await client.send(.GET, "positions/risk/today", token: token).json()
             #expect(risk["trades_today"] as? Int == 2 && risk["realized_pnl_today"] as? Double == 30)
         }
@@ -174,12 +192,14 @@ import VaporTesting
             let (token, _) = try await client.signIn("ana@trading.co")
             // Profile with room for four trades a day.
             let (admin, _) = try await client.signIn("root@trading.co", role: .admin)
-            let updated = try await client.send(.PUT, "ops/risk/users/ana@trading.co", token: admin,
-                                                json: ["risk_profile": "modelo_suelto_controlado", "capital_base_usd": 20000])
-            #expect(updated.json() as NSDictionary == [
-                "user_id": updated.json()["user_id"] as Any, "email": "ana@trading.co",
-                "risk_profile": "modelo_suelto_controlado", "capital_base_usd": 20000,
-            ])
+            let updated = try await client.send(
+                .PUT, "ops/risk/users/ana@trading.co", token: admin,
+                json: ["risk_profile": "modelo_suelto_controlado", "capital_base_usd": 20000])
+            #expect(
+                updated.json() as NSDictionary == [
+                    "user_id": updated.json()["user_id"] as Any, "email": "ana@trading.co",
+                    "risk_profile": "modelo_suelto_controlado", "capital_base_usd": 20000,
+                ])
             for (exit, fees) in [(110.0, 1.0), (97.0, 1.0), (108.0, 2.0)] {
                 let position = try await client.openPosition(token, qty: 2)
                 _ = try await client.close(token, position: position, exit: exit, fees: fees)
@@ -197,7 +217,8 @@ import VaporTesting
             #expect(summary["profit_factor"] as? Double == 33.0 / 7.0)
             #expect(summary["closed_positions_count"] as? Int == 3 && summary["open_positions_count"] as? Int == 1)
             let days = try #require(summary["by_day"] as? [[String: Any]])
-            #expect(days.count == 1 && days.first?["trades"] as? Int == 3 && days.first?["realized_pnl"] as? Double == 26)
+            #expect(
+                days.count == 1 && days.first?["trades"] as? Int == 3 && days.first?["realized_pnl"] as? Double == 26)
 
             let risk = try await client.send(.GET, "positions/risk/today", token: token).json()
             #expect(risk["risk_profile"] as? String == "modelo_suelto_controlado")
@@ -207,16 +228,29 @@ import VaporTesting
             #expect(risk["remaining_loss_buffer"] as? Double == 426)
 
             let list = try await client.send(.GET, "positions", token: token)
-            let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.body.readableBytesView)) as? [[String: Any]])
+            let rows = try #require(
+                try JSONSerialization.jsonObject(with: Data(list.body.readableBytesView)) as? [[String: Any]])
             #expect(rows.count == 4 && rows.first?["status"] as? String == "OPEN")
             #expect(rows.first?["closed_at"] is NSNull && rows.first?["exit_price"] is NSNull)
             let open = try await client.send(.GET, "positions?status=open", token: token)
             #expect((try JSONSerialization.jsonObject(with: Data(open.body.readableBytesView)) as? [Any])?.count == 1)
 
-            #expect(try await client.send(.PUT, "ops/risk/users/ghost@trading.co", token: admin, json: ["capital_base_usd": 1]).status == .notFound)
-            #expect(try await client.send(.PUT, "ops/risk/users/ana@trading.co", token: admin, json: ["risk_profile": "yolo"]).status == .unprocessableEntity)
-            #expect(try await client.send(.PUT, "ops/risk/users/ana@trading.co", token: admin, json: ["capital_base_usd": -5]).status == .unprocessableEntity)
-            #expect(try await client.send(.PUT, "ops/risk/users/ana@trading.co", token: token, json: ["capital_base_usd": 5]).status == .forbidden)
+            #expect(
+                try await client.send(
+                    .PUT, "ops/risk/users/ghost@trading.co", token: admin, json: ["capital_base_usd": 1]
+                ).status == .notFound)
+            #expect(
+                try await client.send(
+                    .PUT, "ops/risk/users/ana@trading.co", token: admin, json: ["risk_profile": "yolo"]
+                ).status == .unprocessableEntity)
+            #expect(
+                try await client.send(
+                    .PUT, "ops/risk/users/ana@trading.co", token: admin, json: ["capital_base_usd": -5]
+                ).status == .unprocessableEntity)
+            #expect(
+                try await client.send(
+                    .PUT, "ops/risk/users/ana@trading.co", token: token, json: ["capital_base_usd": 5]
+                ).status == .forbidden)
             #expect(try await client.auditCount("risk.profile.updated") == 1)
         }
     }

@@ -1,9 +1,10 @@
 import Fluent
 import Foundation
 import SignalDeskCore
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 /// Every registered route × every kind of caller, against the roles API.md gives (issue 19,
 /// item 4). A route missing from ``RouteRolesTests/access`` fails the first test, so a new route
@@ -149,11 +150,17 @@ import VaporTesting
         try await withTestApp(database) { app in
             let client = Client(app: app)
             let password = "password-123"
-            try await User(email: "root@roles.co", passwordHash: try app.password.hash(password), role: .admin).create(on: app.db)
-            try await User(email: "vera@roles.co", passwordHash: try app.password.hash(password), role: .viewer).create(on: app.db)
-            try await User(email: "tom@roles.co", passwordHash: try app.password.hash(password), role: .trader).create(on: app.db)
-            try await User(email: "dan@roles.co", passwordHash: try app.password.hash(password), role: .trader).create(on: app.db)
-            let emails: [Caller: String] = [.admin: "root@roles.co", .viewer: "vera@roles.co", .trader: "tom@roles.co", .disabled: "dan@roles.co"]
+            try await User(email: "root@roles.co", passwordHash: try app.password.hash(password), role: .admin).create(
+                on: app.db)
+            try await User(email: "vera@roles.co", passwordHash: try app.password.hash(password), role: .viewer).create(
+                on: app.db)
+            try await User(email: "tom@roles.co", passwordHash: try app.password.hash(password), role: .trader).create(
+                on: app.db)
+            try await User(email: "dan@roles.co", passwordHash: try app.password.hash(password), role: .trader).create(
+                on: app.db)
+            let emails: [Caller: String] = [
+                .admin: "root@roles.co", .viewer: "vera@roles.co", .trader: "tom@roles.co", .disabled: "dan@roles.co",
+            ]
 
             /// A fresh access token per request, so a route that revokes sessions cannot affect the next.
             func token(_ caller: Caller) async throws -> String? {
@@ -179,7 +186,9 @@ import VaporTesting
                 for caller in Caller.allCases {
                     let bearer = try await token(caller)
                     let response = try await client.send(route.method, Self.concretePath(route), token: bearer)
-                    let detail = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])?["detail"] as? String
+                    let detail =
+                        (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))
+                        as? [String: Any])?["detail"] as? String
                     let label = "\(key) as \(caller): \(response.status.code) \(response.body.string.prefix(160))"
                     #expect(response.status != .internalServerError, "\(label)")
                     checked += 1
@@ -192,11 +201,14 @@ import VaporTesting
                         #expect(detail == "Authentication failed" || detail == "Missing X-Signature header", "\(label)")
                     default:
                         if Self.allowed(caller, access) {
-                            #expect(response.status != .unauthorized && detail != "Insufficient permissions", "\(label)")
+                            #expect(
+                                response.status != .unauthorized && detail != "Insufficient permissions", "\(label)")
                         } else if caller == .anonymous {
                             #expect(response.status == .unauthorized && detail == "Not authenticated", "\(label)")
                         } else if caller == .disabled {
-                            #expect(response.status == .unauthorized && detail == "Invalid authentication credentials", "\(label)")
+                            #expect(
+                                response.status == .unauthorized && detail == "Invalid authentication credentials",
+                                "\(label)")
                         } else {
                             #expect(response.status == .forbidden && detail == "Insufficient permissions", "\(label)")
                         }

@@ -1,8 +1,9 @@
 import Fluent
 import Foundation
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 @Suite struct SessionTests {
     @Test(arguments: TestDatabase.all)
@@ -24,7 +25,9 @@ import VaporTesting
             #expect(reuse.status == .unauthorized)
             #expect(reuse.json() as NSDictionary == ["detail": "Refresh token reuse detected; session revoked"])
             // The whole family is gone: the latest refresh token and every access token of it.
-            #expect(try await client.send(.POST, "auth/refresh", json: ["refresh_token": newRefresh]).status == .unauthorized)
+            #expect(
+                try await client.send(.POST, "auth/refresh", json: ["refresh_token": newRefresh]).status
+                    == .unauthorized)
             #expect(try await client.send(.GET, "users/me", token: newAccess).status == .unauthorized)
             #expect(try await client.auditActions(userEmail: "ana@example.com").contains("auth.refresh.reuse_detected"))
 
@@ -46,7 +49,9 @@ import VaporTesting
             #expect(out.json() as NSDictionary == ["message": "Logged out"])
             #expect(try await client.send(.GET, "users/me", token: laptop).status == .unauthorized)
             #expect(try await client.send(.GET, "users/me", token: phone).status == .ok)
-            #expect(try await client.send(.POST, "auth/refresh", json: ["refresh_token": laptopRefresh]).status == .unauthorized)
+            #expect(
+                try await client.send(.POST, "auth/refresh", json: ["refresh_token": laptopRefresh]).status
+                    == .unauthorized)
         }
     }
 

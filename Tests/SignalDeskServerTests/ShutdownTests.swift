@@ -1,11 +1,13 @@
 import AsyncHTTPClient
 import Foundation
 import NIOConcurrencyHelpers
-@testable import SignalDeskServer
 import Testing
 import Vapor
+
+@testable import SignalDeskServer
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Issue 11: SIGTERM stops accepting, finishes the requests in progress, then exits. The whole
@@ -40,7 +42,9 @@ import Glibc
             return try base.hash(password)
         }
 
-        func verify<Password: DataProtocol, Digest: DataProtocol>(_ password: Password, created digest: Digest) throws -> Bool {
+        func verify<Password: DataProtocol, Digest: DataProtocol>(_ password: Password, created digest: Digest) throws
+            -> Bool
+        {
             pass()
             return try base.verify(password, created: digest)
         }

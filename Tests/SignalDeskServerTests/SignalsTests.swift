@@ -2,9 +2,10 @@ import Fluent
 import Foundation
 import SQLKit
 import SignalDeskCore
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 @Suite struct SignalsTests {
     @Test(arguments: TestDatabase.all)
@@ -12,21 +13,30 @@ import VaporTesting
         try await withTestApp(database) { app in
             let client = Client(app: app)
             let (token, _) = try await client.signIn("ana@trading.co")
-            let long = try await client.send(.POST, "signals", token: token, json: [
-                "symbol": "btcusdt", "module": "swing", "base_risk_percent": 0.5, "entry_price": 100, "stop_loss": 95, "take_profit": 110,
-            ])
+            let long = try await client.send(
+                .POST, "signals", token: token,
+                json: [
+                    "symbol": "btcusdt", "module": "swing", "base_risk_percent": 0.5, "entry_price": 100,
+                    "stop_loss": 95, "take_profit": 110,
+                ])
             #expect(long.status == .ok)
             let body = long.json()
             #expect(body["status"] as? String == "CREATED" && body["side"] as? String == "LONG")
             #expect(body["source"] as? String == "api" && body["exchange"] as? String == "BINANCE")
             #expect(body["symbol"] as? String == "BTCUSDT")
             #expect(body["reason_codes"] as? [String] == [])
-            for key in ["id", "user_id", "module", "base_risk_percent", "entry_price", "stop_loss", "take_profit", "created_at", "updated_at"] {
+            for key in [
+                "id", "user_id", "module", "base_risk_percent", "entry_price", "stop_loss", "take_profit", "created_at",
+                "updated_at",
+            ] {
                 #expect(body[key] != nil, "\(key) missing")
             }
-            let short = try await client.send(.POST, "signals", token: token, json: [
-                "symbol": "ETHUSDT", "module": "swing", "base_risk_percent": 1, "entry_price": 100, "stop_loss": 105, "take_profit": 90,
-            ])
+            let short = try await client.send(
+                .POST, "signals", token: token,
+                json: [
+                    "symbol": "ETHUSDT", "module": "swing", "base_risk_percent": 1, "entry_price": 100,
+                    "stop_loss": 105, "take_profit": 90,
+                ])
             #expect(short.json()["side"] as? String == "SHORT")
 
             let invalid: [[String: Any]] = [
@@ -49,12 +59,17 @@ import VaporTesting
             // The audit row names the caller and the signal, with the details of the API's contract
             // (on PostgreSQL it is written by the same statement as the signal).
             let longID = try #require(body["id"] as? String)
-            let entry = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "signal.create")
-                .filter(\.$entityID == UUID(uuidString: longID)?.uuidString).first())
+            let entry = try #require(
+                try await AuditEntry.query(on: app.db).filter(\.$action == "signal.create")
+                    .filter(\.$entityID == UUID(uuidString: longID)?.uuidString).first())
             #expect(entry.userID?.uuidString.lowercased() == body["user_id"] as? String && entry.entityType == "signal")
-            #expect(entry.details == #"{"exchange":"BINANCE","module":"swing","side":"LONG","source":"api","symbol":"BTCUSDT"}"#)
+            #expect(
+                entry.details
+                    == #"{"exchange":"BINANCE","module":"swing","side":"LONG","source":"api","symbol":"BTCUSDT"}"#)
             let stored = try #require(try await Signal.find(UUID(uuidString: longID), on: app.db))
-            #expect(stored.symbol == "BTCUSDT" && stored.stopLoss == 95 && stored.takeProfit == 110 && stored.source == "api")
+            #expect(
+                stored.symbol == "BTCUSDT" && stored.stopLoss == 95 && stored.takeProfit == 110
+                    && stored.source == "api")
 
             let list = try await client.send(.GET, "signals", token: token)
             let rows = try JSONSerialization.jsonObject(with: Data(list.body.readableBytesView)) as? [[String: Any]]
@@ -63,7 +78,8 @@ import VaporTesting
             #expect(try await client.send(.GET, "signals?limit=501", token: token).status == .unprocessableEntity)
             #expect(try await client.send(.GET, "signals?status=BOGUS", token: token).status == .unprocessableEntity)
             let created = try await client.send(.GET, "signals?status=created&limit=1", token: token)
-            #expect((try JSONSerialization.jsonObject(with: Data(created.body.readableBytesView)) as? [Any])?.count == 1)
+            #expect(
+                (try JSONSerialization.jsonObject(with: Data(created.body.readableBytesView)) as? [Any])?.count == 1)
         }
     }
 
@@ -77,7 +93,9 @@ import VaporTesting
             let second = try await client.createSignal(token)
             _ = try await client.createSignal(other)
             for bad in [0, 101] {
-                #expect(try await client.send(.POST, "signals/claim?limit=\(bad)", token: token).status == .unprocessableEntity)
+                #expect(
+                    try await client.send(.POST, "signals/claim?limit=\(bad)", token: token).status
+                        == .unprocessableEntity)
             }
             let claimed = try await client.claim(token, limit: 1)
             #expect(claimed.map { $0["id"] as? String } == [first])
@@ -85,7 +103,8 @@ import VaporTesting
             let rest = try await client.claim(token, limit: 10)
             #expect(rest.map { $0["id"] as? String } == [second])
             #expect(try await client.claim(token).isEmpty)
-            let audit = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "signal.claim").sort(\.$id).first())
+            let audit = try #require(
+                try await AuditEntry.query(on: app.db).filter(\.$action == "signal.claim").sort(\.$id).first())
             #expect(audit.details == #"{"claimed_count":1,"limit":1}"#)
         }
     }
@@ -102,7 +121,8 @@ import VaporTesting
                     let signal = Signal()
                     signal.$user.id = user.id!
                     signal.symbol = "BTCUSDT"; signal.module = "swing"; signal.side = .long; signal.exchange = "BINANCE"
-                    signal.source = "api"; signal.orderType = "market"; signal.action = "open"; signal.entryPrice = 100; signal.stopLoss = 95
+                    signal.source = "api"; signal.orderType = "market"; signal.action = "open"; signal.entryPrice = 100;
+                    signal.stopLoss = 95
                     signal.takeProfit = 110; signal.status = .created; signal.reasonCodes = []; signal.leaseCount = 0
                     signal.createdAt = start.addingTimeInterval(Double(index)); signal.updatedAt = signal.createdAt
                     try await signal.create(on: tx)
@@ -142,7 +162,9 @@ import VaporTesting
             #expect(try await store.expireLeases(now: later) == (1, 0))
             #expect(try await Signal.find(UUID(uuidString: id), on: app.db)?.status == .created)
             #expect(try await client.claim(token).count == 1)
-            #expect(try await store.expireLeases(now: later.addingTimeInterval(Double(app.appConfig.signalLeaseSeconds) + 1)) == (0, 1))
+            #expect(
+                try await store.expireLeases(
+                    now: later.addingTimeInterval(Double(app.appConfig.signalLeaseSeconds) + 1)) == (0, 1))
             let signal = try #require(try await Signal.find(UUID(uuidString: id), on: app.db))
             #expect(signal.status == .expired && signal.reasonCodes == ["lease_expired"])
             #expect(try await client.claim(token).isEmpty)
@@ -160,7 +182,9 @@ import VaporTesting
             let (token, _) = try await client.signIn("ana@trading.co")
             let id = try #require(UUID(uuidString: try await client.createSignal(token)))
             _ = try await client.claim(token)
-            try await (app.db as! any SQLDatabase).raw("UPDATE signals SET leased_until = \(bind: Date().addingTimeInterval(-1))").run()
+            try await (app.db as! any SQLDatabase).raw(
+                "UPDATE signals SET leased_until = \(bind: Date().addingTimeInterval(-1))"
+            ).run()
             // Polled for up to 15 s: on a busy test process a 50 ms sweep can start seconds late.
             #expect(try await eventually(15) { try await Signal.find(id, on: app.db)?.status == .created })
         }

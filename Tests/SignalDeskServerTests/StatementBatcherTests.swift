@@ -2,9 +2,10 @@ import Fluent
 import Foundation
 import NIOConcurrencyHelpers
 import PostgresNIO
-@testable import SignalDeskServer
 import Testing
 import Vapor
+
+@testable import SignalDeskServer
 
 @Suite struct StatementBatcherTests {
     struct Refused: Error, Equatable { let item: Int }
@@ -23,11 +24,15 @@ import Vapor
         }
     }
 
-    static func submitAll(_ batcher: StatementBatcher<Int, Int>, _ items: Range<Int>) async -> [Int: Result<Int, any Error>] {
+    static func submitAll(_ batcher: StatementBatcher<Int, Int>, _ items: Range<Int>) async -> [Int: Result<
+        Int, any Error
+    >] {
         await withTaskGroup(of: (Int, Result<Int, any Error>).self) { group in
             for item in items {
                 group.addTask {
-                    do { return (item, .success(try await batcher.submit(item))) } catch { return (item, .failure(error)) }
+                    do { return (item, .success(try await batcher.submit(item))) } catch {
+                        return (item, .failure(error))
+                    }
                 }
             }
             return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
@@ -118,7 +123,9 @@ import Vapor
         _ stuck: BackgroundLoopTests.Stuck, slowGroup: Duration
     ) async throws -> (StatementBatcher<Int, Int>, Task<Int, any Error>) {
         let slowStarted = NIOLockedValueBox(false)
-        let batcher = StatementBatcher<Int, Int>(maxConcurrentGroups: 2, slowGroup: slowGroup, groupDeadline: .seconds(60)) { items in
+        let batcher = StatementBatcher<Int, Int>(
+            maxConcurrentGroups: 2, slowGroup: slowGroup, groupDeadline: .seconds(60)
+        ) { items in
             if items.contains(1) {
                 slowStarted.withLockedValue { $0 = true }
                 await stuck.wait()
@@ -181,10 +188,15 @@ import Vapor
             #expect(found[0]?.secretDigest == endpoint.secretDigest && found[0]?.role == UserRole.trader.rawValue)
 
             let a = try row("a"), b = try row("b"), twin = try row("a")
-            #expect(try await WebhookStatements.storeAccepted([a, b, twin], on: postgres, logger: app.logger) == [true, true, false])
-            #expect(try await WebhookStatements.storeAccepted([try row("b")], on: postgres, logger: app.logger) == [false])
+            #expect(
+                try await WebhookStatements.storeAccepted([a, b, twin], on: postgres, logger: app.logger) == [
+                    true, true, false,
+                ])
+            #expect(
+                try await WebhookStatements.storeAccepted([try row("b")], on: postgres, logger: app.logger) == [false])
             #expect(try await Signal.query(on: app.db).count() == 2)
-            let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "webhook.accepted").all().compactMap(\.entityID)
+            let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "webhook.accepted").all()
+                .compactMap(\.entityID)
             #expect(Set(audited) == [a.signal.id.uuidString, b.signal.id.uuidString])
 
             // Through the application's batcher: the refused value (NUL) fails alone.

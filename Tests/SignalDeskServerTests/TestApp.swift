@@ -2,9 +2,10 @@ import Fluent
 import Foundation
 import SQLKit
 import SignalDeskCore
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 /// The databases every server test runs against: SQLite always, PostgreSQL when
 /// SIGNALDESK_TEST_DATABASE_URL is set (scripts/test.sh starts a throwaway cluster).

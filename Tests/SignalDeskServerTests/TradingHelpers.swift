@@ -1,16 +1,21 @@
 import Fluent
 import Foundation
 import SQLKit
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
 
+@testable import SignalDeskServer
+
 extension Client {
-    func createSignal(_ token: String, entry: Double = 100, stop: Double = 95, take: Double = 110, symbol: String = "BTCUSDT") async throws -> String {
-        let response = try await send(.POST, "signals", token: token, json: [
-            "symbol": symbol, "module": "swing", "base_risk_percent": 0.5,
-            "entry_price": entry, "stop_loss": stop, "take_profit": take,
-        ])
+    func createSignal(
+        _ token: String, entry: Double = 100, stop: Double = 95, take: Double = 110, symbol: String = "BTCUSDT"
+    ) async throws -> String {
+        let response = try await send(
+            .POST, "signals", token: token,
+            json: [
+                "symbol": symbol, "module": "swing", "base_risk_percent": 0.5,
+                "entry_price": entry, "stop_loss": stop, "take_profit": take,
+            ])
         guard response.status == .ok, let id = response.json()["id"] as? String else {
             throw TestFailure("create signal: \(response.status) \(response.body.string)")
         }
@@ -27,14 +32,20 @@ extension Client {
         try await send(.POST, "positions/open_from_signal?signal_id=\(signal)&qty=\(qty)", token: token)
     }
 
-    func close(_ token: String, position: String, exit: Double, fees: Double = 0, key: String? = nil) async throws -> TestingHTTPResponse {
+    func close(_ token: String, position: String, exit: Double, fees: Double = 0, key: String? = nil) async throws
+        -> TestingHTTPResponse
+    {
         var headers = HTTPHeaders()
         if let key { headers.add(name: "Idempotency-Key", value: key) }
-        return try await send(.POST, "positions/close?position_id=\(position)&exit_price=\(exit)&fees=\(fees)", token: token, headers: headers)
+        return try await send(
+            .POST, "positions/close?position_id=\(position)&exit_price=\(exit)&fees=\(fees)", token: token,
+            headers: headers)
     }
 
     /// Creates, claims and opens a signal; returns the position id.
-    func openPosition(_ token: String, qty: Double = 1, entry: Double = 100, stop: Double = 95, take: Double = 110) async throws -> String {
+    func openPosition(_ token: String, qty: Double = 1, entry: Double = 100, stop: Double = 95, take: Double = 110)
+        async throws -> String
+    {
         let signal = try await createSignal(token, entry: entry, stop: stop, take: take)
         _ = try await claim(token)
         let opened = try await open(token, signal: signal, qty: qty)

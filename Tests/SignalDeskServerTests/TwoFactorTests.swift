@@ -1,9 +1,10 @@
 import Fluent
 import Foundation
 import SignalDeskCore
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 @Suite struct TwoFactorTests {
     /// Sets up and enables 2FA for a signed-in user; returns the base32 secret.
@@ -81,11 +82,13 @@ import VaporTesting
             // The very code that enabled 2FA, kept rather than computed again: a 30 s step may
             // begin between the two calls on a busy machine, and a new step means a fresh code.
             let used = totp(secret)
-            #expect(try await client.send(.POST, "auth/2fa/verify-enable", token: token, json: ["otp": used]).status == .ok)
+            #expect(
+                try await client.send(.POST, "auth/2fa/verify-enable", token: token, json: ["otp": used]).status == .ok)
             let spent = try await client.send(.POST, "auth/2fa/disable", token: token, json: ["otp": used])
             #expect(spent.status == .badRequest)
             #expect(spent.json() as NSDictionary == ["detail": "Invalid OTP"])
-            let disabled = try await client.send(.POST, "auth/2fa/disable", token: token, json: ["otp": totp(secret, steps: 1)])
+            let disabled = try await client.send(
+                .POST, "auth/2fa/disable", token: token, json: ["otp": totp(secret, steps: 1)])
             #expect(disabled.json() as NSDictionary == ["message": "2FA disabled"])
             #expect(try await client.login("ana@example.com").status == .ok)
             #expect(try await client.auditActions(userEmail: "ana@example.com").contains("auth.2fa.disabled"))
@@ -94,12 +97,16 @@ import VaporTesting
 
     @Test(arguments: TestDatabase.all)
     func enforcementRefusesAccountsWithout2FA(_ database: TestDatabase) async throws {
-        try await withTestApp(database, adjust: {
-            $0.enforce2FAForAdmins = true
-            $0.enforce2FAEmails = ["cfo@example.com"]
-        }) { app in
+        try await withTestApp(
+            database,
+            adjust: {
+                $0.enforce2FAForAdmins = true
+                $0.enforce2FAEmails = ["cfo@example.com"]
+            }
+        ) { app in
             let client = Client(app: app)
-            try await User(email: "root@example.com", passwordHash: try app.password.hash("password-123"), role: .admin).create(on: app.db)
+            try await User(email: "root@example.com", passwordHash: try app.password.hash("password-123"), role: .admin)
+                .create(on: app.db)
             try await client.register("cfo@example.com")
             try await client.register("ana@example.com")
             for email in ["root@example.com", "cfo@example.com"] {

@@ -1,8 +1,9 @@
 import Fluent
 import Foundation
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 @Suite struct UsersTests {
     @Test(arguments: TestDatabase.all)
@@ -10,27 +11,36 @@ import VaporTesting
         try await withTestApp(database) { app in
             let client = Client(app: app)
             let (admin, _) = try await client.signIn("root@example.com", role: .admin)
-            let created = try await client.send(.POST, "users", token: admin, json: [
-                "email": "Viewer@Example.com", "password": "password-123", "display_name": "Vi", "role": "viewer",
-            ])
+            let created = try await client.send(
+                .POST, "users", token: admin,
+                json: [
+                    "email": "Viewer@Example.com", "password": "password-123", "display_name": "Vi", "role": "viewer",
+                ])
             #expect(created.status == .created)
             #expect(created.json()["email"] as? String == "viewer@example.com")
             #expect(created.json()["display_name"] as? String == "Vi")
             #expect(created.json()["role"] as? String == "viewer")
             #expect(created.json()["id"] is String)
-            let duplicate = try await client.send(.POST, "users", token: admin, json: ["email": "viewer@example.com", "password": "password-123"])
+            let duplicate = try await client.send(
+                .POST, "users", token: admin, json: ["email": "viewer@example.com", "password": "password-123"])
             #expect(duplicate.status == .conflict)
             #expect(duplicate.json() as NSDictionary == ["detail": "Email already exists"])
-            let badRole = try await client.send(.POST, "users", token: admin, json: ["email": "x@example.com", "password": "password-123", "role": "god"])
+            let badRole = try await client.send(
+                .POST, "users", token: admin,
+                json: ["email": "x@example.com", "password": "password-123", "role": "god"])
             #expect(badRole.status == .unprocessableEntity)
-            let defaulted = try await client.send(.POST, "users", token: admin, json: ["email": "a@example.com", "password": "password-123"])
+            let defaulted = try await client.send(
+                .POST, "users", token: admin, json: ["email": "a@example.com", "password": "password-123"])
             #expect(defaulted.json()["role"] as? String == "trader")
             // Absent values are null, not missing keys.
             #expect(defaulted.json()["display_name"] is NSNull)
 
             let list = try await client.send(.GET, "users", token: admin)
             let emails = try JSONSerialization.jsonObject(with: Data(list.body.readableBytesView)) as? [[String: Any]]
-            #expect(emails?.compactMap { $0["email"] as? String } == ["a@example.com", "root@example.com", "viewer@example.com"])
+            #expect(
+                emails?.compactMap { $0["email"] as? String } == [
+                    "a@example.com", "root@example.com", "viewer@example.com",
+                ])
             #expect(!list.body.string.contains("password"))
             #expect(try await client.auditActions(userEmail: "root@example.com").contains("user.create"))
         }
@@ -46,7 +56,8 @@ import VaporTesting
                 let list = try await client.send(.GET, "users", token: token)
                 #expect(list.status == .forbidden)
                 #expect(list.json() as NSDictionary == ["detail": "Insufficient permissions"])
-                let create = try await client.send(.POST, "users", token: token, json: ["email": "z@example.com", "password": "password-123"])
+                let create = try await client.send(
+                    .POST, "users", token: token, json: ["email": "z@example.com", "password": "password-123"])
                 #expect(create.status == .forbidden)
                 #expect(try await client.send(.GET, "health/detailed", token: token).status == .forbidden)
             }
@@ -74,7 +85,9 @@ import VaporTesting
         try await withTestApp(database, adjust: { $0.riskProfileLooseEmail = "loose@example.com" }) { app in
             let client = Client(app: app)
             let (loose, _) = try await client.signIn("loose@example.com")
-            #expect(try await client.send(.GET, "users/me", token: loose).json()["risk_profile"] as? String == "modelo_suelto_controlado")
+            #expect(
+                try await client.send(.GET, "users/me", token: loose).json()["risk_profile"] as? String
+                    == "modelo_suelto_controlado")
         }
     }
 

@@ -2,9 +2,10 @@ import Fluent
 import Foundation
 import SQLKit
 import SignalDeskCore
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 @Suite struct VaultTests {
     static let apiKey = "AKIAbinancekey0000XYZ"
@@ -15,18 +16,22 @@ import VaporTesting
         try await withTestApp(database) { app in
             let client = Client(app: app)
             let (token, _) = try await client.signIn("ana@trading.co")
-            let saved = try await client.send(.POST, "users/exchange-secrets", token: token,
-                                              json: ["exchange": "binance", "api_key": Self.apiKey, "api_secret": Self.apiSecret])
+            let saved = try await client.send(
+                .POST, "users/exchange-secrets", token: token,
+                json: ["exchange": "binance", "api_key": Self.apiKey, "api_secret": Self.apiSecret])
             #expect(saved.status == .created)
             #expect(saved.json() as NSDictionary == ["message": "Encrypted credentials saved for BINANCE"])
-            _ = try await client.send(.POST, "users/exchange-secrets", token: token,
-                                      json: ["exchange": "IBKR", "api_key": "ibkr-key-123456", "api_secret": "ibkr-secret-123456"])
+            _ = try await client.send(
+                .POST, "users/exchange-secrets", token: token,
+                json: ["exchange": "IBKR", "api_key": "ibkr-key-123456", "api_secret": "ibkr-secret-123456"])
             // Upsert replaces, never duplicates.
-            _ = try await client.send(.POST, "users/exchange-secrets", token: token,
-                                      json: ["exchange": "BINANCE", "api_key": Self.apiKey, "api_secret": Self.apiSecret])
+            _ = try await client.send(
+                .POST, "users/exchange-secrets", token: token,
+                json: ["exchange": "BINANCE", "api_key": Self.apiKey, "api_secret": Self.apiSecret])
 
             let list = try await client.send(.GET, "users/exchange-secrets", token: token)
-            let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.body.readableBytesView)) as? [[String: Any]])
+            let rows = try #require(
+                try JSONSerialization.jsonObject(with: Data(list.body.readableBytesView)) as? [[String: Any]])
             #expect(rows.map { $0["exchange"] as? String } == ["BINANCE", "IBKR"])
             #expect(rows.first?["api_key_masked"] as? String == "AKI***XYZ")
             #expect(rows.first?["configured"] as? Bool == true)
@@ -46,14 +51,18 @@ import VaporTesting
             let bad = try await client.send(.DELETE, "users/exchange-secrets/kraken", token: token)
             #expect(bad.status == .badRequest)
             #expect(bad.json() as NSDictionary == ["detail": "exchange must be BINANCE, IBKR or BYBIT"])
-            let unknown = try await client.send(.POST, "users/exchange-secrets", token: token,
-                                                json: ["exchange": "kraken", "api_key": "k", "api_secret": "s"])
+            let unknown = try await client.send(
+                .POST, "users/exchange-secrets", token: token,
+                json: ["exchange": "kraken", "api_key": "k", "api_secret": "s"])
             #expect(unknown.status == .unprocessableEntity)
 
             let audit = try await AuditEntry.query(on: app.db).all()
             #expect(audit.filter { $0.action == "exchange.secret.upsert" }.count == 3)
             #expect(audit.contains { $0.action == "exchange.secret.delete" })
-            #expect(!audit.contains { ($0.details ?? "").contains(Self.apiSecret) || ($0.details ?? "").contains(Self.apiKey) })
+            #expect(
+                !audit.contains {
+                    ($0.details ?? "").contains(Self.apiSecret) || ($0.details ?? "").contains(Self.apiKey)
+                })
         }
     }
 
@@ -63,8 +72,9 @@ import VaporTesting
             let client = Client(app: app)
             let (ana, _) = try await client.signIn("ana@trading.co")
             let (bo, _) = try await client.signIn("bo@trading.co")
-            _ = try await client.send(.POST, "users/exchange-secrets", token: ana,
-                                      json: ["exchange": "BYBIT", "api_key": Self.apiKey, "api_secret": Self.apiSecret])
+            _ = try await client.send(
+                .POST, "users/exchange-secrets", token: ana,
+                json: ["exchange": "BYBIT", "api_key": Self.apiKey, "api_secret": Self.apiSecret])
             let list = try await client.send(.GET, "users/exchange-secrets", token: bo)
             #expect(list.body.string == "[]")
             #expect(try await client.send(.DELETE, "users/exchange-secrets/BYBIT", token: bo).status == .notFound)
@@ -77,16 +87,20 @@ import VaporTesting
             let client = Client(app: app)
             let (token, _) = try await client.signIn("ana@trading.co")
             let user = try #require(try await User.query(on: app.db).filter(\.$email == "ana@trading.co").first())
-            try await StrategyAssignment(userID: user.id!, exchange: .bybit, strategyID: "SWING_V1", enabled: false).create(on: app.db)
-            let refused = try await client.send(.POST, "users/exchange-secrets", token: token,
-                                                json: ["exchange": "bybit", "api_key": Self.apiKey, "api_secret": Self.apiSecret])
+            try await StrategyAssignment(userID: user.id!, exchange: .bybit, strategyID: "SWING_V1", enabled: false)
+                .create(on: app.db)
+            let refused = try await client.send(
+                .POST, "users/exchange-secrets", token: token,
+                json: ["exchange": "bybit", "api_key": Self.apiKey, "api_secret": Self.apiSecret])
             #expect(refused.status == .forbidden)
             #expect(refused.json() as NSDictionary == ["detail": "Exchange BYBIT is disabled for this user"])
             #expect(try await ExchangeSecret.query(on: app.db).count() == 0)
-            #expect(try await client.auditActions(userEmail: "ana@trading.co").contains("exchange.secret.upsert.blocked"))
+            #expect(
+                try await client.auditActions(userEmail: "ana@trading.co").contains("exchange.secret.upsert.blocked"))
             // Other exchanges stay open.
-            let binance = try await client.send(.POST, "users/exchange-secrets", token: token,
-                                                json: ["exchange": "binance", "api_key": Self.apiKey, "api_secret": Self.apiSecret])
+            let binance = try await client.send(
+                .POST, "users/exchange-secrets", token: token,
+                json: ["exchange": "binance", "api_key": Self.apiKey, "api_secret": Self.apiSecret])
             #expect(binance.status == .created)
         }
     }
@@ -98,8 +112,9 @@ import VaporTesting
             path = file
             let client = Client(app: app)
             let (token, _) = try await client.signIn("ana@trading.co")
-            _ = try await client.send(.POST, "users/exchange-secrets", token: token,
-                                      json: ["exchange": "binance", "api_key": Self.apiKey, "api_secret": Self.apiSecret])
+            _ = try await client.send(
+                .POST, "users/exchange-secrets", token: token,
+                json: ["exchange": "binance", "api_key": Self.apiKey, "api_secret": Self.apiSecret])
             let setup = try await client.send(.POST, "auth/2fa/setup", token: token)
             let seed = try #require(setup.json()["secret"] as? String)
             let raw = ["", "-wal", "-shm"].compactMap { FileManager.default.contents(atPath: path + $0) }
@@ -120,17 +135,21 @@ import VaporTesting
             let client = Client(app: app)
             let (token, _) = try await client.signIn("ana@trading.co")
             let botToken = "123456:" + String(repeating: "A", count: 35)
-            let bad = try await client.send(.PUT, "users/notifications", token: token,
-                                            json: ["telegram_bot_token": "nope", "telegram_chat_id": "abc"])
+            let bad = try await client.send(
+                .PUT, "users/notifications", token: token,
+                json: ["telegram_bot_token": "nope", "telegram_chat_id": "abc"])
             #expect(bad.status == .unprocessableEntity)
             #expect((bad.json()["detail"] as? [[String: Any]])?.count == 2)
-            let set = try await client.send(.PUT, "users/notifications", token: token,
-                                            json: ["telegram_bot_token": botToken, "telegram_chat_id": -100_123])
+            let set = try await client.send(
+                .PUT, "users/notifications", token: token,
+                json: ["telegram_bot_token": botToken, "telegram_chat_id": -100_123])
             #expect(set.json() as NSDictionary == ["telegram_configured": true])
             let user = try #require(try await User.query(on: app.db).filter(\.$email == "ana@trading.co").first())
             let sealed = try #require(user.telegramBotTokenSealed)
             #expect(!sealed.contains(botToken))
-            #expect(try app.appConfig.keyRing.openString(sealed, context: SealedField.telegramBotToken.context(owner: user.id!)) == botToken)
+            #expect(
+                try app.appConfig.keyRing.openString(
+                    sealed, context: SealedField.telegramBotToken.context(owner: user.id!)) == botToken)
             let cleared = try await client.send(.DELETE, "users/notifications", token: token)
             #expect(cleared.json() as NSDictionary == ["telegram_configured": false])
             let reloaded = try #require(try await User.find(user.id, on: app.db))

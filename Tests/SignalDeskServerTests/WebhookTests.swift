@@ -1,11 +1,12 @@
 import Fluent
-import SQLKit
 import Foundation
+import SQLKit
 import SignalDeskCore
 import SignalDeskVenues
-@testable import SignalDeskServer
 import Testing
 import VaporTesting
+
+@testable import SignalDeskServer
 
 extension Client {
     /// Signs in, rotates the webhook secret and returns (token, uuid, secret).
@@ -15,11 +16,14 @@ extension Client {
         return (token, rotated["webhook_uuid"] as! String, rotated["webhook_secret"] as! String)
     }
 
-    func alert(_ uuid: String, _ body: String, contentType: String = "application/json", path: String = "webhooks/tradingview",
-               headers extra: [(String, String)] = []) async throws -> TestingHTTPResponse {
+    func alert(
+        _ uuid: String, _ body: String, contentType: String = "application/json", path: String = "webhooks/tradingview",
+        headers extra: [(String, String)] = []
+    ) async throws -> TestingHTTPResponse {
         var headers = HTTPHeaders([("Content-Type", contentType)])
         for (name, value) in extra { headers.add(name: name, value: value) }
-        return try await app.testing().sendRequest(.POST, "\(path)/\(uuid)", headers: headers, body: ByteBuffer(string: body))
+        return try await app.testing().sendRequest(
+            .POST, "\(path)/\(uuid)", headers: headers, body: ByteBuffer(string: body))
     }
 
     func hmac(_ body: String, signature: String?) async throws -> TestingHTTPResponse {
@@ -30,7 +34,9 @@ extension Client {
 }
 
 @Suite struct WebhookTests {
-    static func body(_ secret: String, symbol: String = "BINANCE:BTCUSDT", side: String = "buy", extra: String = "") -> String {
+    static func body(_ secret: String, symbol: String = "BINANCE:BTCUSDT", side: String = "buy", extra: String = "")
+        -> String
+    {
         #"{"secret":"\#(secret)","symbol":"\#(symbol)","side":"\#(side)","price":30000\#(extra)}"#
     }
 
@@ -39,30 +45,41 @@ extension Client {
         try await withTestApp(database) { app in
             let client = Client(app: app)
             let (token, _) = try await client.signIn("ana@trading.co")
-            let info = try await client.send(.GET, "webhooks/info", token: token, headers: ["Host": "desk.example.org"]).json()
+            let info = try await client.send(.GET, "webhooks/info", token: token, headers: ["Host": "desk.example.org"])
+                .json()
             let uuid = try #require(info["webhook_uuid"] as? String)
             #expect(info["webhook_url"] as? String == "http://desk.example.org/webhooks/tradingview/\(uuid)")
-            #expect(info["hmac_url"] as? String == "http://desk.example.org/webhook" && info["enabled"] as? Bool == true)
+            #expect(
+                info["hmac_url"] as? String == "http://desk.example.org/webhook" && info["enabled"] as? Bool == true)
             let template = try #require(info["alert_message_template"] as? String)
-            for placeholder in ["{{ticker}}", "{{close}}", "{{strategy.order.action}}", "{{timenow}}"] { #expect(template.contains(placeholder)) }
+            for placeholder in ["{{ticker}}", "{{close}}", "{{strategy.order.action}}", "{{timenow}}"] {
+                #expect(template.contains(placeholder))
+            }
 
             let rotated = try await client.send(.POST, "webhooks/secret", token: token).json()
             #expect(rotated["webhook_uuid"] as? String == uuid)
             let secret = try #require(rotated["webhook_secret"] as? String)
             #expect(secret.count == 64 && Hex.decode(secret) != nil)
 
-            let accepted = try await client.alert(uuid, Self.body(secret, extra: #","qty":0.01,"stop_loss":29000,"take_profit":33000"#))
+            let accepted = try await client.alert(
+                uuid, Self.body(secret, extra: #","qty":0.01,"stop_loss":29000,"take_profit":33000"#))
             #expect(accepted.status == .accepted)
             #expect(accepted.json()["status"] as? String == "accepted")
             let id = try #require((accepted.json()["signal_id"] as? String).flatMap(UUID.init(uuidString:)))
             let signal = try #require(try await Signal.find(id, on: app.db))
-            #expect(signal.source == "tradingview" && signal.symbol == "BTCUSDT" && signal.status == .created && signal.side == .long)
-            #expect(signal.qty == 0.01 && signal.entryPrice == 30000 && signal.stopLoss == 29000 && signal.action == "open")
+            #expect(
+                signal.source == "tradingview" && signal.symbol == "BTCUSDT" && signal.status == .created
+                    && signal.side == .long)
+            #expect(
+                signal.qty == 0.01 && signal.entryPrice == 30000 && signal.stopLoss == 29000 && signal.action == "open")
             #expect(await app.marketPrices.last("BTCUSDT") == 30000)
             // The alias, a text/plain body holding JSON, and close alerts.
-            let alias = try await client.alert(uuid, Self.body(secret, symbol: "ETH/USDT", side: "exit"), contentType: "text/plain", path: "api/webhooks/signal")
+            let alias = try await client.alert(
+                uuid, Self.body(secret, symbol: "ETH/USDT", side: "exit"), contentType: "text/plain",
+                path: "api/webhooks/signal")
             #expect(alias.status == .accepted)
-            let closing = try #require(try await Signal.find(UUID(uuidString: alias.json()["signal_id"] as! String), on: app.db))
+            let closing = try #require(
+                try await Signal.find(UUID(uuidString: alias.json()["signal_id"] as! String), on: app.db))
             #expect(closing.symbol == "ETHUSDT" && closing.action == "close")
 
             let audit = try await AuditEntry.query(on: app.db).all()
@@ -88,7 +105,8 @@ extension Client {
                 #expect(response.status == .unauthorized)
                 #expect(response.body.string == #"{"detail":"Authentication failed"}"#)
             }
-            let audit = try await AuditEntry.query(on: app.db).filter(\.$action == "webhook.auth_failed").sort(\.$id).all()
+            let audit = try await AuditEntry.query(on: app.db).filter(\.$action == "webhook.auth_failed").sort(\.$id)
+                .all()
             #expect(audit.count == 5)
             #expect(audit.first?.userID == nil && audit.last?.userID != nil)
             #expect(!audit.contains { ($0.details ?? "").contains(secret) })
@@ -104,7 +122,10 @@ extension Client {
             let client = Client(app: app)
             let (_, uuid, secret) = try await client.webhookUser()
             let cases = [
-                (Self.body(secret, side: "hodl"), "Invalid side 'hodl': must be one of buy, sell, long, short, close, exit"),
+                (
+                    Self.body(secret, side: "hodl"),
+                    "Invalid side 'hodl': must be one of buy, sell, long, short, close, exit"
+                ),
                 (#"{"secret":"\#(secret)","side":"buy"}"#, "Missing symbol (send symbol or ticker)"),
                 (Self.body(secret, extra: #","timestamp":"2020-01-01T00:00:00Z""#), "Stale alert"),
                 (Self.body(secret, extra: #","qty":-2"#), "size must be a positive number"),
@@ -116,7 +137,8 @@ extension Client {
             }
             #expect(try await Signal.query(on: app.db).count() == 0)
             #expect(try await client.auditCount("webhook.rejected") == 4)
-            let fresh = try await client.alert(uuid, Self.body(secret, extra: #","timestamp":"\#(ISO8601DateFormatter().string(from: Date()))""#))
+            let fresh = try await client.alert(
+                uuid, Self.body(secret, extra: #","timestamp":"\#(ISO8601DateFormatter().string(from: Date()))""#))
             #expect(fresh.status == .accepted)
         }
     }
@@ -137,7 +159,9 @@ extension Client {
             let plain = Self.body(secret, symbol: "SOLUSDT")
             let a = try await client.alert(uuid, plain)
             let b = try await client.alert(uuid, plain)
-            #expect(a.status == .accepted && b.status == .ok && a.json()["signal_id"] as? String == b.json()["signal_id"] as? String)
+            #expect(
+                a.status == .accepted && b.status == .ok
+                    && a.json()["signal_id"] as? String == b.json()["signal_id"] as? String)
             let twin = Self.body(secret, symbol: "AVAXUSDT")
             let racing = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<8 { group.addTask { Int(try await client.alert(uuid, twin).status.code) } }
@@ -173,7 +197,8 @@ extension Client {
                         let now = boundary.addingTimeInterval(Double(twin) / 8 - 0.5)
                         group.addTask {
                             try await WebhookIntake(app: app, db: app.db)
-                                .accept(alert, body: Array(body.utf8), endpoint: endpoint, source: "tradingview", now: now)
+                                .accept(
+                                    alert, body: Array(body.utf8), endpoint: endpoint, source: "tradingview", now: now)
                         }
                     }
                     return try await group.reduce(into: [WebhookIntake.Outcome]()) { $0.append($1) }
@@ -194,7 +219,9 @@ extension Client {
             let (_, uuid, secret) = try await client.webhookUser()
             for _ in 0..<10 { _ = try await client.alert(uuid, Self.body("stranger")) }
             for index in 0..<3 {
-                #expect(try await client.alert(uuid, Self.body(secret, extra: #","alert_id":"a\#(index)""#)).status == .accepted)
+                #expect(
+                    try await client.alert(uuid, Self.body(secret, extra: #","alert_id":"a\#(index)""#)).status
+                        == .accepted)
             }
             let limited = try await client.alert(uuid, Self.body(secret, extra: #","alert_id":"a9""#))
             #expect(limited.status == .tooManyRequests)
@@ -210,7 +237,9 @@ extension Client {
             let client = Client(app: app)
             let (token, uuid, secret) = try await client.webhookUser()
             let (admin, _) = try await client.signIn("root@trading.co", role: .admin)
-            #expect(try await client.send(.PUT, "webhooks/enabled", token: token, json: ["enabled": false]).json()["enabled"] as? Bool == false)
+            #expect(
+                try await client.send(.PUT, "webhooks/enabled", token: token, json: ["enabled": false]).json()[
+                    "enabled"] as? Bool == false)
             let off = try await client.alert(uuid, Self.body(secret))
             #expect(off.status == .locked && off.json()["detail"] as? String == "Webhooks disabled")
             _ = try await client.send(.PUT, "webhooks/enabled", token: token, json: ["enabled": true])
@@ -218,14 +247,23 @@ extension Client {
 
             let noReason = try await client.send(.POST, "ops/admin/kill-switch", token: admin, json: ["enabled": true])
             #expect(noReason.status == .unprocessableEntity)
-            #expect(try await client.send(.POST, "ops/admin/kill-switch", token: token, json: ["enabled": true, "reason": "x"]).status == .forbidden)
-            let halted = try await client.send(.POST, "ops/admin/kill-switch", token: admin, json: ["enabled": true, "reason": "exchange outage"])
-            #expect(halted.json()["enabled"] as? Bool == true && halted.json()["reason"] as? String == "exchange outage")
-            #expect(try await client.send(.GET, "ops/admin/kill-switch", token: admin).json()["reason"] as? String == "exchange outage")
+            #expect(
+                try await client.send(
+                    .POST, "ops/admin/kill-switch", token: token, json: ["enabled": true, "reason": "x"]
+                ).status == .forbidden)
+            let halted = try await client.send(
+                .POST, "ops/admin/kill-switch", token: admin, json: ["enabled": true, "reason": "exchange outage"])
+            #expect(
+                halted.json()["enabled"] as? Bool == true && halted.json()["reason"] as? String == "exchange outage")
+            #expect(
+                try await client.send(.GET, "ops/admin/kill-switch", token: admin).json()["reason"] as? String
+                    == "exchange outage")
             #expect(try await client.alert(uuid, Self.body(secret, extra: #","alert_id":"k2""#)).status == .locked)
             let signal = try await client.createSignal(token)
             #expect(try await client.claim(token).isEmpty)
-            try await (app.db as! any SQLDatabase).raw("UPDATE signals SET status = 'EXECUTING' WHERE id = \(bind: UUID(uuidString: signal)!)").run()
+            try await (app.db as! any SQLDatabase).raw(
+                "UPDATE signals SET status = 'EXECUTING' WHERE id = \(bind: UUID(uuidString: signal)!)"
+            ).run()
             let open = try await client.open(token, signal: signal, qty: 1)
             #expect(open.status == .conflict && open.json()["detail"] as? String == "Trading halted: exchange outage")
 
@@ -245,17 +283,26 @@ extension Client {
             let client = Client(app: app)
             let (token, uuid, secret) = try await client.webhookUser()
             let (viewer, _) = try await client.signIn("vera@trading.co", role: .viewer)
-            #expect(try await client.hmac(#"{"token":"\u0000","action":"buy"}"#, signature: "00").status == .unauthorized)
+            #expect(
+                try await client.hmac(#"{"token":"\u0000","action":"buy"}"#, signature: "00").status == .unauthorized)
             #expect(try await client.alert("%00", Self.body(secret)).status == .unauthorized)
             let alert = try await client.alert(uuid, Self.body(secret, extra: #","alert_id":"a\u0000b""#))
-            #expect(alert.status == .badRequest && alert.json()["detail"] as? String == "Text values must not contain NUL characters")
-            #expect(try await client.send(.GET, "ops/audit/all?action=%00", token: viewer).status == .unprocessableEntity)
+            #expect(
+                alert.status == .badRequest
+                    && alert.json()["detail"] as? String == "Text values must not contain NUL characters")
+            #expect(
+                try await client.send(.GET, "ops/audit/all?action=%00", token: viewer).status == .unprocessableEntity)
             let login = try await client.login("ana\u{0}@trading.co")
             #expect([400, 401].contains(login.status.code))
-            let signal = try await client.send(.POST, "signals", token: token, json: [
-                "symbol": "BTC\u{0}USDT", "module": "swing\u{0}", "base_risk_percent": 0.5, "entry_price": 100, "stop_loss": 95, "take_profit": 110,
-            ])
-            #expect(signal.status == .unprocessableEntity && signal.body.string.contains("symbol must not contain control characters"))
+            let signal = try await client.send(
+                .POST, "signals", token: token,
+                json: [
+                    "symbol": "BTC\u{0}USDT", "module": "swing\u{0}", "base_risk_percent": 0.5, "entry_price": 100,
+                    "stop_loss": 95, "take_profit": 110,
+                ])
+            #expect(
+                signal.status == .unprocessableEntity
+                    && signal.body.string.contains("symbol must not contain control characters"))
             #expect(try await Signal.query(on: app.db).count() == 0)
         }
     }
@@ -268,39 +315,62 @@ extension Client {
             let body = #"{"token":"\#(uuid)","action":"buy","symbol":"BTCUSDT","quantity":0.01,"price":30000}"#
             let sign = { (text: String, key: String) in RequestSigning.hmacSHA256Hex(secret: key, payload: text) }
             let missing = try await client.hmac(body, signature: nil)
-            #expect(missing.status == .unauthorized && missing.json()["detail"] as? String == "Missing X-Signature header")
+            #expect(
+                missing.status == .unauthorized && missing.json()["detail"] as? String == "Missing X-Signature header")
             let wrong = try await client.hmac(body, signature: sign(body, "not-the-secret"))
             #expect(wrong.status == .unauthorized && wrong.json()["detail"] as? String == "Invalid signature")
             let stranger = #"{"token":"\#(UUID().uuidString)","action":"buy","symbol":"BTCUSDT"}"#
-            #expect(try await client.hmac(stranger, signature: sign(stranger, secret)).json()["detail"] as? String == "Invalid signature")
+            #expect(
+                try await client.hmac(stranger, signature: sign(stranger, secret)).json()["detail"] as? String
+                    == "Invalid signature")
             let long = #"{"token":"\#(uuid)","action":"long","symbol":"BTCUSDT"}"#
             let badAction = try await client.hmac(long, signature: sign(long, secret))
-            #expect(badAction.status == .badRequest && badAction.json()["detail"] as? String == "Invalid action. Must be one of: buy, sell, close")
+            #expect(
+                badAction.status == .badRequest
+                    && badAction.json()["detail"] as? String == "Invalid action. Must be one of: buy, sell, close")
             let ok = try await client.hmac(body, signature: sign(body, secret))
             #expect(ok.status == .accepted)
-            let signal = try #require(try await Signal.find(UUID(uuidString: ok.json()["signal_id"] as! String), on: app.db))
+            let signal = try #require(
+                try await Signal.find(UUID(uuidString: ok.json()["signal_id"] as! String), on: app.db))
             #expect(signal.source == "hmac" && signal.qty == 0.01)
         }
     }
 
     @Test(arguments: TestDatabase.all)
     func requiredSignatureAndSourceAllowList(_ database: TestDatabase) async throws {
-        try await withTestApp(database, adjust: { $0.webhookRequireSignature = true; $0.webhookAllowedIPs = ["10.9.9.9"] }) { app in
+        try await withTestApp(
+            database,
+            adjust: {
+                $0.webhookRequireSignature = true; $0.webhookAllowedIPs = ["10.9.9.9"]
+            }
+        ) { app in
             let client = Client(app: app)
             let (_, uuid, secret) = try await client.webhookUser()
             let blocked = try await client.alert(uuid, Self.body(secret))
             #expect(blocked.status == .forbidden && blocked.json()["detail"] as? String == "Source address not allowed")
         }
-        try await withTestApp(database, adjust: { $0.webhookRequireSignature = true; $0.webhookAllowedIPs = ["127.0.0.1"] }) { app in
+        try await withTestApp(
+            database,
+            adjust: {
+                $0.webhookRequireSignature = true; $0.webhookAllowedIPs = ["127.0.0.1"]
+            }
+        ) { app in
             let client = Client(app: app)
             let (_, uuid, secret) = try await client.webhookUser()
             let body = Self.body(secret)
             let live = try app.testing(method: .running(port: 0))
-            let unsigned = try await live.sendRequest(.POST, "webhooks/tradingview/\(uuid)", headers: ["Content-Type": "application/json"], body: ByteBuffer(string: body))
-            #expect(unsigned.status == .unauthorized && unsigned.json()["detail"] as? String == "Missing X-Signature header")
-            let signed = try await live.sendRequest(.POST, "webhooks/tradingview/\(uuid)", headers: [
-                "Content-Type": "application/json", "X-Signature": RequestSigning.hmacSHA256Hex(secret: secret, payload: body),
-            ], body: ByteBuffer(string: body))
+            let unsigned = try await live.sendRequest(
+                .POST, "webhooks/tradingview/\(uuid)", headers: ["Content-Type": "application/json"],
+                body: ByteBuffer(string: body))
+            #expect(
+                unsigned.status == .unauthorized && unsigned.json()["detail"] as? String == "Missing X-Signature header"
+            )
+            let signed = try await live.sendRequest(
+                .POST, "webhooks/tradingview/\(uuid)",
+                headers: [
+                    "Content-Type": "application/json",
+                    "X-Signature": RequestSigning.hmacSHA256Hex(secret: secret, payload: body),
+                ], body: ByteBuffer(string: body))
             #expect(signed.status == .accepted)
         }
     }
@@ -326,9 +396,13 @@ extension Client {
             let saves = try await withThrowingTaskGroup(of: UInt.self) { group in
                 for index in 0..<8 {
                     group.addTask {
-                        try await client.send(.POST, "users/exchange-secrets", token: token, json: [
-                            "exchange": "BINANCE", "api_key": "key-\(index)-0000000", "api_secret": "secret-\(index)",
-                        ]).status.code
+                        try await client.send(
+                            .POST, "users/exchange-secrets", token: token,
+                            json: [
+                                "exchange": "BINANCE", "api_key": "key-\(index)-0000000",
+                                "api_secret": "secret-\(index)",
+                            ]
+                        ).status.code
                     }
                 }
                 return try await group.reduce(into: [UInt]()) { $0.append($1) }

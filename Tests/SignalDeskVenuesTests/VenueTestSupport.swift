@@ -27,6 +27,8 @@ func withFake(
     await server.shutdown()
 }
 
-func order(_ symbol: String = "BTCUSDT", qty: Double = 0.001, id: String = "sd-\(UUID().uuidString.prefix(8))") -> OrderRequest {
+func order(_ symbol: String = "BTCUSDT", qty: Double = 0.001, id: String = "sd-\(UUID().uuidString.prefix(8))")
+    -> OrderRequest
+{
     OrderRequest(symbol: symbol, side: .long, qty: qty, clientOrderID: id)
 }

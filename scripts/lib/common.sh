@@ -8,7 +8,7 @@ ensure_swift() {
       if [ -x "$dir/swift" ]; then export PATH="$dir:$PATH"; break; fi
     done
   fi
-  command -v swift >/dev/null 2>&1 || { echo "swift not found: install Swift 6 (https://swift.org/install)" >&2; return 1; }
+  command -v swift >/dev/null 2>&1 || { echo "swift not found: install Swift 6.3 (https://swift.org/install)" >&2; return 1; }
 }
 
 # ensure_packages CHECK:PACKAGE ...: installs each Debian package whose check fails, when root.

@@ -21,7 +21,10 @@ public enum AuditChain {
         public let details: String?
         public let createdAt: Date
 
-        public init(id: Int, userID: UUID?, action: String, entityType: String?, entityID: String?, details: String?, createdAt: Date) {
+        public init(
+            id: Int, userID: UUID?, action: String, entityType: String?, entityID: String?, details: String?,
+            createdAt: Date
+        ) {
             self.id = id
             self.userID = userID
             self.action = action

@@ -44,23 +44,47 @@ public enum ExitCheck {
         let stopHit: Bool = s.stopLoss.map { stop in s.side == .long ? current <= stop : current >= stop } ?? false
         let takeHit: Bool = s.takeProfit.map { take in s.side == .long ? current >= take : current <= take } ?? false
         var entries: [(RuleCheck, String)] = [
-            (RuleCheck(name: "exit_stop_loss_hit", passed: stopHit,
-                       detail: "current=\(PretradeCheck.number(current)) stop=\(s.stopLoss.map(PretradeCheck.number) ?? "none") side=\(s.side.orderWord)"),
-             "stop_loss_hit"),
-            (RuleCheck(name: "exit_take_profit_hit", passed: takeHit,
-                       detail: "current=\(PretradeCheck.number(current)) take=\(s.takeProfit.map(PretradeCheck.number) ?? "none") side=\(s.side.orderWord)"),
-             "take_profit_hit"),
-            (RuleCheck(name: "exit_time_limit", passed: s.openedMinutes >= Double(rules.maxHoldMinutes),
-                       detail: "opened_minutes=\(PretradeCheck.number(s.openedMinutes)) max=\(rules.maxHoldMinutes)"),
-             "time_limit_reached"),
-            (RuleCheck(name: "exit_trend_break", passed: s.trendBreak, detail: "trend_break=\(s.trendBreak)"), "trend_break"),
-            (RuleCheck(name: "exit_signal_reverse", passed: s.signalReverse, detail: "signal_reverse=\(s.signalReverse)"), "signal_reverse"),
+            (
+                RuleCheck(
+                    name: "exit_stop_loss_hit", passed: stopHit,
+                    detail:
+                        "current=\(PretradeCheck.number(current)) stop=\(s.stopLoss.map(PretradeCheck.number) ?? "none") side=\(s.side.orderWord)"
+                ),
+                "stop_loss_hit"
+            ),
+            (
+                RuleCheck(
+                    name: "exit_take_profit_hit", passed: takeHit,
+                    detail:
+                        "current=\(PretradeCheck.number(current)) take=\(s.takeProfit.map(PretradeCheck.number) ?? "none") side=\(s.side.orderWord)"
+                ),
+                "take_profit_hit"
+            ),
+            (
+                RuleCheck(
+                    name: "exit_time_limit", passed: s.openedMinutes >= Double(rules.maxHoldMinutes),
+                    detail: "opened_minutes=\(PretradeCheck.number(s.openedMinutes)) max=\(rules.maxHoldMinutes)"),
+                "time_limit_reached"
+            ),
+            (
+                RuleCheck(name: "exit_trend_break", passed: s.trendBreak, detail: "trend_break=\(s.trendBreak)"),
+                "trend_break"
+            ),
+            (
+                RuleCheck(
+                    name: "exit_signal_reverse", passed: s.signalReverse, detail: "signal_reverse=\(s.signalReverse)"),
+                "signal_reverse"
+            ),
         ]
         if exchange == .ibkr {
             let eventRisk = s.macroEventBlock || s.earningsWithin24h
-            entries.append((RuleCheck(name: "exit_event_risk", passed: eventRisk,
-                                      detail: "macro_event_block=\(s.macroEventBlock) earnings_within_24h=\(s.earningsWithin24h)"),
-                            "event_risk_exit"))
+            entries.append(
+                (
+                    RuleCheck(
+                        name: "exit_event_risk", passed: eventRisk,
+                        detail: "macro_event_block=\(s.macroEventBlock) earnings_within_24h=\(s.earningsWithin24h)"),
+                    "event_risk_exit"
+                ))
         }
         return Outcome(checks: entries.map(\.0), reasons: entries.filter(\.0.passed).map(\.1))
     }

@@ -47,7 +47,9 @@ public struct OpenRiskCheck: Sendable {
         public var tradesToday: Int
         public var realizedPnLToday: Double
 
-        public init(openPositions: Int, pendingOpens: Int = 0, lastActivityAt: Date?, tradesToday: Int, realizedPnLToday: Double) {
+        public init(
+            openPositions: Int, pendingOpens: Int = 0, lastActivityAt: Date?, tradesToday: Int, realizedPnLToday: Double
+        ) {
             self.openPositions = openPositions
             self.pendingOpens = pendingOpens
             self.lastActivityAt = lastActivityAt

@@ -3,7 +3,9 @@
 public enum PositionSizing {
     /// The quantity, or nil when it cannot be sized (no stop, stop at entry, non-positive values).
     /// `requestedRiskPct` (a signal's `base_risk_percent`) is capped by the profile's risk per trade.
-    public static func quantity(limits: RiskLimits, entry: Double, stop: Double?, requestedRiskPct: Double? = nil) -> Double? {
+    public static func quantity(limits: RiskLimits, entry: Double, stop: Double?, requestedRiskPct: Double? = nil)
+        -> Double?
+    {
         guard let stop, entry.isFinite, stop.isFinite, entry > 0, stop > 0, entry != stop else { return nil }
         let allowed = limits.profile.limits.riskPerTradePct
         let pct = min(requestedRiskPct.map { $0 > 0 ? $0 : allowed } ?? allowed, allowed)

@@ -42,7 +42,10 @@ public enum PretradeCheck {
         public var limits: RiskLimits
         public var risk: OpenRiskCheck.State
 
-        public init(strategyEnabled: Bool, strategy: StrategyID, secretConfigured: Bool, limits: RiskLimits, risk: OpenRiskCheck.State) {
+        public init(
+            strategyEnabled: Bool, strategy: StrategyID, secretConfigured: Bool, limits: RiskLimits,
+            risk: OpenRiskCheck.State
+        ) {
             self.strategyEnabled = strategyEnabled
             self.strategy = strategy
             self.secretConfigured = secretConfigured
@@ -56,19 +59,26 @@ public enum PretradeCheck {
         let profile = account.limits.profile.limits
         let risk = account.risk
         var checks: [RuleCheck] = [
-            RuleCheck(name: "strategy_enabled", passed: account.strategyEnabled,
-                      detail: "enabled=\(account.strategyEnabled) strategy=\(account.strategy.rawValue)"),
-            RuleCheck(name: "exchange_secret_configured", passed: account.secretConfigured,
-                      detail: "configured=\(account.secretConfigured) exchange=\(exchange.rawValue)"),
-            RuleCheck(name: "daily_stop_not_reached", passed: risk.realizedPnLToday > account.limits.dailyStop,
-                      detail: "realized_pnl=\(number(risk.realizedPnLToday)) daily_stop=\(number(account.limits.dailyStop))"),
-            RuleCheck(name: "max_trades_not_reached", passed: risk.tradesToday < profile.maxTradesPerDay,
-                      detail: "trades=\(risk.tradesToday)/\(profile.maxTradesPerDay)"),
-            RuleCheck(name: "max_open_positions_not_reached", passed: risk.committedPositions < profile.maxOpenPositions,
-                      detail: "open=\(risk.committedPositions)/\(profile.maxOpenPositions)"),
+            RuleCheck(
+                name: "strategy_enabled", passed: account.strategyEnabled,
+                detail: "enabled=\(account.strategyEnabled) strategy=\(account.strategy.rawValue)"),
+            RuleCheck(
+                name: "exchange_secret_configured", passed: account.secretConfigured,
+                detail: "configured=\(account.secretConfigured) exchange=\(exchange.rawValue)"),
+            RuleCheck(
+                name: "daily_stop_not_reached", passed: risk.realizedPnLToday > account.limits.dailyStop,
+                detail: "realized_pnl=\(number(risk.realizedPnLToday)) daily_stop=\(number(account.limits.dailyStop))"),
+            RuleCheck(
+                name: "max_trades_not_reached", passed: risk.tradesToday < profile.maxTradesPerDay,
+                detail: "trades=\(risk.tradesToday)/\(profile.maxTradesPerDay)"),
+            RuleCheck(
+                name: "max_open_positions_not_reached", passed: risk.committedPositions < profile.maxOpenPositions,
+                detail: "open=\(risk.committedPositions)/\(profile.maxOpenPositions)"),
             cooldown(last: risk.lastActivityAt, minutes: profile.cooldownMinutes, now: now),
-            RuleCheck(name: "strategy_rr_min", passed: proposal.rewardRisk.isFinite && proposal.rewardRisk >= rules.minRewardRisk,
-                      detail: "value=\(number(proposal.rewardRisk)) min=\(number(rules.minRewardRisk))"),
+            RuleCheck(
+                name: "strategy_rr_min",
+                passed: proposal.rewardRisk.isFinite && proposal.rewardRisk >= rules.minRewardRisk,
+                detail: "value=\(number(proposal.rewardRisk)) min=\(number(rules.minRewardRisk))"),
             timeframe("strategy_trend_tf", proposal.trendTimeframe, rules.trendTimeframes),
             timeframe("strategy_signal_tf", proposal.signalTimeframe, rules.signalTimeframes),
             timeframe("strategy_timing_tf", proposal.timingTimeframe, rules.timingTimeframes),
@@ -79,18 +89,27 @@ public enum PretradeCheck {
             let maxSpread = rules.maxSpreadBps ?? .infinity
             let maxSlippage = rules.maxSlippageBps ?? .infinity
             checks += [
-                RuleCheck(name: "liq_volume_24h", passed: proposal.volume24hUSDT >= minVolume,
-                          detail: "value=\(number(proposal.volume24hUSDT)) min=\(number(minVolume))"),
-                RuleCheck(name: "liq_spread_bps", passed: proposal.spreadBps <= maxSpread,
-                          detail: "value=\(number(proposal.spreadBps)) max=\(number(maxSpread))"),
-                RuleCheck(name: "liq_slippage_bps", passed: proposal.slippageBps <= maxSlippage,
-                          detail: "value=\(number(proposal.slippageBps)) max=\(number(maxSlippage))"),
+                RuleCheck(
+                    name: "liq_volume_24h", passed: proposal.volume24hUSDT >= minVolume,
+                    detail: "value=\(number(proposal.volume24hUSDT)) min=\(number(minVolume))"),
+                RuleCheck(
+                    name: "liq_spread_bps", passed: proposal.spreadBps <= maxSpread,
+                    detail: "value=\(number(proposal.spreadBps)) max=\(number(maxSpread))"),
+                RuleCheck(
+                    name: "liq_slippage_bps", passed: proposal.slippageBps <= maxSlippage,
+                    detail: "value=\(number(proposal.slippageBps)) max=\(number(maxSlippage))"),
             ]
         case .ibkr:
             checks += [
-                RuleCheck(name: "ibkr_in_rth", passed: proposal.inRegularTradingHours, detail: "in_rth=\(proposal.inRegularTradingHours)"),
-                RuleCheck(name: "ibkr_no_macro_block", passed: !proposal.macroEventBlock, detail: "macro_event_block=\(proposal.macroEventBlock)"),
-                RuleCheck(name: "ibkr_no_earnings_24h", passed: !proposal.earningsWithin24h, detail: "earnings_within_24h=\(proposal.earningsWithin24h)"),
+                RuleCheck(
+                    name: "ibkr_in_rth", passed: proposal.inRegularTradingHours,
+                    detail: "in_rth=\(proposal.inRegularTradingHours)"),
+                RuleCheck(
+                    name: "ibkr_no_macro_block", passed: !proposal.macroEventBlock,
+                    detail: "macro_event_block=\(proposal.macroEventBlock)"),
+                RuleCheck(
+                    name: "ibkr_no_earnings_24h", passed: !proposal.earningsWithin24h,
+                    detail: "earnings_within_24h=\(proposal.earningsWithin24h)"),
             ]
         }
         return checks
@@ -98,17 +117,20 @@ public enum PretradeCheck {
 
     private static func cooldown(last: Date?, minutes: Int, now: Date) -> RuleCheck {
         guard let last else {
-            return RuleCheck(name: "cooldown_passed", passed: true, detail: "minutes_since_last=none cooldown=\(minutes)")
+            return RuleCheck(
+                name: "cooldown_passed", passed: true, detail: "minutes_since_last=none cooldown=\(minutes)")
         }
         let since = now.timeIntervalSince(last) / 60
-        return RuleCheck(name: "cooldown_passed", passed: since >= Double(minutes),
-                         detail: "minutes_since_last=\(number(since)) cooldown=\(minutes)")
+        return RuleCheck(
+            name: "cooldown_passed", passed: since >= Double(minutes),
+            detail: "minutes_since_last=\(number(since)) cooldown=\(minutes)")
     }
 
     private static func timeframe(_ name: String, _ value: String, _ allowed: [String]) -> RuleCheck {
         let normalized = value.trimmingCharacters(in: .whitespaces).uppercased()
-        return RuleCheck(name: name, passed: allowed.contains(normalized),
-                         detail: "value=\(normalized) allowed=[\(allowed.joined(separator: ","))]")
+        return RuleCheck(
+            name: name, passed: allowed.contains(normalized),
+            detail: "value=\(normalized) allowed=[\(allowed.joined(separator: ","))]")
     }
 
     /// Numbers in details: integers without a fraction, others with up to two decimals.

@@ -31,11 +31,13 @@ public enum RiskProfile: String, Sendable, CaseIterable, Codable {
     public var limits: Limits {
         switch self {
         case .model2ConservadorProductivo:
-            Limits(riskPerTradePct: 0.50, maxDailyLossPct: 1.50, maxTradesPerDay: 3, maxOpenPositions: 2,
-                   cooldownMinutes: 30, minRewardRisk: 1.5)
+            Limits(
+                riskPerTradePct: 0.50, maxDailyLossPct: 1.50, maxTradesPerDay: 3, maxOpenPositions: 2,
+                cooldownMinutes: 30, minRewardRisk: 1.5)
         case .modeloSueltoControlado:
-            Limits(riskPerTradePct: 0.75, maxDailyLossPct: 2.00, maxTradesPerDay: 4, maxOpenPositions: 2,
-                   cooldownMinutes: 20, minRewardRisk: 1.3)
+            Limits(
+                riskPerTradePct: 0.75, maxDailyLossPct: 2.00, maxTradesPerDay: 4, maxOpenPositions: 2,
+                cooldownMinutes: 20, minRewardRisk: 1.3)
         }
     }
 

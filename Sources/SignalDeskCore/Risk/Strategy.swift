@@ -20,11 +20,13 @@ public enum StrategyID: String, Sendable, CaseIterable, Codable {
                 maxHoldMinutes: 480)
         case (.intradayV1, .binance), (.intradayV1, .bybit):
             StrategyRules(
-                minRewardRisk: 1.3, trendTimeframes: ["1H"], signalTimeframes: ["15M"], timingTimeframes: ["5M", "15M"],
+                minRewardRisk: 1.3, trendTimeframes: ["1H"], signalTimeframes: ["15M"],
+                timingTimeframes: ["5M", "15M"],
                 minVolume24hUSDT: 80_000_000, maxSpreadBps: 8, maxSlippageBps: 12, maxHoldMinutes: 240)
         case (.intradayV1, .ibkr):
             StrategyRules(
-                minRewardRisk: 1.3, trendTimeframes: ["1H"], signalTimeframes: ["15M"], timingTimeframes: ["5M", "15M"],
+                minRewardRisk: 1.3, trendTimeframes: ["1H"], signalTimeframes: ["15M"],
+                timingTimeframes: ["5M", "15M"],
                 minVolume24hUSDT: nil, maxSpreadBps: 8, maxSlippageBps: 12, maxHoldMinutes: 240)
         }
     }

@@ -1,5 +1,5 @@
-import Foundation
 import COath
+import Foundation
 
 /// RFC 4648 base32, as TOTP seeds are shared with authenticator apps, computed by liboath.
 public enum Base32 {

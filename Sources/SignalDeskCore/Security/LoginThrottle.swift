@@ -27,7 +27,9 @@ public struct LoginThrottle: Sendable {
     ///
     /// - Parameter attempts: the account's attempts since `now - window`, in any order.
     public func retryAfter(attempts: [Attempt], now: Date) -> Int? {
-        let recent = attempts.filter { $0.at > now.addingTimeInterval(-window) && $0.at <= now }.sorted { $0.at < $1.at }
+        let recent = attempts.filter { $0.at > now.addingTimeInterval(-window) && $0.at <= now }.sorted {
+            $0.at < $1.at
+        }
         let sinceSuccess = recent.lastIndex(where: \.succeeded).map { recent[($0 + 1)...] } ?? recent[...]
         let failures = sinceSuccess.filter { !$0.succeeded }
         guard failures.count >= maxFailures else { return nil }

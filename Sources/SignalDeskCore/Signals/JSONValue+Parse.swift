@@ -180,7 +180,8 @@ private struct JSONParser {
         guard let unit = hexQuad() else { return nil }
         switch unit {
         case 0xD800...0xDBFF:
-            guard bytes.count - index >= 2, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else { return nil }
+            guard bytes.count - index >= 2, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+            else { return nil }
             index += 2
             guard let low = hexQuad(), (0xDC00...0xDFFF).contains(low) else { return nil }
             return Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
@@ -214,7 +215,9 @@ private struct JSONParser {
     private mutating func number() -> JSONValue? {
         let start = index
         var significant = false
-        func isDigit(_ byte: UInt8?) -> Bool { byte.map { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } ?? false }
+        func isDigit(_ byte: UInt8?) -> Bool {
+            byte.map { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } ?? false
+        }
         if current == UInt8(ascii: "-") { index += 1 }
         guard isDigit(current) else { return nil }
         if current == UInt8(ascii: "0") {

@@ -30,7 +30,9 @@ public struct SignalLevels: Sendable, Equatable {
         }
     }
 
-    public static func validate(entry: Double, stop: Double, take: Double, side: TradeSide?) -> Result<SignalLevels, Problem> {
+    public static func validate(entry: Double, stop: Double, take: Double, side: TradeSide?) -> Result<
+        SignalLevels, Problem
+    > {
         for (name, value) in [("entry_price", entry), ("stop_loss", stop), ("take_profit", take)]
         where !(value.isFinite && value > 0) {
             return .failure(.notPositiveFinite(field: name))

@@ -57,15 +57,22 @@ public struct TradingViewAlert: Sendable, Equatable {
                 throw Problem("Text values must not contain NUL characters")
             }
         }
-        guard let rawSymbol = string(object, ["symbol", "ticker"]) else { throw Problem("Missing symbol (send symbol or ticker)") }
-        guard let symbol = InstrumentSymbol.parse(rawSymbol) else { throw Problem("Invalid symbol '\(rawSymbol.prefix(40))'") }
-        guard let sideText = string(object, ["side", "action"]) else { throw Problem("Missing side (send side or action)") }
+        guard let rawSymbol = string(object, ["symbol", "ticker"]) else {
+            throw Problem("Missing symbol (send symbol or ticker)")
+        }
+        guard let symbol = InstrumentSymbol.parse(rawSymbol) else {
+            throw Problem("Invalid symbol '\(rawSymbol.prefix(40))'")
+        }
+        guard let sideText = string(object, ["side", "action"]) else {
+            throw Problem("Missing side (send side or action)")
+        }
         let action: Action
         switch sideText.lowercased() {
         case "buy", "long": action = .buy
         case "sell", "short": action = .sell
         case "close", "exit", "flat": action = .close
-        default: throw Problem("Invalid side '\(sideText.prefix(20))': must be one of buy, sell, long, short, close, exit")
+        default:
+            throw Problem("Invalid side '\(sideText.prefix(20))': must be one of buy, sell, long, short, close, exit")
         }
         let orderType = (string(object, ["order_type", "type"]) ?? "market").lowercased()
         guard ["market", "limit"].contains(orderType) else {
@@ -78,15 +85,19 @@ public struct TradingViewAlert: Sendable, Equatable {
         if orderType == "limit" && price == nil { throw Problem("A limit order needs a price") }
         if let price, let side = action == .buy ? TradeSide.long : action == .sell ? .short : nil {
             if let stopLoss, side == .long ? stopLoss >= price : stopLoss <= price {
-                throw Problem("stop_loss must be \(side == .long ? "below" : "above") price for a \(action.rawValue) alert")
+                throw Problem(
+                    "stop_loss must be \(side == .long ? "below" : "above") price for a \(action.rawValue) alert")
             }
             if let takeProfit, side == .long ? takeProfit <= price : takeProfit >= price {
-                throw Problem("take_profit must be \(side == .long ? "above" : "below") price for a \(action.rawValue) alert")
+                throw Problem(
+                    "take_profit must be \(side == .long ? "above" : "below") price for a \(action.rawValue) alert")
             }
         }
         var exchange: Exchange?
         if let text = string(object, ["exchange"]) {
-            guard let parsed = Exchange(parsing: text) else { throw Problem("Unknown exchange '\(text.prefix(20))': must be BINANCE, BYBIT or IBKR") }
+            guard let parsed = Exchange(parsing: text) else {
+                throw Problem("Unknown exchange '\(text.prefix(20))': must be BINANCE, BYBIT or IBKR")
+            }
             exchange = parsed
         }
         let strategy = string(object, ["strategy", "module"])
@@ -99,12 +110,16 @@ public struct TradingViewAlert: Sendable, Equatable {
         }
         var timestamp: Date?
         if let value = object["timestamp"] ?? object["time"], value != .null {
-            guard let date = date(value) else { throw Problem("timestamp must be ISO-8601 (like {{timenow}}) or unix seconds") }
+            guard let date = date(value) else {
+                throw Problem("timestamp must be ISO-8601 (like {{timenow}}) or unix seconds")
+            }
             timestamp = date
         }
         return TradingViewAlert(
-            secret: secret(in: object), rawSymbol: rawSymbol, symbol: symbol, action: action, orderType: orderType, price: price,
-            qty: qty, takeProfit: takeProfit, stopLoss: stopLoss, exchange: exchange, strategy: strategy, alertID: alertID,
+            secret: secret(in: object), rawSymbol: rawSymbol, symbol: symbol, action: action, orderType: orderType,
+            price: price,
+            qty: qty, takeProfit: takeProfit, stopLoss: stopLoss, exchange: exchange, strategy: strategy,
+            alertID: alertID,
             timestamp: timestamp)
     }
 
@@ -130,11 +145,12 @@ public struct TradingViewAlert: Sendable, Equatable {
     static func number(_ object: [String: JSONValue], _ keys: [String], name: String) throws(Problem) -> Double? {
         for key in keys {
             guard let value = object[key], value != .null else { continue }
-            let number: Double? = switch value {
-            case .string(let text): Double(text.trimmingWhitespace)
-            case .number(let number): number
-            default: nil
-            }
+            let number: Double? =
+                switch value {
+                case .string(let text): Double(text.trimmingWhitespace)
+                case .number(let number): number
+                default: nil
+                }
             guard let number, number.isFinite, number > 0 else { throw Problem("\(name) must be a positive number") }
             return number
         }

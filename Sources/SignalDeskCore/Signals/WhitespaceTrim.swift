@@ -6,7 +6,7 @@ extension String {
     var trimmingWhitespace: String {
         let scalars = unicodeScalars
         guard let first = scalars.first, let last = scalars.last,
-              first.isTrimmedWhitespace || last.isTrimmedWhitespace
+            first.isTrimmedWhitespace || last.isTrimmedWhitespace
         else { return self }
         guard let start = scalars.firstIndex(where: { !$0.isTrimmedWhitespace }) else { return "" }
         let end = scalars.lastIndex(where: { !$0.isTrimmedWhitespace })!

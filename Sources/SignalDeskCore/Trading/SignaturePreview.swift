@@ -9,9 +9,12 @@ public enum SignaturePreview {
         "\(exchange.rawValue)|\(symbol)|\(side)|\(PythonFloat.repr(qty))"
     }
 
-    public static func preview(apiSecret: String, exchange: Exchange, symbol: String, side: String, qty: Double) -> String {
+    public static func preview(apiSecret: String, exchange: Exchange, symbol: String, side: String, qty: Double)
+        -> String
+    {
         let key = SymmetricKey(data: Array(apiSecret.utf8))
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(payload(exchange: exchange, symbol: symbol, side: side, qty: qty).utf8), using: key)
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Array(payload(exchange: exchange, symbol: symbol, side: side, qty: qty).utf8), using: key)
         return String(Hex.encode(mac).prefix(12))
     }
 }

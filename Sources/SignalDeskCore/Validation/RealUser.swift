@@ -2,7 +2,8 @@
 public enum RealUser {
     public static func isReal(email: String) -> Bool {
         let email = email.lowercased()
-        return !(email.hasPrefix("smoke.") || email.hasPrefix("disabled_") || email.hasSuffix("@example.com")
+        return
+            !(email.hasPrefix("smoke.") || email.hasPrefix("disabled_") || email.hasSuffix("@example.com")
             || email.hasSuffix("@example.invalid"))
     }
 }

@@ -22,7 +22,8 @@ public enum LowercaseUUIDs {
             // An opening quote: a UUID string is 36 bytes and a closing quote.
             let start = index + 1
             if start + 36 < count, json[start + 36] == quote, isUUID(json, at: start) {
-                for offset in start..<(start + 36) where json[offset] >= UInt8(ascii: "A") && json[offset] <= UInt8(ascii: "F") {
+                for offset in start..<(start + 36)
+                where json[offset] >= UInt8(ascii: "A") && json[offset] <= UInt8(ascii: "F") {
                     json[offset] += 32
                 }
                 index = start + 37

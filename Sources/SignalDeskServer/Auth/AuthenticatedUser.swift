@@ -14,7 +14,9 @@ extension Request {
     /// The authenticated caller; routes behind ``BearerAuthMiddleware`` always have one.
     var caller: AuthenticatedUser {
         get throws {
-            guard let user = auth.get(AuthenticatedUser.self) else { throw APIError(.unauthorized, "Not authenticated") }
+            guard let user = auth.get(AuthenticatedUser.self) else {
+                throw APIError(.unauthorized, "Not authenticated")
+            }
             return user
         }
     }

@@ -35,7 +35,8 @@ struct TokenService {
     /// Exchanges a refresh token for a new pair in the same family; the used token is revoked.
     func refresh(_ refreshToken: String, now: Date = Date()) async throws(RefreshFailure) -> (TokenPair, User) {
         do {
-            guard let session = try await Session.query(on: db).filter(\.$tokenHash == Self.digest(refreshToken)).first(),
+            guard
+                let session = try await Session.query(on: db).filter(\.$tokenHash == Self.digest(refreshToken)).first(),
                 let sessionID = session.id
             else { throw RefreshFailure.unknown }
             if session.revokedAt != nil {

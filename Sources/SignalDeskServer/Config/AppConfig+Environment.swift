@@ -4,9 +4,9 @@ import PostgresKit
 import SignalDeskCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension AppConfig {
@@ -30,7 +30,8 @@ extension AppConfig {
             if let password = reader.string("BOOTSTRAP_ADMIN_PASSWORD"), password.count >= 8 {
                 config.bootstrapAdmin = (email, password)
             } else {
-                reader.problem("BOOTSTRAP_ADMIN_PASSWORD must be set (at least 8 characters) when BOOTSTRAP_ADMIN_EMAIL is")
+                reader.problem(
+                    "BOOTSTRAP_ADMIN_PASSWORD must be set (at least 8 characters) when BOOTSTRAP_ADMIN_EMAIL is")
             }
         }
         config.riskProfileModel2Email = reader.email("RISK_PROFILE_MODEL2_EMAIL")
@@ -69,7 +70,9 @@ extension AppConfig {
     }
 
     /// Stands in only while problems are being collected; a config with problems is never returned.
-    private static let placeholderRing = try! KeyRing(keys: [KeyRing.Key(id: "unset", bytes: [UInt8](repeating: 0, count: 32))])
+    private static let placeholderRing = try! KeyRing(keys: [
+        KeyRing.Key(id: "unset", bytes: [UInt8](repeating: 0, count: 32))
+    ])
 }
 
 /// Reads typed values from the environment, collecting a problem per invalid variable.
@@ -179,7 +182,9 @@ struct EnvironmentReader {
     mutating func double(_ name: String, in range: ClosedRange<Double>) -> Double? {
         guard let value = string(name) else { return nil }
         guard let number = Double(value), number.isFinite, range.contains(number) else {
-            problem("\(name) must be a number from \(PretradeCheck.number(range.lowerBound)) to \(PretradeCheck.number(range.upperBound))")
+            problem(
+                "\(name) must be a number from \(PretradeCheck.number(range.lowerBound)) to \(PretradeCheck.number(range.upperBound))"
+            )
             return nil
         }
         return number

@@ -33,7 +33,9 @@ enum DevelopmentSecrets {
     static func loadOrCreate(at path: String) throws -> (values: [String: String], notice: String) {
         let existing = try EnvironmentFile.load(path: path)
         if existing["JWT_SECRET"] != nil, existing["ENCRYPTION_KEYS"] != nil {
-            return (existing, "Using development secrets from \(path); set JWT_SECRET and ENCRYPTION_KEYS in production")
+            return (
+                existing, "Using development secrets from \(path); set JWT_SECRET and ENCRYPTION_KEYS in production"
+            )
         }
         let values = [
             "JWT_SECRET": Hex.encode(SecureBytes.random(count: 32)),
@@ -47,8 +49,9 @@ enum DevelopmentSecrets {
             """
         let directory = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        guard FileManager.default.createFile(
-            atPath: path, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600])
         else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
         }

@@ -50,8 +50,13 @@ struct AuditController: RouteCollection {
     /// (ISO-8601 time or a date), and `before_id` to page backwards from the last row seen.
     @Sendable static func all(req: Request) async throws -> [AuditOut] {
         let limit = try QueryValue.int(req, "limit", default: 100, range: 1...1000)
-        for name in ["action", "user_email", "since"] where req.query[String.self, at: name]?.unicodeScalars.contains("\u{0}") == true {
-            throw APIError(.unprocessableEntity, items: [.init(loc: ["query", name], msg: "\(name) must not contain NUL characters", type: "value_error")])
+        for name in ["action", "user_email", "since"]
+        where req.query[String.self, at: name]?.unicodeScalars.contains("\u{0}") == true {
+            throw APIError(
+                .unprocessableEntity,
+                items: [
+                    .init(loc: ["query", name], msg: "\(name) must not contain NUL characters", type: "value_error")
+                ])
         }
         var query = AuditEntry.query(on: req.db)
         if let action = req.query[String.self, at: "action"], !action.isEmpty {
@@ -64,9 +69,14 @@ struct AuditController: RouteCollection {
         }
         if let raw = req.query[String.self, at: "since"], !raw.isEmpty {
             guard let since = ISOTime.parse(raw) else {
-                throw APIError(.unprocessableEntity, items: [.init(
-                    loc: ["query", "since"], msg: "since must be an ISO-8601 time (2026-11-22T08:00:00Z) or date (2026-11-22)",
-                    type: "datetime_parsing")])
+                throw APIError(
+                    .unprocessableEntity,
+                    items: [
+                        .init(
+                            loc: ["query", "since"],
+                            msg: "since must be an ISO-8601 time (2026-11-22T08:00:00Z) or date (2026-11-22)",
+                            type: "datetime_parsing")
+                    ])
             }
             query = query.filter(\.$createdAt >= since)
         }

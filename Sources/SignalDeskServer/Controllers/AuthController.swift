@@ -72,10 +72,13 @@ struct AuthController: RouteCollection {
         }
         switch outcome {
         case .success(let (pair, user)):
-            try await AuditLog.record("auth.refresh", userID: user.id, entityType: "user", entityID: user.id?.uuidString, on: req.db)
+            try await AuditLog.record(
+                "auth.refresh", userID: user.id, entityType: "user", entityID: user.id?.uuidString, on: req.db)
             return pair
         case .failure(.reused(let userID)):
-            try await AuditLog.record("auth.refresh.reuse_detected", userID: userID, entityType: "user", entityID: userID.uuidString, on: req.db)
+            try await AuditLog.record(
+                "auth.refresh.reuse_detected", userID: userID, entityType: "user", entityID: userID.uuidString,
+                on: req.db)
             throw APIError(.unauthorized, "Refresh token reuse detected; session revoked")
         case .failure(.expired):
             throw APIError(.unauthorized, "Refresh token expired")
@@ -87,7 +90,8 @@ struct AuthController: RouteCollection {
     @Sendable static func logout(req: Request) async throws -> Message {
         let body = try req.content.decode(RefreshBody.self)
         if let userID = try await TokenService(app: req.application, db: req.db).logout(body.refreshToken) {
-            try await AuditLog.record("auth.logout", userID: userID, entityType: "user", entityID: userID.uuidString, on: req.db)
+            try await AuditLog.record(
+                "auth.logout", userID: userID, entityType: "user", entityID: userID.uuidString, on: req.db)
         }
         // The same answer whether or not the token was known: logout is idempotent and no oracle.
         return Message(message: "Logged out")

@@ -21,7 +21,8 @@ struct DocsController: RouteCollection {
                 status: .ok,
                 headers: [
                     "Content-Type": "text/html; charset=utf-8",
-                    "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'",
+                    "Content-Security-Policy":
+                        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'",
                 ],
                 body: .init(buffer: docsPage)
             )

@@ -34,14 +34,23 @@ struct ExchangeSecretsController: RouteCollection {
         let caller = try req.caller
         let body = try req.content.decode(UpsertBody.self)
         guard let exchange = Exchange(parsing: body.exchange) else {
-            throw APIError(.unprocessableEntity, items: [.init(
-                loc: ["body", "exchange"], msg: "exchange must be BINANCE, IBKR or BYBIT", type: "enum")])
+            throw APIError(
+                .unprocessableEntity,
+                items: [
+                    .init(
+                        loc: ["body", "exchange"], msg: "exchange must be BINANCE, IBKR or BYBIT", type: "enum")
+                ])
         }
         let apiKey = body.apiKey.trimmingCharacters(in: .whitespacesAndNewlines)
         let apiSecret = body.apiSecret.trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [APIError.ValidationItem] = []
-        if apiKey.isEmpty { problems.append(.init(loc: ["body", "api_key"], msg: "api_key must not be empty", type: "value_error")) }
-        if apiSecret.isEmpty { problems.append(.init(loc: ["body", "api_secret"], msg: "api_secret must not be empty", type: "value_error")) }
+        if apiKey.isEmpty {
+            problems.append(.init(loc: ["body", "api_key"], msg: "api_key must not be empty", type: "value_error"))
+        }
+        if apiSecret.isEmpty {
+            problems.append(
+                .init(loc: ["body", "api_secret"], msg: "api_secret must not be empty", type: "value_error"))
+        }
         guard problems.isEmpty else { throw APIError(.unprocessableEntity, items: problems) }
 
         guard try await ExchangeAccess.isEnabled(userID: caller.id, exchange: exchange, on: req.db) else {
@@ -53,12 +62,14 @@ struct ExchangeSecretsController: RouteCollection {
 
         let ring = req.application.appConfig.keyRing
         let sealedKey = try ring.seal(apiKey, context: SealedField.exchangeAPIKey(exchange).context(owner: caller.id))
-        let sealedSecret = try ring.seal(apiSecret, context: SealedField.exchangeAPISecret(exchange).context(owner: caller.id))
+        let sealedSecret = try ring.seal(
+            apiSecret, context: SealedField.exchangeAPISecret(exchange).context(owner: caller.id))
         // Two concurrent saves for one exchange: the loser of the unique index retries as an update.
         for attempt in 1...2 {
             do {
                 try await TradingTransactions(app: req.application, db: req.db).run { tx in
-                    let row = try await ExchangeSecret.query(on: tx)
+                    let row =
+                        try await ExchangeSecret.query(on: tx)
                         .filter(\.$user.$id == caller.id).filter(\.$exchange == exchange).first() ?? ExchangeSecret()
                     let created = row.id == nil
                     row.$user.id = caller.id
@@ -69,8 +80,12 @@ struct ExchangeSecretsController: RouteCollection {
                     row.keyID = ring.activeKeyID
                     try await row.save(on: tx)
                     try await AuditLog.record(
-                        "exchange.secret.upsert", userID: caller.id, entityType: "exchange_secret", entityID: row.id?.uuidString,
-                        details: ["exchange": .string(exchange.rawValue), "created": .bool(created), "key_version": .string(ring.activeKeyID)],
+                        "exchange.secret.upsert", userID: caller.id, entityType: "exchange_secret",
+                        entityID: row.id?.uuidString,
+                        details: [
+                            "exchange": .string(exchange.rawValue), "created": .bool(created),
+                            "key_version": .string(ring.activeKeyID),
+                        ],
                         on: tx)
                 }
                 break
@@ -98,13 +113,15 @@ struct ExchangeSecretsController: RouteCollection {
         guard let exchange = req.parameters.get("exchange").flatMap(Exchange.init(parsing:)) else {
             throw APIError(.badRequest, "exchange must be BINANCE, IBKR or BYBIT")
         }
-        guard let row = try await ExchangeSecret.query(on: req.db)
-            .filter(\.$user.$id == caller.id).filter(\.$exchange == exchange).first()
+        guard
+            let row = try await ExchangeSecret.query(on: req.db)
+                .filter(\.$user.$id == caller.id).filter(\.$exchange == exchange).first()
         else { throw APIError(.notFound, "No credentials found for this exchange") }
         try await req.db.transaction { tx in
             try await row.delete(on: tx)
             try await AuditLog.record(
-                "exchange.secret.delete", userID: caller.id, entityType: "exchange_secret", entityID: row.id?.uuidString,
+                "exchange.secret.delete", userID: caller.id, entityType: "exchange_secret",
+                entityID: row.id?.uuidString,
                 details: ["exchange": .string(exchange.rawValue)], on: tx)
         }
         return Message(message: "Credentials deleted for \(exchange.rawValue)")

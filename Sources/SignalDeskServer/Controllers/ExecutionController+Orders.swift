@@ -25,17 +25,20 @@ extension ExecutionController {
     /// symbol and qty are left to the venue, whose refusal is the answer (IBKR's test order:
     /// API.md gives 502 `IBKR test order failed: ...` for qty ≤ 0 or a symbol that is not
     /// alphanumeric).
-    static func orderContext(_ req: Request, exchange: Exchange, body: OrderBody, venueValidates: Bool = false) async throws
+    static func orderContext(_ req: Request, exchange: Exchange, body: OrderBody, venueValidates: Bool = false)
+        async throws
         -> (caller: AuthenticatedUser, symbol: String, side: TradeSide, credentials: VenueCredentials, masked: String)
     {
         let caller = try req.caller
-        let symbol = venueValidates ? body.symbol.trimmingCharacters(in: .whitespaces).uppercased() : try symbol(body.symbol)
+        let symbol =
+            venueValidates ? body.symbol.trimmingCharacters(in: .whitespaces).uppercased() : try symbol(body.symbol)
         let side = try side(body.side)
         if !venueValidates { try positive(body.qty, "qty") }
         let strategy = try await EffectiveStrategy.load(userID: caller.id, exchange: exchange, on: req.db)
         try await requireEnabled(exchange, strategy: strategy, caller: caller, on: req.db)
-        guard let (credentials, masked) = try await ExchangeCredentials.load(
-            userID: caller.id, exchange: exchange, keyRing: req.application.appConfig.keyRing, on: req.db)
+        guard
+            let (credentials, masked) = try await ExchangeCredentials.load(
+                userID: caller.id, exchange: exchange, keyRing: req.application.appConfig.keyRing, on: req.db)
         else { throw APIError(.badRequest, "Missing credentials for \(exchange.rawValue)") }
         return (caller, symbol, side, credentials, masked)
     }
@@ -43,15 +46,21 @@ extension ExecutionController {
     @Sendable static func prepare(req: Request) async throws -> PrepareAnswer {
         let body = try req.content.decode(OrderBody.self)
         guard let exchange = body.exchange.flatMap(Exchange.init(parsing:)) else {
-            throw APIError(.unprocessableEntity, items: [.init(loc: ["body", "exchange"], msg: "exchange must be BINANCE, IBKR or BYBIT", type: "enum")])
+            throw APIError(
+                .unprocessableEntity,
+                items: [.init(loc: ["body", "exchange"], msg: "exchange must be BINANCE, IBKR or BYBIT", type: "enum")])
         }
         let context = try await orderContext(req, exchange: exchange, body: body)
         let preview = SignaturePreview.preview(
-            apiSecret: context.credentials.apiSecret, exchange: exchange, symbol: context.symbol, side: context.side.orderWord, qty: body.qty)
+            apiSecret: context.credentials.apiSecret, exchange: exchange, symbol: context.symbol,
+            side: context.side.orderWord, qty: body.qty)
         try await AuditLog.record(
             "execution.prepare", userID: context.caller.id, entityType: "exchange", entityID: exchange.rawValue,
-            details: ["exchange": .string(exchange.rawValue), "symbol": .string(context.symbol), "side": .string(context.side.orderWord),
-                      "qty": .double(body.qty)], on: req.db)
+            details: [
+                "exchange": .string(exchange.rawValue), "symbol": .string(context.symbol),
+                "side": .string(context.side.orderWord),
+                "qty": .double(body.qty),
+            ], on: req.db)
         return PrepareAnswer(
             mode: "dry_run", exchange: exchange, symbol: context.symbol, side: context.side.orderWord, qty: body.qty,
             apiKeyMasked: context.masked, signaturePreview: preview)
@@ -97,13 +106,18 @@ extension ExecutionController {
         case .success(let result):
             try await AuditLog.record(
                 "\(action).success", userID: context.caller.id, entityType: "exchange", entityID: exchange.rawValue,
-                details: ["symbol": .string(context.symbol), "side": .string(context.side.orderWord), "qty": .double(body.qty),
-                          "mode": .string(result.mode), "order_ref": result.orderRef.map(AuditValue.string) ?? .null], on: req.db)
-            return TestOrderAnswer(exchange: exchange, mode: result.mode, symbol: context.symbol, side: context.side.orderWord,
-                                   qty: body.qty, sent: true, orderRef: result.orderRef)
+                details: [
+                    "symbol": .string(context.symbol), "side": .string(context.side.orderWord),
+                    "qty": .double(body.qty),
+                    "mode": .string(result.mode), "order_ref": result.orderRef.map(AuditValue.string) ?? .null,
+                ], on: req.db)
+            return TestOrderAnswer(
+                exchange: exchange, mode: result.mode, symbol: context.symbol, side: context.side.orderWord,
+                qty: body.qty, sent: true, orderRef: result.orderRef)
         case .failure(let error):
-            let message = VenueFailureText.describe(error, exchange: exchange, credentials: context.credentials,
-                                                    timeout: req.application.appConfig.venueTimeoutSeconds)
+            let message = VenueFailureText.describe(
+                error, exchange: exchange, credentials: context.credentials,
+                timeout: req.application.appConfig.venueTimeoutSeconds)
             try await AuditLog.record(
                 "\(action).error", userID: context.caller.id, entityType: "exchange", entityID: exchange.rawValue,
                 details: ["symbol": .string(context.symbol), "error": .string(message)], on: req.db)
@@ -118,13 +132,15 @@ extension ExecutionController {
 enum VenueFailureText {
     /// `action`: "test order" for the test-order endpoints, "order" for the worker's orders.
     static func describe(
-        _ error: VenueError, exchange: Exchange, credentials: VenueCredentials, timeout: Double, action: String = "test order"
+        _ error: VenueError, exchange: Exchange, credentials: VenueCredentials, timeout: Double,
+        action: String = "test order"
     ) -> String {
-        let venueName: String = switch exchange {
-        case .binance: "Binance"
-        case .bybit: "Bybit"
-        case .ibkr: "IBKR"
-        }
+        let venueName: String =
+            switch exchange {
+            case .binance: "Binance"
+            case .bybit: "Bybit"
+            case .ibkr: "IBKR"
+            }
         func scrub(_ body: String) -> String {
             let short = body.count > 500 ? String(body.prefix(500)) + "..." : body
             return short.replacingOccurrences(of: credentials.apiSecret, with: "***")
@@ -137,9 +153,11 @@ enum VenueFailureText {
             detail = "bridge error \(status): \(scrub(body))"
         case (_, .rejected(let status, _, let body)), (_, .unavailable(let status, let body)):
             detail = "\(venueName) testnet error \(status): \(scrub(body))"
-        case (_, .timeout): detail = "\(venueName) testnet error timeout: no answer within \(PretradeCheck.number(timeout)) s"
+        case (_, .timeout):
+            detail = "\(venueName) testnet error timeout: no answer within \(PretradeCheck.number(timeout)) s"
         case (_, .transport(let what)): detail = "\(venueName) testnet error connection: \(what)"
-        case (_, .circuitOpen): detail = "\(venueName) testnet error circuit_open: too many recent failures, retry later"
+        case (_, .circuitOpen):
+            detail = "\(venueName) testnet error circuit_open: too many recent failures, retry later"
         case (_, .invalid(let message)): detail = "\(venueName) testnet error invalid: \(message)"
         }
         return "\(venueName) \(action) failed: \(detail)"

@@ -22,10 +22,13 @@ struct ExecutionController: RouteCollection {
     }
 
     /// 403 for an exchange the user's assignment disables, audited.
-    static func requireEnabled(_ exchange: Exchange, strategy: EffectiveStrategy, caller: AuthenticatedUser, on db: any Database) async throws {
+    static func requireEnabled(
+        _ exchange: Exchange, strategy: EffectiveStrategy, caller: AuthenticatedUser, on db: any Database
+    ) async throws {
         guard strategy.enabled else {
             try await AuditLog.record(
-                "execution.blocked.exchange_disabled", userID: caller.id, entityType: "exchange", entityID: exchange.rawValue,
+                "execution.blocked.exchange_disabled", userID: caller.id, entityType: "exchange",
+                entityID: exchange.rawValue,
                 details: ["exchange": .string(exchange.rawValue)], on: db)
             throw APIError(.forbidden, "Exchange \(exchange.rawValue) is disabled for this user")
         }
@@ -33,21 +36,29 @@ struct ExecutionController: RouteCollection {
 
     static func side(_ text: String) throws -> TradeSide {
         guard let side = TradeSide(parsing: text) else {
-            throw APIError(.unprocessableEntity, items: [.init(loc: ["body", "side"], msg: "side must be BUY or SELL (or LONG/SHORT)", type: "enum")])
+            throw APIError(
+                .unprocessableEntity,
+                items: [.init(loc: ["body", "side"], msg: "side must be BUY or SELL (or LONG/SHORT)", type: "enum")])
         }
         return side
     }
 
     static func positive(_ value: Double, _ field: String) throws {
         guard value.isFinite, value > 0 else {
-            throw APIError(.unprocessableEntity, items: [.init(loc: ["body", field], msg: "\(field) must be a positive finite number", type: "value_error")])
+            throw APIError(
+                .unprocessableEntity,
+                items: [
+                    .init(loc: ["body", field], msg: "\(field) must be a positive finite number", type: "value_error")
+                ])
         }
     }
 
     static func symbol(_ text: String) throws -> String {
         let symbol = text.trimmingCharacters(in: .whitespaces).uppercased()
         guard (1...40).contains(symbol.count) else {
-            throw APIError(.unprocessableEntity, items: [.init(loc: ["body", "symbol"], msg: "symbol must be 1 to 40 characters", type: "value_error")])
+            throw APIError(
+                .unprocessableEntity,
+                items: [.init(loc: ["body", "symbol"], msg: "symbol must be 1 to 40 characters", type: "value_error")])
         }
         return symbol
     }
@@ -92,26 +103,36 @@ struct ExecutionController: RouteCollection {
         let limits = book.limits(for: user)
         let now = Date()
         let risk = try await book.riskState(userID: caller.id, day: book.calendar.day(of: now), on: req.db)
-        let configured = try await ExchangeSecret.query(on: req.db).filter(\.$user.$id == caller.id).filter(\.$exchange == exchange).count() > 0
+        let configured =
+            try await ExchangeSecret.query(on: req.db).filter(\.$user.$id == caller.id).filter(\.$exchange == exchange)
+            .count() > 0
         let defaults = PretradeCheck.Proposal()
         let proposal = PretradeCheck.Proposal(
             rewardRisk: body.rrEstimate ?? defaults.rewardRisk, trendTimeframe: body.trendTf ?? defaults.trendTimeframe,
-            signalTimeframe: body.signalTf ?? defaults.signalTimeframe, timingTimeframe: body.timingTf ?? defaults.timingTimeframe,
+            signalTimeframe: body.signalTf ?? defaults.signalTimeframe,
+            timingTimeframe: body.timingTf ?? defaults.timingTimeframe,
             spreadBps: body.spreadBps ?? defaults.spreadBps, slippageBps: body.slippageBps ?? defaults.slippageBps,
             volume24hUSDT: body.volume24hUsdt ?? defaults.volume24hUSDT, inRegularTradingHours: body.inRth ?? true,
             macroEventBlock: body.macroEventBlock ?? false, earningsWithin24h: body.earningsWithin24h ?? false)
         let checks = PretradeCheck.evaluate(
             exchange: exchange,
-            account: .init(strategyEnabled: strategy.enabled, strategy: strategy.strategy, secretConfigured: configured, limits: limits, risk: risk),
+            account: .init(
+                strategyEnabled: strategy.enabled, strategy: strategy.strategy, secretConfigured: configured,
+                limits: limits, risk: risk),
             proposal: proposal, now: now)
         let failed = checks.filter { !$0.passed }.map(\.name)
         try await AuditLog.record(
-            failed.isEmpty ? "pretrade.check.passed" : "pretrade.check.blocked", userID: caller.id, entityType: "exchange",
+            failed.isEmpty ? "pretrade.check.passed" : "pretrade.check.blocked", userID: caller.id,
+            entityType: "exchange",
             entityID: exchange.rawValue,
-            details: ["exchange": .string(exchange.rawValue), "symbol": .string(symbol), "strategy_id": .string(strategy.strategy.rawValue),
-                      "failed_checks": .string(failed.joined(separator: ","))], on: req.db)
-        return PretradeAnswer(passed: failed.isEmpty, exchange: exchange, strategyId: strategy.strategy, strategySource: strategy.source,
-                              riskProfile: limits.profile.rawValue, checks: checks)
+            details: [
+                "exchange": .string(exchange.rawValue), "symbol": .string(symbol),
+                "strategy_id": .string(strategy.strategy.rawValue),
+                "failed_checks": .string(failed.joined(separator: ",")),
+            ], on: req.db)
+        return PretradeAnswer(
+            passed: failed.isEmpty, exchange: exchange, strategyId: strategy.strategy, strategySource: strategy.source,
+            riskProfile: limits.profile.rawValue, checks: checks)
     }
 
     // MARK: exit
@@ -151,21 +172,34 @@ struct ExecutionController: RouteCollection {
         if let take = body.takeProfit { try positive(take, "take_profit") }
         let minutes = body.openedMinutes ?? 0
         guard minutes.isFinite, minutes >= 0 else {
-            throw APIError(.unprocessableEntity, items: [.init(loc: ["body", "opened_minutes"], msg: "opened_minutes must be 0 or more", type: "value_error")])
+            throw APIError(
+                .unprocessableEntity,
+                items: [
+                    .init(
+                        loc: ["body", "opened_minutes"], msg: "opened_minutes must be 0 or more", type: "value_error")
+                ])
         }
         let strategy = try await EffectiveStrategy.load(userID: caller.id, exchange: exchange, on: req.db)
         try await requireEnabled(exchange, strategy: strategy, caller: caller, on: req.db)
         let outcome = ExitCheck.evaluate(
-            .init(side: side, entryPrice: body.entryPrice, currentPrice: body.currentPrice, stopLoss: body.stopLoss, takeProfit: body.takeProfit,
-                  openedMinutes: minutes, trendBreak: body.trendBreak ?? false, signalReverse: body.signalReverse ?? false,
-                  macroEventBlock: body.macroEventBlock ?? false, earningsWithin24h: body.earningsWithin24h ?? false),
+            .init(
+                side: side, entryPrice: body.entryPrice, currentPrice: body.currentPrice, stopLoss: body.stopLoss,
+                takeProfit: body.takeProfit,
+                openedMinutes: minutes, trendBreak: body.trendBreak ?? false,
+                signalReverse: body.signalReverse ?? false,
+                macroEventBlock: body.macroEventBlock ?? false, earningsWithin24h: body.earningsWithin24h ?? false),
             rules: strategy.strategy.rules(on: exchange), exchange: exchange)
         try await AuditLog.record(
             outcome.shouldExit ? "exit.check.triggered" : "exit.check.hold", userID: caller.id, entityType: "exchange",
             entityID: exchange.rawValue,
-            details: ["exchange": .string(exchange.rawValue), "symbol": .string(symbol), "reasons": .string(outcome.reasons.joined(separator: ","))],
+            details: [
+                "exchange": .string(exchange.rawValue), "symbol": .string(symbol),
+                "reasons": .string(outcome.reasons.joined(separator: ",")),
+            ],
             on: req.db)
-        return ExitAnswer(shouldExit: outcome.shouldExit, exchange: exchange, strategyId: strategy.strategy, strategySource: strategy.source,
-                          reasons: outcome.reasons, checks: outcome.checks)
+        return ExitAnswer(
+            shouldExit: outcome.shouldExit, exchange: exchange, strategyId: strategy.strategy,
+            strategySource: strategy.source,
+            reasons: outcome.reasons, checks: outcome.checks)
     }
 }

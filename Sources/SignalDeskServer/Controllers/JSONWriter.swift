@@ -108,13 +108,17 @@ struct JSONWriter {
     /// `value` in decimal, zero-padded to `count` digits (values that need more keep them all).
     private mutating func digits(_ value: Int, count: Int) {
         let text = String(value)
-        if text.utf8.count < count { bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count - text.utf8.count)) }
+        if text.utf8.count < count {
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count - text.utf8.count))
+        }
         bytes.append(contentsOf: text.utf8)
     }
 
     /// The text as an `application/json` response.
     func response(status: HTTPResponseStatus = .ok) -> Response {
-        Response(status: status, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(data: Data(bytes)))
+        Response(
+            status: status, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(data: Data(bytes))
+        )
     }
 
     private mutating func separate() {
@@ -138,8 +142,10 @@ struct JSONWriter {
         let escapesSlashes = escapesSlashes
         // Most texts (keys, symbols, enum values) need no escape: copied in one piece.
         let copied = text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
-            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
-                || (byte == UInt8(ascii: "/") && escapesSlashes) {
+            for byte in utf8
+            where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+                || (byte == UInt8(ascii: "/") && escapesSlashes)
+            {
                 return false
             }
             bytes.append(contentsOf: utf8)

@@ -36,12 +36,19 @@ struct KillSwitchController: RouteCollection {
         let body = try req.content.decode(Body.self)
         let reason = body.reason?.trimmingCharacters(in: .whitespacesAndNewlines)
         if body.enabled, (reason ?? "").isEmpty {
-            throw APIError(.unprocessableEntity, items: [.init(loc: ["body", "reason"], msg: "a reason is required to halt trading", type: "missing")])
+            throw APIError(
+                .unprocessableEntity,
+                items: [.init(loc: ["body", "reason"], msg: "a reason is required to halt trading", type: "missing")])
         }
         if let reason, reason.count > 500 {
-            throw APIError(.unprocessableEntity, items: [.init(loc: ["body", "reason"], msg: "reason must be at most 500 characters", type: "value_error")])
+            throw APIError(
+                .unprocessableEntity,
+                items: [
+                    .init(loc: ["body", "reason"], msg: "reason must be at most 500 characters", type: "value_error")
+                ])
         }
-        let state = KillSwitch.State(enabled: body.enabled, reason: body.enabled ? reason : nil, updatedAt: Date(), updatedBy: caller.id)
+        let state = KillSwitch.State(
+            enabled: body.enabled, reason: body.enabled ? reason : nil, updatedAt: Date(), updatedBy: caller.id)
         try await TradingTransactions(app: req.application, db: req.db).run { tx in
             try await req.application.killSwitch.set(state, on: tx)
             try await AuditLog.record(

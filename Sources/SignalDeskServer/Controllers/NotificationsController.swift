@@ -39,22 +39,30 @@ struct NotificationsController: RouteCollection {
         let body = try req.content.decode(Body.self)
         var problems: [APIError.ValidationItem] = []
         if !TelegramBotToken.isValid(body.telegramBotToken) {
-            problems.append(.init(
-                loc: ["body", "telegram_bot_token"], msg: "telegram_bot_token must look like <digits>:<at least 35 characters>",
-                type: "value_error"))
+            problems.append(
+                .init(
+                    loc: ["body", "telegram_bot_token"],
+                    msg: "telegram_bot_token must look like <digits>:<at least 35 characters>",
+                    type: "value_error"))
         }
         if Int64(body.telegramChatId.trimmingCharacters(in: .whitespaces)) == nil {
-            problems.append(.init(loc: ["body", "telegram_chat_id"], msg: "telegram_chat_id must be an integer", type: "value_error"))
+            problems.append(
+                .init(
+                    loc: ["body", "telegram_chat_id"], msg: "telegram_chat_id must be an integer", type: "value_error"))
         }
         guard problems.isEmpty else { throw APIError(.unprocessableEntity, items: problems) }
         guard let user = try await User.find(caller.id, on: req.db) else { throw BearerAuthMiddleware.invalid }
         let ring = req.application.appConfig.keyRing
-        user.telegramBotTokenSealed = try ring.seal(body.telegramBotToken, context: SealedField.telegramBotToken.context(owner: caller.id))
+        user.telegramBotTokenSealed = try ring.seal(
+            body.telegramBotToken, context: SealedField.telegramBotToken.context(owner: caller.id))
         user.telegramChatIDSealed = try ring.seal(
-            body.telegramChatId.trimmingCharacters(in: .whitespaces), context: SealedField.telegramChatID.context(owner: caller.id))
+            body.telegramChatId.trimmingCharacters(in: .whitespaces),
+            context: SealedField.telegramChatID.context(owner: caller.id))
         try await req.db.transaction { tx in
             try await user.save(on: tx)
-            try await AuditLog.record("notifications.telegram.set", userID: caller.id, entityType: "user", entityID: caller.id.uuidString, on: tx)
+            try await AuditLog.record(
+                "notifications.telegram.set", userID: caller.id, entityType: "user", entityID: caller.id.uuidString,
+                on: tx)
         }
         return Answer(telegramConfigured: true)
     }
@@ -66,7 +74,9 @@ struct NotificationsController: RouteCollection {
         user.telegramChatIDSealed = nil
         try await req.db.transaction { tx in
             try await user.save(on: tx)
-            try await AuditLog.record("notifications.telegram.cleared", userID: caller.id, entityType: "user", entityID: caller.id.uuidString, on: tx)
+            try await AuditLog.record(
+                "notifications.telegram.cleared", userID: caller.id, entityType: "user", entityID: caller.id.uuidString,
+                on: tx)
         }
         return Answer(telegramConfigured: false)
     }

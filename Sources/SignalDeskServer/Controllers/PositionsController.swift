@@ -34,13 +34,15 @@ struct PositionsController: RouteCollection {
             switch failure {
             case .notFound: throw APIError(.notFound, "Signal not found")
             case .notOwner: throw APIError(.forbidden, "Cannot open another user's signal")
-            case .wrongStatus(let status): throw APIError(.conflict, "Signal status must be EXECUTING (got \(status.rawValue))")
+            case .wrongStatus(let status):
+                throw APIError(.conflict, "Signal status must be EXECUTING (got \(status.rawValue))")
             case .missingEntry: throw APIError(.badRequest, "Signal missing entry_price")
             case .blocked(let block):
                 // The transaction rolled back; the block is still recorded.
                 try await AuditLog.record(
                     "position.open.blocked.\(block.auditName)", userID: user.id, entityType: "signal",
-                    entityID: signalID.uuidString, details: ["qty": .double(qty), "reason": .string(block.message)], on: req.db)
+                    entityID: signalID.uuidString, details: ["qty": .double(qty), "reason": .string(block.message)],
+                    on: req.db)
                 throw APIError(.conflict, block.message)
             }
         }
@@ -54,16 +56,19 @@ struct PositionsController: RouteCollection {
         let key = try IdempotencyKeyHeader.read(req.headers)
         let book = PositionBook(app: req.application, db: req.db)
         func replay() async throws -> Response? {
-            guard let key, let record = try await book.storedAnswer(userID: caller.id, scope: PositionBook.closeScope, key: key)
+            guard let key,
+                let record = try await book.storedAnswer(userID: caller.id, scope: PositionBook.closeScope, key: key)
             else { return nil }
             return Response(
-                status: HTTPResponseStatus(statusCode: record.statusCode), headers: ["Content-Type": "application/json"],
+                status: HTTPResponseStatus(statusCode: record.statusCode),
+                headers: ["Content-Type": "application/json"],
                 body: .init(string: record.responseBody))
         }
         if let earlier = try await replay() { return earlier }
         do {
             let position = try await book.close(
-                positionID: positionID, exitPrice: exitPrice, fees: fees, reason: "manual", userID: caller.id, idempotencyKey: key)
+                positionID: positionID, exitPrice: exitPrice, fees: fees, reason: "manual", userID: caller.id,
+                idempotencyKey: key)
             return try await PositionOut(position).encodeResponse(for: req)
         } catch let failure as PositionBook.CloseFailure {
             // A concurrent request with the same key may have closed it first.
@@ -71,11 +76,14 @@ struct PositionsController: RouteCollection {
             switch failure {
             case .notFound: throw APIError(.notFound, "Position not found")
             case .notOwner: throw APIError(.forbidden, "Cannot close another user's position")
-            case .notOpen(let status): throw APIError(.conflict, "Position status must be OPEN (got \(status.rawValue))")
+            case .notOpen(let status):
+                throw APIError(.conflict, "Position status must be OPEN (got \(status.rawValue))")
             }
         } catch {
             // The key's row was inserted by a concurrent twin: answer what it answered.
-            if (error as? any DatabaseError)?.isConstraintFailure == true, let earlier = try await replay() { return earlier }
+            if (error as? any DatabaseError)?.isConstraintFailure == true, let earlier = try await replay() {
+                return earlier
+            }
             throw error
         }
     }
@@ -86,7 +94,9 @@ struct PositionsController: RouteCollection {
         var status: PositionStatus?
         if let raw = req.query[String.self, at: "status"] {
             guard let parsed = PositionStatus(rawValue: raw.uppercased()) else {
-                throw APIError(.unprocessableEntity, items: [.init(loc: ["query", "status"], msg: "status must be OPEN or CLOSED", type: "enum")])
+                throw APIError(
+                    .unprocessableEntity,
+                    items: [.init(loc: ["query", "status"], msg: "status must be OPEN or CLOSED", type: "enum")])
             }
             status = parsed
         }
@@ -114,11 +124,13 @@ struct PositionsController: RouteCollection {
             for row in result.rows { try PositionOut.Row(row).write(to: &json) }
         } else {
             let statusFilter: SQLQueryString = status.map { "AND status = \(bind: $0.rawValue)" } ?? ""
-            let rows = try await (req.db as! any SQLDatabase).raw("""
+            let rows = try await (req.db as! any SQLDatabase).raw(
+                """
                 SELECT \(unsafeRaw: PositionOut.Row.columns) FROM positions
                 WHERE user_id = \(bind: caller.id) \(statusFilter)
                 ORDER BY opened_at DESC, id DESC LIMIT \(bind: limit)
-                """).all()
+                """
+            ).all()
             json = JSONWriter(capacity: 400 * rows.count + 2)
             json.beginArray()
             for row in rows { try PositionOut.Row(row).write(to: &json) }
@@ -186,10 +198,14 @@ struct PositionsController: RouteCollection {
         let closed = try await Position.query(on: req.db)
             .filter(\.$user.$id == caller.id).filter(\.$status == .closed).filter(\.$closedAt >= since)
             .all()
-        let summary = PnLSummary(closes: closed.map {
-            .init(day: $0.closedDay ?? calendar.day(of: $0.closedAt ?? $0.openedAt), realizedPnL: $0.realizedPnL ?? 0, fees: $0.fees)
-        })
-        let open = try await Position.query(on: req.db).filter(\.$user.$id == caller.id).filter(\.$status == .open).count()
+        let summary = PnLSummary(
+            closes: closed.map {
+                .init(
+                    day: $0.closedDay ?? calendar.day(of: $0.closedAt ?? $0.openedAt), realizedPnL: $0.realizedPnL ?? 0,
+                    fees: $0.fees)
+            })
+        let open = try await Position.query(on: req.db).filter(\.$user.$id == caller.id).filter(\.$status == .open)
+            .count()
         return Summary(
             totalRealizedPnl: summary.totalRealizedPnL, totalFees: summary.totalFees, winRate: summary.winRate,
             averageWin: summary.averageWin, averageLoss: summary.averageLoss, profitFactor: summary.profitFactor,

@@ -18,8 +18,13 @@ struct SecurityController: RouteCollection {
         let realOnly = try req.query.get(Bool?.self, at: "real_only") ?? false
         let maxAge = try req.query.get(Int?.self, at: "max_secret_age_days") ?? 30
         guard (1...3650).contains(maxAge) else {
-            throw APIError(.unprocessableEntity, items: [.init(
-                loc: ["query", "max_secret_age_days"], msg: "max_secret_age_days must be from 1 to 3650", type: "value_error")])
+            throw APIError(
+                .unprocessableEntity,
+                items: [
+                    .init(
+                        loc: ["query", "max_secret_age_days"], msg: "max_secret_age_days must be from 1 to 3650",
+                        type: "value_error")
+                ])
         }
         let report = try await SecurityPosture(db: req.db, keyRing: req.application.appConfig.keyRing)
             .report(realOnly: realOnly, maxSecretAgeDays: maxAge)

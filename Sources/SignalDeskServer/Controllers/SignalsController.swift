@@ -56,8 +56,10 @@ struct SignalsController: RouteCollection {
         guard problems.isEmpty, let levels, let exchange else { throw APIError(.unprocessableEntity, items: problems) }
 
         let signal = NewSignal(
-            userID: caller.id, symbol: symbol, module: module, side: levels.side, exchange: exchange.rawValue, source: "api",
-            baseRiskPercent: body.baseRiskPercent, entryPrice: levels.entry, stopLoss: levels.stop, takeProfit: levels.take,
+            userID: caller.id, symbol: symbol, module: module, side: levels.side, exchange: exchange.rawValue,
+            source: "api",
+            baseRiskPercent: body.baseRiskPercent, entryPrice: levels.entry, stopLoss: levels.stop,
+            takeProfit: levels.take,
             createdAt: Date())
         let details: [String: AuditValue] = [
             "symbol": .string(symbol), "module": .string(module), "side": .string(levels.side.rawValue),
@@ -74,7 +76,9 @@ struct SignalsController: RouteCollection {
                 throw Abort(.internalServerError, reason: "the new signal was not stored")
             }
         } else {
-            try await req.db.transaction { tx in try await signal.insert(auditedAs: .signalCreate, details: details, on: tx) }
+            try await req.db.transaction { tx in
+                try await signal.insert(auditedAs: .signalCreate, details: details, on: tx)
+            }
         }
         return SignalOut(signal)
     }
@@ -85,13 +89,20 @@ struct SignalsController: RouteCollection {
         var query = Signal.query(on: req.db).filter(\.$user.$id == caller.id)
         if let raw = req.query[String.self, at: "status"] {
             guard let status = SignalStatus(rawValue: raw.uppercased()) else {
-                throw APIError(.unprocessableEntity, items: [.init(
-                    loc: ["query", "status"], msg: "status must be one of: \(SignalStatus.allCases.map(\.rawValue).joined(separator: ", "))",
-                    type: "enum")])
+                throw APIError(
+                    .unprocessableEntity,
+                    items: [
+                        .init(
+                            loc: ["query", "status"],
+                            msg:
+                                "status must be one of: \(SignalStatus.allCases.map(\.rawValue).joined(separator: ", "))",
+                            type: "enum")
+                    ])
             }
             query = query.filter(\.$status == status)
         }
-        return try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending).limit(limit).all().map(SignalOut.init)
+        return try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending).limit(limit).all().map(
+            SignalOut.init)
     }
 
     @Sendable static func claim(req: Request) async throws -> [SignalOut] {

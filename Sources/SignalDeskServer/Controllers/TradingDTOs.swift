@@ -83,7 +83,8 @@ struct PositionOut: Content {
     /// and written with ``JSONWriter``, because `Codable` through SQLKit and `JSONEncoder` cost
     /// about 140 µs per row, most of a 1,000-position list's time.
     struct Row {
-        static let columns = "id, user_id, signal_id, symbol, exchange, side, qty, entry_price, stop_loss, take_profit, "
+        static let columns =
+            "id, user_id, signal_id, symbol, exchange, side, qty, entry_price, stop_loss, take_profit, "
             + "status, opened_at, closed_at, exit_price, realized_pnl, fees, close_reason"
         let id: UUID
         let userId: UUID
@@ -201,16 +202,24 @@ struct PositionOut: Content {
 
 /// Query-string numbers: present, finite and in range, else a 422 naming the parameter.
 enum QueryValue {
-    static func double(_ req: Request, _ name: String, default fallback: Double? = nil, allowZero: Bool = false) throws -> Double {
+    static func double(_ req: Request, _ name: String, default fallback: Double? = nil, allowZero: Bool = false) throws
+        -> Double
+    {
         let raw = req.query[String.self, at: name]
         guard let raw else {
             if let fallback { return fallback }
-            throw APIError(.unprocessableEntity, items: [.init(loc: ["query", name], msg: "Field required", type: "missing")])
+            throw APIError(
+                .unprocessableEntity, items: [.init(loc: ["query", name], msg: "Field required", type: "missing")])
         }
         guard let value = Double(raw), value.isFinite, allowZero ? value >= 0 : value > 0 else {
-            throw APIError(.unprocessableEntity, items: [.init(
-                loc: ["query", name], msg: "\(name) must be a \(allowZero ? "non-negative" : "positive") finite number",
-                type: "value_error")])
+            throw APIError(
+                .unprocessableEntity,
+                items: [
+                    .init(
+                        loc: ["query", name],
+                        msg: "\(name) must be a \(allowZero ? "non-negative" : "positive") finite number",
+                        type: "value_error")
+                ])
         }
         return value
     }
@@ -218,19 +227,27 @@ enum QueryValue {
     static func int(_ req: Request, _ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
         guard let raw = req.query[String.self, at: name] else { return fallback }
         guard let value = Int(raw), range.contains(value) else {
-            throw APIError(.unprocessableEntity, items: [.init(
-                loc: ["query", name], msg: "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)",
-                type: "value_error")])
+            throw APIError(
+                .unprocessableEntity,
+                items: [
+                    .init(
+                        loc: ["query", name],
+                        msg: "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)",
+                        type: "value_error")
+                ])
         }
         return value
     }
 
     static func uuid(_ req: Request, _ name: String) throws -> UUID {
         guard let raw = req.query[String.self, at: name] else {
-            throw APIError(.unprocessableEntity, items: [.init(loc: ["query", name], msg: "Field required", type: "missing")])
+            throw APIError(
+                .unprocessableEntity, items: [.init(loc: ["query", name], msg: "Field required", type: "missing")])
         }
         guard let value = UUID(uuidString: raw) else {
-            throw APIError(.unprocessableEntity, items: [.init(loc: ["query", name], msg: "\(name) must be a UUID", type: "uuid_parsing")])
+            throw APIError(
+                .unprocessableEntity,
+                items: [.init(loc: ["query", name], msg: "\(name) must be a UUID", type: "uuid_parsing")])
         }
         return value
     }
@@ -241,7 +258,9 @@ enum QueryValue {
         case "true", "1", "yes", "on": return true
         case "false", "0", "no", "off": return false
         default:
-            throw APIError(.unprocessableEntity, items: [.init(loc: ["query", name], msg: "\(name) must be true or false", type: "bool_parsing")])
+            throw APIError(
+                .unprocessableEntity,
+                items: [.init(loc: ["query", name], msg: "\(name) must be true or false", type: "bool_parsing")])
         }
     }
 }

@@ -36,8 +36,10 @@ struct TwoFactorController: RouteCollection {
             throw APIError(.badRequest, "2FA is already enabled. Disable it first.")
         }
         let (secret, uri) = try await service(req).setUp(userID: caller.id, email: caller.email)
-        try await AuditLog.record("auth.2fa.setup", userID: caller.id, entityType: "user", entityID: caller.id.uuidString, on: req.db)
-        return SetupAnswer(message: "2FA secret generated. Verify with one OTP to enable.", secret: secret, otpauthUri: uri)
+        try await AuditLog.record(
+            "auth.2fa.setup", userID: caller.id, entityType: "user", entityID: caller.id.uuidString, on: req.db)
+        return SetupAnswer(
+            message: "2FA secret generated. Verify with one OTP to enable.", secret: secret, otpauthUri: uri)
     }
 
     @Sendable static func verifyEnable(req: Request) async throws -> Message {
@@ -52,7 +54,8 @@ struct TwoFactorController: RouteCollection {
         }
         enrolment.enabled = true
         try await enrolment.save(on: req.db)
-        try await AuditLog.record("auth.2fa.enabled", userID: caller.id, entityType: "user", entityID: caller.id.uuidString, on: req.db)
+        try await AuditLog.record(
+            "auth.2fa.enabled", userID: caller.id, entityType: "user", entityID: caller.id.uuidString, on: req.db)
         return Message(message: "2FA enabled")
     }
 
@@ -66,7 +69,8 @@ struct TwoFactorController: RouteCollection {
             throw APIError(.badRequest, "Invalid OTP")
         }
         try await enrolment.delete(on: req.db)
-        try await AuditLog.record("auth.2fa.disabled", userID: caller.id, entityType: "user", entityID: caller.id.uuidString, on: req.db)
+        try await AuditLog.record(
+            "auth.2fa.disabled", userID: caller.id, entityType: "user", entityID: caller.id.uuidString, on: req.db)
         return Message(message: "2FA disabled")
     }
 

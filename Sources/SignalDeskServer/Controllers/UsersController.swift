@@ -44,7 +44,8 @@ struct UsersController: RouteCollection {
     @Sendable static func me(req: Request) async throws -> MeOut {
         let caller = try req.caller
         guard let user = try await User.find(caller.id, on: req.db) else { throw BearerAuthMiddleware.invalid }
-        let twoFactor = try await TwoFactor.query(on: req.db)
+        let twoFactor =
+            try await TwoFactor.query(on: req.db)
             .filter(\.$user.$id == caller.id).filter(\.$enabled == true).count() > 0
         let config = req.application.appConfig
         let profile = RiskProfile.resolve(
@@ -61,8 +62,9 @@ struct UsersController: RouteCollection {
         var problems = AccountInput.problems(email: body.email, password: body.password)
         let role = body.role.map { UserRole(rawValue: $0.lowercased()) } ?? .trader
         if role == nil {
-            problems.append(.init(
-                loc: ["body", "role"], msg: "role must be one of: admin, trader, viewer, disabled", type: "enum"))
+            problems.append(
+                .init(
+                    loc: ["body", "role"], msg: "role must be one of: admin, trader, viewer, disabled", type: "enum"))
         }
         guard problems.isEmpty, let role else { throw APIError(.unprocessableEntity, items: problems) }
         let email = EmailAddress.normalized(body.email)

@@ -17,7 +17,9 @@ extension WebhooksController {
         }
     }
 
-    static func refuseAuthentication(_ req: Request, route: String, userID: UUID?, reason: String, error: APIError = authFailed) async throws -> Never {
+    static func refuseAuthentication(
+        _ req: Request, route: String, userID: UUID?, reason: String, error: APIError = authFailed
+    ) async throws -> Never {
         req.application.metrics.webhookAuthFailure(route: route)
         try await AuditLog.record(
             "webhook.auth_failed", userID: userID, entityType: "webhook", entityID: nil,
@@ -36,19 +38,24 @@ extension WebhooksController {
         }
         if let retryAfter = await req.application.webhookRateLimiter.attempt(endpoint.webhookUUID) {
             req.application.metrics.rateLimitHit(scope: "webhook")
-            throw APIError(.tooManyRequests, "Rate limit exceeded: at most \(req.application.appConfig.webhookRatePerMinute) alerts per minute",
-                           headers: ["Retry-After": String(retryAfter)])
+            throw APIError(
+                .tooManyRequests,
+                "Rate limit exceeded: at most \(req.application.appConfig.webhookRatePerMinute) alerts per minute",
+                headers: ["Retry-After": String(retryAfter)])
         }
     }
 
     static func reject(_ req: Request, userID: UUID?, message: String) async throws -> Never {
-        try await AuditLog.record("webhook.rejected", userID: userID, entityType: "webhook", entityID: nil,
-                                  details: ["reason": .string(message)], on: req.db)
+        try await AuditLog.record(
+            "webhook.rejected", userID: userID, entityType: "webhook", entityID: nil,
+            details: ["reason": .string(message)], on: req.db)
         throw APIError(.badRequest, message)
     }
 
     /// Parses, checks freshness and stores the alert; answers 202 or 200 for a duplicate.
-    static func intake(_ req: Request, object: [String: JSONValue], body: [UInt8], endpoint: WebhookStatements.Endpoint, source: String) async throws -> Response {
+    static func intake(
+        _ req: Request, object: [String: JSONValue], body: [UInt8], endpoint: WebhookStatements.Endpoint, source: String
+    ) async throws -> Response {
         let alert: TradingViewAlert
         do {
             alert = try TradingViewAlert.parse(object)
@@ -58,7 +65,8 @@ extension WebhooksController {
         if alert.isStale(now: Date(), maxAge: Double(req.application.appConfig.webhookMaxAgeSeconds)) {
             try await reject(req, userID: endpoint.userID, message: "Stale alert")
         }
-        let outcome = try await WebhookIntake(app: req.application, db: req.db).accept(alert, body: body, endpoint: endpoint, source: source)
+        let outcome = try await WebhookIntake(app: req.application, db: req.db).accept(
+            alert, body: body, endpoint: endpoint, source: source)
         switch outcome {
         case .accepted(let id): return answer("accepted", id, status: .accepted)
         case .duplicate(let id): return answer("duplicate", id, status: .ok)
@@ -82,11 +90,15 @@ extension WebhooksController {
         let uuid = (req.parameters.get("webhook_uuid") ?? "").lowercased()
         let object = TradingViewAlert.object(from: body)
         let provided = object.flatMap(TradingViewAlert.secret(in:)) ?? ""
-        let found = try await WebhookIntake.endpoint(uuid: uuid, on: req.db, batcher: req.application.webhookEndpointBatcher)
+        let found = try await WebhookIntake.endpoint(
+            uuid: uuid, on: req.db, batcher: req.application.webhookEndpointBatcher)
         // Always one constant-time comparison, against a decoy when the uuid is unknown.
-        let matches = ConstantTime.equals(WebhookIntake.digest(Array(provided.utf8)), found?.secretDigest ?? WebhookIntake.decoyDigest)
+        let matches = ConstantTime.equals(
+            WebhookIntake.digest(Array(provided.utf8)), found?.secretDigest ?? WebhookIntake.decoyDigest)
         guard let endpoint = found, matches, !provided.isEmpty, let object else {
-            try await refuseAuthentication(req, route: "tradingview", userID: found?.userID, reason: found == nil ? "unknown_webhook" : "bad_secret")
+            try await refuseAuthentication(
+                req, route: "tradingview", userID: found?.userID,
+                reason: found == nil ? "unknown_webhook" : "bad_secret")
         }
         let signature = req.headers.first(name: "X-Signature")
         if signature != nil || req.application.appConfig.webhookRequireSignature {
@@ -96,10 +108,13 @@ extension WebhooksController {
         return try await intake(req, object: object, body: body, endpoint: endpoint, source: "tradingview")
     }
 
-    static func verifySignature(_ req: Request, signature: String?, body: [UInt8], endpoint: WebhookStatements.Endpoint?, route: String) async throws {
+    static func verifySignature(
+        _ req: Request, signature: String?, body: [UInt8], endpoint: WebhookStatements.Endpoint?, route: String
+    ) async throws {
         guard let signature, !signature.isEmpty else {
-            try await refuseAuthentication(req, route: route, userID: endpoint?.userID, reason: "missing_signature",
-                                           error: APIError(.unauthorized, "Missing X-Signature header"))
+            try await refuseAuthentication(
+                req, route: route, userID: endpoint?.userID, reason: "missing_signature",
+                error: APIError(.unauthorized, "Missing X-Signature header"))
         }
         var secret = "signaldesk-decoy-secret"
         if let endpoint {
@@ -109,8 +124,9 @@ extension WebhooksController {
         let expected = RequestSigning.hmacSHA256Hex(secret: secret, payload: String(decoding: body, as: UTF8.self))
         let given = signature.lowercased().replacingOccurrences(of: "sha256=", with: "")
         guard ConstantTime.equals(expected, given), endpoint != nil else {
-            try await refuseAuthentication(req, route: route, userID: endpoint?.userID, reason: "bad_signature",
-                                           error: APIError(.unauthorized, "Invalid signature"))
+            try await refuseAuthentication(
+                req, route: route, userID: endpoint?.userID, reason: "bad_signature",
+                error: APIError(.unauthorized, "Invalid signature"))
         }
     }
 
@@ -121,7 +137,10 @@ extension WebhooksController {
         let signature = req.headers.first(name: "X-Signature")
         let object = TradingViewAlert.object(from: body)
         let token: String? = if case .string(let value)? = object?["token"] { value.lowercased() } else { nil }
-        let found = try await token.asyncMap { try await WebhookIntake.endpoint(uuid: $0, on: req.db, batcher: req.application.webhookEndpointBatcher) } ?? nil
+        let found =
+            try await token.asyncMap {
+                try await WebhookIntake.endpoint(uuid: $0, on: req.db, batcher: req.application.webhookEndpointBatcher)
+            } ?? nil
         try await verifySignature(req, signature: signature, body: body, endpoint: found, route: "hmac")
         guard let endpoint = found, let object else { throw APIError(.unauthorized, "Invalid signature") }
         try await admit(req, endpoint: endpoint)

@@ -38,7 +38,9 @@ struct WebhooksController: RouteCollection {
 
     /// The endpoint of `userID`, created on first use with a random secret nobody has seen.
     static func endpoint(for userID: UUID, req: Request) async throws -> WebhookEndpoint {
-        if let existing = try await WebhookEndpoint.query(on: req.db).filter(\.$user.$id == userID).first() { return existing }
+        if let existing = try await WebhookEndpoint.query(on: req.db).filter(\.$user.$id == userID).first() {
+            return existing
+        }
         let endpoint = WebhookEndpoint()
         endpoint.$user.id = userID
         endpoint.webhookUUID = UUID().uuidString.lowercased()
@@ -57,7 +59,8 @@ struct WebhooksController: RouteCollection {
     }
 
     static func setSecret(_ secret: String, on endpoint: WebhookEndpoint, ring: KeyRing) throws {
-        endpoint.secretSealed = try ring.seal(secret, context: SealedField.webhookSecret.context(owner: endpoint.$user.id))
+        endpoint.secretSealed = try ring.seal(
+            secret, context: SealedField.webhookSecret.context(owner: endpoint.$user.id))
         endpoint.secretDigest = WebhookIntake.digest(Array(secret.utf8))
     }
 
@@ -93,7 +96,8 @@ struct WebhooksController: RouteCollection {
         try await req.db.transaction { tx in
             try await endpoint.save(on: tx)
             try await AuditLog.record(
-                "webhook.secret.rotated", userID: caller.id, entityType: "webhook", entityID: endpoint.webhookUUID, on: tx)
+                "webhook.secret.rotated", userID: caller.id, entityType: "webhook", entityID: endpoint.webhookUUID,
+                on: tx)
         }
         return SecretAnswer(webhookUuid: endpoint.webhookUUID, webhookSecret: secret)
     }

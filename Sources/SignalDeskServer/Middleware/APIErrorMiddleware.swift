@@ -70,16 +70,20 @@ struct APIErrorMiddleware: Middleware {
     /// failing statement (and its transaction) changed nothing, and a retry in a moment may
     /// succeed. Not a 500: the server itself is fine.
     static let databaseUnavailable = APIError(
-        .serviceUnavailable, "Service temporarily unavailable: the database cannot be reached", headers: ["Retry-After": "5"])
+        .serviceUnavailable, "Service temporarily unavailable: the database cannot be reached",
+        headers: ["Retry-After": "5"])
 
     /// A password check that can no longer run because the server is stopping (``HTTPServerDrain``).
     static let shuttingDown = APIError(
-        .serviceUnavailable, "Service temporarily unavailable: the server is shutting down", headers: ["Retry-After": "5"])
+        .serviceUnavailable, "Service temporarily unavailable: the server is shutting down",
+        headers: ["Retry-After": "5"])
 
     /// The connection failed or was lost, or the server refuses work while it shuts down or
     /// starts (SQLSTATE class 08, connection exceptions, and 57P, operator intervention).
     static func databaseUnreachable(_ error: PSQLError) -> Bool {
-        if [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed].contains(error.code) {
+        if [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed].contains(
+            error.code)
+        {
             return true
         }
         guard error.code == .server, let state = error.serverInfo?[.sqlState] else { return false }
@@ -114,7 +118,8 @@ enum DecodingProblem {
         case .typeMismatch(let type, let context):
             return .init(loc: location(context.codingPath), msg: "Expected \(describe(type))", type: "type_error")
         case .valueNotFound(let type, let context):
-            return .init(loc: location(context.codingPath), msg: "Expected \(describe(type)), got null", type: "missing")
+            return .init(
+                loc: location(context.codingPath), msg: "Expected \(describe(type)), got null", type: "missing")
         case .dataCorrupted(let context) where context.codingPath.isEmpty:
             return .init(loc: ["body"], msg: "Malformed request body", type: "json_invalid")
         case .dataCorrupted(let context):

@@ -54,7 +54,8 @@ struct BearerAuthMiddleware: AsyncMiddleware {
         }
     }
 
-    static let invalid = APIError(.unauthorized, "Invalid authentication credentials", headers: ["WWW-Authenticate": "Bearer"])
+    static let invalid = APIError(
+        .unauthorized, "Invalid authentication credentials", headers: ["WWW-Authenticate": "Bearer"])
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard let token = request.headers.bearerAuthorization?.token else {
@@ -71,20 +72,25 @@ struct BearerAuthMiddleware: AsyncMiddleware {
         }
         let user: CallerRow?
         if let postgres = request.db as? any PostgresDatabase {
-            user = try await postgres.run(CallerLookup(userID: userID, family: family, now: Date()), logger: request.logger).first
+            user = try await postgres.run(
+                CallerLookup(userID: userID, family: family, now: Date()), logger: request.logger
+            ).first
         } else {
             // Plain SQL decoded as Codable: a Fluent join of two models cost reflection over every
             // field of both on every authenticated request.
-            user = try await (request.db as! any SQLDatabase).raw("""
+            user = try await (request.db as! any SQLDatabase).raw(
+                """
                 SELECT u.email, u.role, u.display_name FROM users u
                 WHERE u.id = \(bind: userID) AND EXISTS (
                   SELECT 1 FROM sessions s WHERE s.user_id = u.id AND s.family_id = \(bind: family)
                     AND s.revoked_at IS NULL AND s.expires_at > \(bind: Date()))
-                """).first(decoding: CallerRow.self)
+                """
+            ).first(decoding: CallerRow.self)
         }
         guard let user, let role = UserRole(rawValue: user.role), role != .disabled else { throw Self.invalid }
-        request.auth.login(AuthenticatedUser(
-            id: userID, email: user.email, role: role, displayName: user.displayName, sessionFamily: family))
+        request.auth.login(
+            AuthenticatedUser(
+                id: userID, email: user.email, role: role, displayName: user.displayName, sessionFamily: family))
         return try await next.respond(to: request)
     }
 }

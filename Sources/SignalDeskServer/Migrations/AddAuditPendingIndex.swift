@@ -20,7 +20,8 @@ struct AddAuditPendingIndex: AsyncMigration {
     func prepare(on database: Database) async throws {
         let chainSeq = SQLColumn("chain_seq")
         try await database.createIndex(
-            "idx_audit_pending", on: "audit_log", columns: ["id"], where: SQLBinaryExpression(chainSeq, .is, SQLLiteral.null))
+            "idx_audit_pending", on: "audit_log", columns: ["id"],
+            where: SQLBinaryExpression(chainSeq, .is, SQLLiteral.null))
         try await database.createIndex(
             "idx_audit_chain_seq_set", on: "audit_log", columns: ["chain_seq"], unique: true,
             where: SQLBinaryExpression(chainSeq, .isNot, SQLLiteral.null))

@@ -38,24 +38,30 @@ struct AddSignalNotifyTrigger: AsyncMigration {
 
     func prepare(on database: Database) async throws {
         guard let sql = database as? any SQLDatabase, sql.dialect.name == "postgresql" else { return }
-        try await sql.raw("""
+        try await sql.raw(
+            """
             CREATE OR REPLACE FUNCTION signaldesk_signal_ready() RETURNS trigger AS $$
             BEGIN
               PERFORM pg_notify('\(unsafeRaw: Self.channel)', '');
               RETURN NULL;
             END
             $$ LANGUAGE plpgsql
-            """).run()
-        try await sql.raw("""
+            """
+        ).run()
+        try await sql.raw(
+            """
             CREATE TRIGGER signals_ready_insert AFTER INSERT ON signals
             FOR EACH ROW WHEN (NEW.source <> 'api' AND NEW.status = 'CREATED')
             EXECUTE FUNCTION signaldesk_signal_ready()
-            """).run()
-        try await sql.raw("""
+            """
+        ).run()
+        try await sql.raw(
+            """
             CREATE TRIGGER signals_ready_update AFTER UPDATE OF status ON signals
             FOR EACH ROW WHEN (NEW.source <> 'api' AND NEW.status = 'CREATED' AND OLD.status <> 'CREATED')
             EXECUTE FUNCTION signaldesk_signal_ready()
-            """).run()
+            """
+        ).run()
     }
 
     func revert(on database: Database) async throws {

@@ -52,7 +52,8 @@ struct CreateLoginAttempts: AsyncMigration {
             .field("succeeded", .bool, .required)
             .field("created_at", .datetime, .required)
             .create()
-        try await database.createIndex("idx_login_attempts_email_time", on: "login_attempts", columns: ["email", "created_at"])
+        try await database.createIndex(
+            "idx_login_attempts_email_time", on: "login_attempts", columns: ["email", "created_at"])
     }
 
     func revert(on database: Database) async throws {

@@ -28,9 +28,11 @@ struct CreateSignals: AsyncMigration {
             // Two instances agree on duplicates through the database, not through memory.
             .unique(on: "webhook_id", "alert_id")
             .create()
-        try await database.createIndex("idx_signals_user_status", on: "signals", columns: ["user_id", "status", "created_at"])
+        try await database.createIndex(
+            "idx_signals_user_status", on: "signals", columns: ["user_id", "status", "created_at"])
         try await database.createIndex("idx_signals_status_created", on: "signals", columns: ["status", "created_at"])
-        try await database.createIndex("idx_signals_webhook_body", on: "signals", columns: ["webhook_id", "body_hash", "created_at"])
+        try await database.createIndex(
+            "idx_signals_webhook_body", on: "signals", columns: ["webhook_id", "body_hash", "created_at"])
     }
 
     func revert(on database: Database) async throws {
@@ -63,7 +65,8 @@ struct CreatePositions: AsyncMigration {
             .create()
         try await database.createIndex("idx_positions_user_status", on: "positions", columns: ["user_id", "status"])
         try await database.createIndex("idx_positions_user_opened", on: "positions", columns: ["user_id", "opened_at"])
-        try await database.createIndex("idx_positions_user_closed_day", on: "positions", columns: ["user_id", "closed_day"])
+        try await database.createIndex(
+            "idx_positions_user_closed_day", on: "positions", columns: ["user_id", "closed_day"])
         try await database.createIndex("idx_positions_status_symbol", on: "positions", columns: ["status", "symbol"])
     }
 

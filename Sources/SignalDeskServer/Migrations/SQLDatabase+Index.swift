@@ -5,7 +5,8 @@ extension Database {
     /// Creates a (non-unique unless asked) index, partial when `predicate` is given (rows it holds
     /// for); portable between SQLite and PostgreSQL.
     func createIndex(
-        _ name: String, on table: String, columns: [String], unique: Bool = false, where predicate: (any SQLExpression)? = nil
+        _ name: String, on table: String, columns: [String], unique: Bool = false,
+        where predicate: (any SQLExpression)? = nil
     ) async throws {
         guard let sql = self as? SQLDatabase else { return }
         var builder = sql.create(index: name).on(table)
@@ -27,7 +28,9 @@ enum SQLText {
     /// underscores); `substr` counts characters in both databases.
     static func hasPrefix(_ column: String, _ prefix: String) -> any SQLExpression {
         SQLBinaryExpression(
-            SQLFunction("substr", args: SQLColumn(column), SQLLiteral.numeric("1"), SQLLiteral.numeric(String(prefix.unicodeScalars.count))),
+            SQLFunction(
+                "substr", args: SQLColumn(column), SQLLiteral.numeric("1"),
+                SQLLiteral.numeric(String(prefix.unicodeScalars.count))),
             .equal, SQLBind(prefix))
     }
 }

@@ -151,14 +151,19 @@ struct NewSignal: Sendable {
     /// Inserts the signal with SQLKit (one statement).
     func insert(on db: any Database) async throws {
         try await (db as! any SQLDatabase).insert(into: Signal.schema)
-            .columns("id", "user_id", "symbol", "module", "side", "exchange", "source", "order_type", "action",
-                     "base_risk_percent", "entry_price", "stop_loss", "take_profit", "qty", "status", "reason_codes",
-                     "webhook_id", "alert_id", "body_hash", "lease_count", "created_at", "updated_at")
-            .values(SQLBind(id), SQLBind(userID), SQLBind(symbol), SQLBind(module), SQLBind(side.rawValue), SQLBind(exchange),
-                    SQLBind(source), SQLBind(orderType), SQLBind(action), SQLBind(baseRiskPercent), SQLBind(entryPrice),
-                    SQLBind(stopLoss), SQLBind(takeProfit), SQLBind(qty), SQLBind(Self.status.rawValue),
-                    SQLBind(Self.reasonCodesJSON), SQLBind(webhookID), SQLBind(alertID), SQLBind(bodyHash), SQLBind(0),
-                    SQLBind(createdAt), SQLBind(createdAt))
+            .columns(
+                "id", "user_id", "symbol", "module", "side", "exchange", "source", "order_type", "action",
+                "base_risk_percent", "entry_price", "stop_loss", "take_profit", "qty", "status", "reason_codes",
+                "webhook_id", "alert_id", "body_hash", "lease_count", "created_at", "updated_at"
+            )
+            .values(
+                SQLBind(id), SQLBind(userID), SQLBind(symbol), SQLBind(module), SQLBind(side.rawValue),
+                SQLBind(exchange),
+                SQLBind(source), SQLBind(orderType), SQLBind(action), SQLBind(baseRiskPercent), SQLBind(entryPrice),
+                SQLBind(stopLoss), SQLBind(takeProfit), SQLBind(qty), SQLBind(Self.status.rawValue),
+                SQLBind(Self.reasonCodesJSON), SQLBind(webhookID), SQLBind(alertID), SQLBind(bodyHash), SQLBind(0),
+                SQLBind(createdAt), SQLBind(createdAt)
+            )
             .run()
     }
 }

@@ -36,9 +36,11 @@ struct AuditChainStore {
             if let setting = read.setting { try await sql.raw(setting).run() }
             let pending = try await sql.raw(read.query).all().map(Self.pendingContent)
             guard !pending.isEmpty else { return 0 }
-            let tip = try await sql.raw("""
+            let tip = try await sql.raw(
+                """
                 SELECT row_hash, chain_seq FROM audit_log WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1
-                """).first(decoding: TipRow.self)
+                """
+            ).first(decoding: TipRow.self)
             var sequence = tip?.chainSeq ?? 0
             let links = AuditChain.seal(pending, after: tip?.rowHash ?? AuditChain.genesis)
             // One statement for the batch: `UPDATE ... FROM (VALUES ...)`, which both databases
@@ -46,13 +48,16 @@ struct AuditChainStore {
             var rows: [SQLQueryString] = []
             for link in links {
                 sequence += 1
-                rows.append("(\(bind: link.content.id), \(bind: link.prevHash), \(bind: link.rowHash), \(bind: sequence))")
+                rows.append(
+                    "(\(bind: link.content.id), \(bind: link.prevHash), \(bind: link.rowHash), \(bind: sequence))")
             }
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 UPDATE audit_log SET prev_hash = v.column2, row_hash = v.column3, chain_seq = v.column4
                 FROM (VALUES \(rows.joined(separator: ", "))) AS v
                 WHERE audit_log.id = v.column1 AND audit_log.chain_seq IS NULL
-                """).run()
+                """
+            ).run()
             return links.count
         }
     }
@@ -87,7 +92,8 @@ struct AuditChainStore {
                 .filter(\.$chainSeq > after).sort(\.$chainSeq).limit(pageSize).all()
             guard let last = page.last else { break }
             let links = try page.map { row in
-                AuditChain.Link(content: try Self.content(row), prevHash: row.prevHash ?? "", rowHash: row.rowHash ?? "")
+                AuditChain.Link(
+                    content: try Self.content(row), prevHash: row.prevHash ?? "", rowHash: row.rowHash ?? "")
             }
             let result = AuditChain.verify(links, after: tip)
             checked += result.rows
@@ -96,7 +102,9 @@ struct AuditChainStore {
             after = last.chainSeq ?? after
         }
         // A row that lost its place in the chain (its sequence cleared) is a break too.
-        if let orphan = try await AuditEntry.query(on: db).filter(\.$chainSeq == nil).filter(\.$rowHash != nil).sort(\.$id).first() {
+        if let orphan = try await AuditEntry.query(on: db).filter(\.$chainSeq == nil).filter(\.$rowHash != nil).sort(
+            \.$id
+        ).first() {
             return (checked, false, orphan.id)
         }
         return (checked, true, nil)

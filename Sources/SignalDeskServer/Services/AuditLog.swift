@@ -1,7 +1,7 @@
 import Fluent
-import SignalDeskCore
-import SQLKit
 import Foundation
+import SQLKit
+import SignalDeskCore
 import Vapor
 
 /// A value in audit details: JSON scalars only.
@@ -46,8 +46,10 @@ enum AuditLog {
         // model reflects over all of its fields.
         try await (db as! any SQLDatabase).insert(into: AuditEntry.schema)
             .columns("user_id", "action", "entity_type", "entity_id", "details", "created_at")
-            .values(SQLBind(userID), SQLBind(action), SQLBind(entityType), SQLBind(entityID),
-                    SQLBind(try details.map(detailsJSON)), SQLBind(date))
+            .values(
+                SQLBind(userID), SQLBind(action), SQLBind(entityType), SQLBind(entityID),
+                SQLBind(try details.map(detailsJSON)), SQLBind(date)
+            )
             .run()
     }
 

@@ -20,7 +20,8 @@ enum DatabaseProbe {
 
     /// Runs `operation`, giving up after `timeout` without waiting for it to notice cancellation
     /// (a connection attempt to a silent host may not).
-    static func withDeadline(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> Void) async throws {
+    static func withDeadline(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> Void) async throws
+    {
         try await Deadline.value(within: timeout, orThrow: Timeout(), operation)
     }
 }

@@ -13,7 +13,9 @@ enum Deadline {
 
     /// The task's result, or `.overdue` once `limit` has passed without one (the task keeps
     /// running; the caller decides what to do with it).
-    static func outcome<Value: Sendable>(of task: Task<Value, any Error>, within limit: Duration) async -> Outcome<Value> {
+    static func outcome<Value: Sendable>(of task: Task<Value, any Error>, within limit: Duration) async -> Outcome<
+        Value
+    > {
         let settled = NIOLockedValueBox(false)
         let timer = NIOLockedValueBox<Task<Void, Never>?>(nil)
         return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome<Value>, Never>) in

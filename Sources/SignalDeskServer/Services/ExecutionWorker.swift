@@ -88,10 +88,13 @@ final class PositionMonitor: LifecycleHandler, Sendable {
                 let exchange = Exchange(rawValue: position.exchange)
             else { continue }
             let strategy = try await EffectiveStrategy.load(userID: position.$user.id, exchange: exchange, on: app.db)
-            let outcome = ExitRules.evaluate(position: position, price: price, strategy: strategy, exchange: exchange, now: now)
+            let outcome = ExitRules.evaluate(
+                position: position, price: price, strategy: strategy, exchange: exchange, now: now)
             guard let reason = outcome.reasons.first else { continue }
             let id = try position.requireID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-            if try await SignalExecution(app: app).closePosition(position, clientOrderID: "mx" + id, reason: reason, signal: nil) {
+            if try await SignalExecution(app: app).closePosition(
+                position, clientOrderID: "mx" + id, reason: reason, signal: nil)
+            {
                 closed += 1
             }
         }

@@ -60,7 +60,8 @@ struct KeyRotation {
             for row in rows {
                 let id = try row.decode(column: "id", as: UUID.self)
                 let owner = try row.decode(column: "owner", as: UUID.self)
-                let exchange = table.hasExchangeColumn
+                let exchange =
+                    table.hasExchangeColumn
                     ? Exchange(rawValue: try row.decode(column: "exchange", as: String.self)) : nil
                 var changes: [(String, String, String)] = []
                 var sealedValues = 0
@@ -75,7 +76,8 @@ struct KeyRotation {
                     }
                     do {
                         let plaintext = try keyRing.open(sealed, context: field.context(owner: owner))
-                        changes.append((column.name, sealed, try keyRing.seal(plaintext, context: field.context(owner: owner))))
+                        changes.append(
+                            (column.name, sealed, try keyRing.seal(plaintext, context: field.context(owner: owner))))
                     } catch {
                         logger.warning("Key rotation: cannot open \(table.name).\(column.name) of row \(id) (\(error))")
                         unreadable = true

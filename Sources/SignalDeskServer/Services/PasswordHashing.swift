@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Logging
 import NIOPosix
 import Synchronization
 import Vapor
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Bcrypt off the event loops, and below them.
 ///
@@ -105,14 +106,16 @@ final class PasswordHashing: Sendable {
     /// normal priority and the refusal is logged once.
     private func idleCurrentThread() {
         #if os(Linux)
-        if sched_getscheduler(0) == Self.idlePolicy { return }
-        var parameters = sched_param(sched_priority: 0)
-        if sched_setscheduler(0, Self.idlePolicy, &parameters) != 0 {
-            let error = errno
-            if !refusalLogged.exchange(true, ordering: .relaxed) {
-                logger.warning("Password hashing runs at normal priority: sched_setscheduler(SCHED_IDLE) failed (errno \(error))")
+            if sched_getscheduler(0) == Self.idlePolicy { return }
+            var parameters = sched_param(sched_priority: 0)
+            if sched_setscheduler(0, Self.idlePolicy, &parameters) != 0 {
+                let error = errno
+                if !refusalLogged.exchange(true, ordering: .relaxed) {
+                    logger.warning(
+                        "Password hashing runs at normal priority: sched_setscheduler(SCHED_IDLE) failed (errno \(error))"
+                    )
+                }
             }
-        }
         #endif
     }
 }
@@ -125,13 +128,17 @@ extension Application {
     /// Bcrypt with the configured cost on its own idle-priority threads; installed by
     /// ``installPasswordHashing()`` and shut down with the application.
     var passwordHashing: PasswordHashing {
-        guard let hashing = storage[PasswordHashingKey.self] else { fatalError("configure() installs password hashing") }
+        guard let hashing = storage[PasswordHashingKey.self] else {
+            fatalError("configure() installs password hashing")
+        }
         return hashing
     }
 
     /// Installs password hashing with `hasher` (the configured Bcrypt when nil) on `threads`
     /// threads, shutting down the threads of one installed before.
-    func installPasswordHashing(hasher: (any PasswordHasher)? = nil, threads: Int = PasswordHashing.defaultThreads) async {
+    func installPasswordHashing(hasher: (any PasswordHasher)? = nil, threads: Int = PasswordHashing.defaultThreads)
+        async
+    {
         await storage.setWithAsyncShutdown(PasswordHashingKey.self, to: nil)
         await storage.setWithAsyncShutdown(
             PasswordHashingKey.self, to: PasswordHashing(hasher: hasher ?? password, threads: threads, logger: logger),

@@ -47,18 +47,22 @@ struct PositionBook {
             guard let entry = signal.entryPrice else { throw OpenFailure.missingEntry }
 
             let state = try await riskState(userID: userID, day: day, on: tx)
-            if let block = OpenRiskCheck(limits: limits).firstBlock(state: state, qty: qty, entry: entry, stop: signal.stopLoss, now: now) {
+            if let block = OpenRiskCheck(limits: limits).firstBlock(
+                state: state, qty: qty, entry: entry, stop: signal.stopLoss, now: now)
+            {
                 throw OpenFailure.blocked(block)
             }
 
-            return try await insertPosition(from: signal, qty: qty, entry: entry, fees: 0, userID: userID, day: day, now: now, on: tx)
+            return try await insertPosition(
+                from: signal, qty: qty, entry: entry, fees: 0, userID: userID, day: day, now: now, on: tx)
         }
     }
 
     /// Creates the OPEN position of an `EXECUTING` signal, moves the signal to `OPENED`, ensures
     /// the day's risk row and writes `position.open`. Runs inside the caller's transaction.
     func insertPosition(
-        from signal: Signal, qty: Double, entry: Double, fees: Double, userID: UUID, day: String, now: Date, on tx: any Database
+        from signal: Signal, qty: Double, entry: Double, fees: Double, userID: UUID, day: String, now: Date,
+        on tx: any Database
     ) async throws -> Position {
         let position = Position()
         position.$user.id = userID
@@ -79,8 +83,11 @@ struct PositionBook {
         try await ensureDailyRow(userID: userID, day: day, now: now, on: tx)
         try await AuditLog.record(
             "position.open", userID: userID, entityType: "position", entityID: position.id?.uuidString,
-            details: ["signal_id": .string(signal.id?.uuidString.lowercased() ?? ""), "symbol": .string(position.symbol), "qty": .double(qty),
-                      "entry_price": .double(entry), "side": .string(position.side.rawValue)],
+            details: [
+                "signal_id": .string(signal.id?.uuidString.lowercased() ?? ""), "symbol": .string(position.symbol),
+                "qty": .double(qty),
+                "entry_price": .double(entry), "side": .string(position.side.rawValue),
+            ],
             on: tx, at: now)
         return position
     }
@@ -97,7 +104,8 @@ struct PositionBook {
             guard let position = try await Position.find(positionID, on: tx) else { throw CloseFailure.notFound }
             guard position.$user.id == userID else { throw CloseFailure.notOwner }
             guard position.status == .open else { throw CloseFailure.notOpen(position.status) }
-            let pnl = position.side.realizedPnL(entry: position.entryPrice, exit: exitPrice, qty: position.qty, fees: fees)
+            let pnl = position.side.realizedPnL(
+                entry: position.entryPrice, exit: exitPrice, qty: position.qty, fees: fees)
             position.status = .closed
             position.closedAt = now
             position.closedDay = day
@@ -106,24 +114,34 @@ struct PositionBook {
             position.realizedPnL = pnl
             position.closeReason = reason
             try await position.save(on: tx)
-            if let signalID = position.$signal.id, let signal = try await Signal.find(signalID, on: tx), signal.status == .opened {
+            if let signalID = position.$signal.id, let signal = try await Signal.find(signalID, on: tx),
+                signal.status == .opened
+            {
                 try await transition(signal, .complete, now: now, on: tx)
             }
             try await ensureDailyRow(userID: userID, day: day, now: now, on: tx)
             // An increment in SQL, so a concurrent close on another connection cannot be lost.
-            try await (tx as! any SQLDatabase).raw("""
+            try await (tx as! any SQLDatabase).raw(
+                """
                 UPDATE daily_risk_state SET trades_count = trades_count + 1, realized_pnl = realized_pnl + \(bind: pnl),
                     updated_at = \(bind: now)
                 WHERE user_id = \(bind: userID) AND day = \(bind: day)
-                """).run()
+                """
+            ).run()
             try await AuditLog.record(
                 "position.close", userID: userID, entityType: "position", entityID: positionID.uuidString,
-                details: ["exit_price": .double(exitPrice), "fees": .double(fees), "realized_pnl": .double(pnl),
-                          "close_reason": reason.map(AuditValue.string) ?? .null],
+                details: [
+                    "exit_price": .double(exitPrice), "fees": .double(fees), "realized_pnl": .double(pnl),
+                    "close_reason": reason.map(AuditValue.string) ?? .null,
+                ],
                 on: tx, at: now)
             if notify {
-                try await OutboxMessage(userID: userID, text: NotificationText.closed(symbol: position.symbol, pnl: pnl, reason: reason ?? "closed"), now: now)
-                    .create(on: tx)
+                try await OutboxMessage(
+                    userID: userID,
+                    text: NotificationText.closed(symbol: position.symbol, pnl: pnl, reason: reason ?? "closed"),
+                    now: now
+                )
+                .create(on: tx)
             }
             if let idempotencyKey {
                 let record = IdempotencyRecord()
@@ -183,20 +201,24 @@ struct PositionBook {
     /// instead of being overwritten.
     func transition(_ signal: Signal, _ event: SignalEvent, now: Date, on db: any Database) async throws {
         let next = try signal.status.applying(event)
-        let changed = try await (db as! any SQLDatabase).raw("""
+        let changed = try await (db as! any SQLDatabase).raw(
+            """
             UPDATE signals SET status = \(bind: next.rawValue), updated_at = \(bind: now)
             WHERE id = \(bind: signal.requireID()) AND status = \(bind: signal.status.rawValue)
             RETURNING id
-            """).all()
+            """
+        ).all()
         guard !changed.isEmpty else { throw IllegalSignalTransition(from: signal.status, event: event) }
         signal.status = next
     }
 
     private func ensureDailyRow(userID: UUID, day: String, now: Date, on db: any Database) async throws {
-        try await (db as! any SQLDatabase).raw("""
+        try await (db as! any SQLDatabase).raw(
+            """
             INSERT INTO daily_risk_state (id, user_id, day, trades_count, realized_pnl, updated_at)
             VALUES (\(bind: UUID()), \(bind: userID), \(bind: day), 0, 0, \(bind: now))
             ON CONFLICT (user_id, day) DO NOTHING
-            """).run()
+            """
+        ).run()
     }
 }

@@ -46,7 +46,8 @@ struct SignalExecution {
         case .paper:
             return (app.venues.paper, VenueCredentials(apiKey: "paper", apiSecret: "paper"))
         case .testnet, .live:
-            let loaded = try await ExchangeCredentials.load(userID: userID, exchange: exchange, keyRing: config.keyRing, on: db)
+            let loaded = try await ExchangeCredentials.load(
+                userID: userID, exchange: exchange, keyRing: config.keyRing, on: db)
             return (app.venues.venue(for: exchange), loaded?.0)
         }
     }
@@ -97,28 +98,39 @@ struct SignalExecution {
             // Alerts carry no timeframes or liquidity figures: those checks take the strategy's own
             // values; everything about the account and the levels is checked for real.
             let proposal = PretradeCheck.Proposal(
-                rewardRisk: entry.flatMap { PositionSizing.rewardRisk(entry: $0, stop: signal.stopLoss, take: signal.takeProfit) } ?? rules.minRewardRisk,
-                trendTimeframe: rules.trendTimeframes[0], signalTimeframe: rules.signalTimeframes[0], timingTimeframe: rules.timingTimeframes[0],
+                rewardRisk: entry.flatMap {
+                    PositionSizing.rewardRisk(entry: $0, stop: signal.stopLoss, take: signal.takeProfit)
+                } ?? rules.minRewardRisk,
+                trendTimeframe: rules.trendTimeframes[0], signalTimeframe: rules.signalTimeframes[0],
+                timingTimeframe: rules.timingTimeframes[0],
                 spreadBps: 0, slippageBps: 0, volume24hUSDT: rules.minVolume24hUSDT ?? 0)
             var failed = PretradeCheck.evaluate(
                 exchange: exchange,
-                account: .init(strategyEnabled: strategy.enabled, strategy: strategy.strategy, secretConfigured: configured,
-                               limits: limits, risk: risk),
+                account: .init(
+                    strategyEnabled: strategy.enabled, strategy: strategy.strategy, secretConfigured: configured,
+                    limits: limits, risk: risk),
                 proposal: proposal, now: now
             ).filter { !$0.passed }.map(\.name)
             if mode == .live { failed.append("live_trading_not_enabled") }
             guard let entry else { return .reject(failed + ["price_unknown"]) }
-            let qty = signal.qty ?? PositionSizing.quantity(limits: limits, entry: entry, stop: signal.stopLoss, requestedRiskPct: signal.baseRiskPercent)
+            let qty =
+                signal.qty
+                ?? PositionSizing.quantity(
+                    limits: limits, entry: entry, stop: signal.stopLoss, requestedRiskPct: signal.baseRiskPercent)
             guard let qty else { return .reject(failed + ["size_unknown"]) }
-            if let stop = signal.stopLoss, RiskLimits.riskOf(qty: qty, entry: entry, stop: stop) > limits.maxRiskPerTrade + 1e-9 {
+            if let stop = signal.stopLoss,
+                RiskLimits.riskOf(qty: qty, entry: entry, stop: stop) > limits.maxRiskPerTrade + 1e-9
+            {
                 failed.append("risk_per_trade")
             }
             guard failed.isEmpty, configured else { return .reject(failed) }
             // The paper venue fills a market order at the alert's price: in a worker process of its
             // own the alert never reached this process's price cache.
             let price = signal.orderType == "limit" || mode == .paper ? entry : nil
-            let request = OrderRequest(symbol: signal.symbol, side: signal.side, qty: qty, type: signal.orderType == "limit" ? .limit : .market,
-                                       price: price, clientOrderID: clientOrderID)
+            let request = OrderRequest(
+                symbol: signal.symbol, side: signal.side, qty: qty,
+                type: signal.orderType == "limit" ? .limit : .market,
+                price: price, clientOrderID: clientOrderID)
             // The user's lock is held and no row existed: the insert cannot meet a conflict, but
             // should it, the row is an earlier attempt's and the venue is asked first.
             let reserved = try await Self.reserveOrder(request, signal: signal, venueName: venueName, now: now, on: tx)
@@ -132,14 +144,17 @@ struct SignalExecution {
         case .resume(let q, let p): (qty, price, earlierAttempt) = (q, p, true)
         }
         guard let credentials else { return try await reject(signal, ["exchange_secret_configured"]) }
-        let request = OrderRequest(symbol: signal.symbol, side: signal.side, qty: qty, type: signal.orderType == "limit" ? .limit : .market,
-                                   price: price, clientOrderID: clientOrderID)
+        let request = OrderRequest(
+            symbol: signal.symbol, side: signal.side, qty: qty, type: signal.orderType == "limit" ? .limit : .market,
+            price: price, clientOrderID: clientOrderID)
         let reference = price ?? entry
         if let reference, await app.marketPrices.last(signal.symbol) == nil {
             // Give this process's position monitor a price to start from.
             await app.marketPrices.update(signal.symbol, reference)
         }
-        guard let result = try await place(request, signal: signal, venue: venue, credentials: credentials, earlierAttempt: earlierAttempt)
+        guard
+            let result = try await place(
+                request, signal: signal, venue: venue, credentials: credentials, earlierAttempt: earlierAttempt)
         else { return }
         guard let fill = result.averagePrice ?? reference else {
             return try await fail(signal, message: "Venue reported no fill price")
@@ -151,14 +166,24 @@ struct SignalExecution {
             try await markOrder(request.clientOrderID, result: result, on: tx)
             let now = Date()
             let position = try await book.insertPosition(
-                from: signal, qty: filledQty, entry: fill, fees: result.fees, userID: userID, day: book.calendar.day(of: now), now: now, on: tx)
-            try await (tx as! any SQLDatabase).update("orders").set("position_id", to: SQLBind(try position.requireID()))
-                .where("client_order_id", .equal, SQLBind(request.clientOrderID)).run()
+                from: signal, qty: filledQty, entry: fill, fees: result.fees, userID: userID,
+                day: book.calendar.day(of: now), now: now, on: tx)
+            try await (tx as! any SQLDatabase).update("orders").set(
+                "position_id", to: SQLBind(try position.requireID())
+            )
+            .where("client_order_id", .equal, SQLBind(request.clientOrderID)).run()
             try await AuditLog.record(
                 "execution.order.filled", userID: userID, entityType: "order", entityID: request.clientOrderID,
-                details: ["venue": .string(venue.name), "symbol": .string(signal.symbol), "qty": .double(filledQty), "price": .double(fill)], on: tx)
-            try await OutboxMessage(userID: userID, text: NotificationText.executed(
-                symbol: signal.symbol, side: signal.side.orderWord, qty: filledQty, price: fill, venue: venue.name), now: now).create(on: tx)
+                details: [
+                    "venue": .string(venue.name), "symbol": .string(signal.symbol), "qty": .double(filledQty),
+                    "price": .double(fill),
+                ], on: tx)
+            try await OutboxMessage(
+                userID: userID,
+                text: NotificationText.executed(
+                    symbol: signal.symbol, side: signal.side.orderWord, qty: filledQty, price: fill, venue: venue.name),
+                now: now
+            ).create(on: tx)
         }
         app.outboxWakeup?.signal()
         await app.marketPrices.update(signal.symbol, fill)
@@ -166,22 +191,29 @@ struct SignalExecution {
 
     /// Writes the `PENDING` order row of `request`, unless one with its client order id exists.
     /// True when this call wrote it.
-    static func reserveOrder(_ request: OrderRequest, signal: Signal, venueName: String, now: Date, on db: any Database) async throws -> Bool {
-        let inserted = try await (db as! any SQLDatabase).raw("""
+    static func reserveOrder(_ request: OrderRequest, signal: Signal, venueName: String, now: Date, on db: any Database)
+        async throws -> Bool
+    {
+        let inserted = try await (db as! any SQLDatabase).raw(
+            """
             INSERT INTO orders (id, user_id, signal_id, venue, client_order_id, symbol, side, qty, price, status, created_at, updated_at)
             VALUES (\(bind: UUID()), \(bind: signal.$user.id), \(bind: signal.requireID()), \(bind: venueName), \(bind: request.clientOrderID),
                     \(bind: request.symbol), \(bind: request.side.orderWord), \(bind: request.qty), \(bind: request.price), 'PENDING', \(bind: now), \(bind: now))
             ON CONFLICT (client_order_id) DO NOTHING
             RETURNING id
-            """).all()
+            """
+        ).all()
         return !inserted.isEmpty
     }
 
     /// Places `request` at most once: an existing order row means an earlier attempt, so the venue
     /// is asked first. Returns the venue's answer, or nil when the signal was failed or must wait.
-    func placeOnce(_ request: OrderRequest, signal: Signal, venue: any Venue, credentials: VenueCredentials) async throws -> OrderResult? {
+    func placeOnce(_ request: OrderRequest, signal: Signal, venue: any Venue, credentials: VenueCredentials)
+        async throws -> OrderResult?
+    {
         let inserted = try await Self.reserveOrder(request, signal: signal, venueName: venue.name, now: Date(), on: db)
-        return try await place(request, signal: signal, venue: venue, credentials: credentials, earlierAttempt: !inserted)
+        return try await place(
+            request, signal: signal, venue: venue, credentials: credentials, earlierAttempt: !inserted)
     }
 
     /// Sends the reserved order `request` to the venue. After an `earlierAttempt` the venue may
@@ -192,7 +224,9 @@ struct SignalExecution {
         if earlierAttempt {
             // An earlier attempt got this far: the venue may already hold the order.
             do {
-                if let known = try await venue.queryOrder(clientOrderID: request.clientOrderID, symbol: request.symbol, credentials: credentials) {
+                if let known = try await venue.queryOrder(
+                    clientOrderID: request.clientOrderID, symbol: request.symbol, credentials: credentials)
+                {
                     return known
                 }
             } catch {
@@ -202,8 +236,10 @@ struct SignalExecution {
         }
         do {
             return try await venue.placeOrder(request, credentials: credentials)
-        } catch where error.outcomeUnknown {
-            if let known = try? await venue.queryOrder(clientOrderID: request.clientOrderID, symbol: request.symbol, credentials: credentials) {
+        } catch  where error.outcomeUnknown {
+            if let known = try? await venue.queryOrder(
+                clientOrderID: request.clientOrderID, symbol: request.symbol, credentials: credentials)
+            {
                 return known
             }
             try await setOrder(request.clientOrderID, status: "UNKNOWN", error: "\(error)")
@@ -214,8 +250,9 @@ struct SignalExecution {
             if venue.name == "PAPER", case .invalid(let reason) = error {
                 message = "Paper order failed: \(reason)"
             } else {
-                message = VenueFailureText.describe(error, exchange: Exchange(rawValue: signal.exchange) ?? .binance,
-                                                    credentials: credentials, timeout: config.venueTimeoutSeconds, action: "order")
+                message = VenueFailureText.describe(
+                    error, exchange: Exchange(rawValue: signal.exchange) ?? .binance,
+                    credentials: credentials, timeout: config.venueTimeoutSeconds, action: "order")
             }
             try await fail(signal, message: message)
             return nil
@@ -223,8 +260,10 @@ struct SignalExecution {
     }
 
     private func setOrder(_ clientOrderID: String, status: String, error: String?) async throws {
-        try await (db as! any SQLDatabase).update("orders").set("status", to: SQLBind(status)).set("error", to: SQLBind(error))
-            .set("updated_at", to: SQLBind(Date())).where("client_order_id", .equal, SQLBind(clientOrderID)).run()
+        try await (db as! any SQLDatabase).update("orders").set("status", to: SQLBind(status)).set(
+            "error", to: SQLBind(error)
+        )
+        .set("updated_at", to: SQLBind(Date())).where("client_order_id", .equal, SQLBind(clientOrderID)).run()
     }
 
     private func markOrder(_ clientOrderID: String, result: OrderResult, on tx: any Database) async throws {
@@ -235,22 +274,30 @@ struct SignalExecution {
     }
 
     func reject(_ signal: Signal, _ reasons: [String]) async throws {
-        try await finish(signal, .reject, reasons: reasons, audit: "signal.rejected",
-                         text: NotificationText.rejected(symbol: signal.symbol, reasons: reasons))
+        try await finish(
+            signal, .reject, reasons: reasons, audit: "signal.rejected",
+            text: NotificationText.rejected(symbol: signal.symbol, reasons: reasons))
     }
 
     func fail(_ signal: Signal, message: String) async throws {
-        try await finish(signal, .fail, reasons: [message], audit: "signal.failed", text: NotificationText.failed(symbol: signal.symbol, error: message))
+        try await finish(
+            signal, .fail, reasons: [message], audit: "signal.failed",
+            text: NotificationText.failed(symbol: signal.symbol, error: message))
     }
 
-    private func finish(_ signal: Signal, _ event: SignalEvent, reasons: [String], audit: String, text: String) async throws {
+    private func finish(_ signal: Signal, _ event: SignalEvent, reasons: [String], audit: String, text: String)
+        async throws
+    {
         let now = Date()
         try await db.transaction { tx in
             try await PositionBook(app: app, db: tx).transition(signal, event, now: now, on: tx)
-            try await (tx as! any SQLDatabase).update("signals").set("reason_codes", to: SQLBind(ReasonCodes.encode(reasons)))
-                .where("id", .equal, SQLBind(try signal.requireID())).run()
-            try await AuditLog.record(audit, userID: signal.$user.id, entityType: "signal", entityID: signal.id?.uuidString,
-                                      details: ["reasons": .string(reasons.joined(separator: ","))], on: tx, at: now)
+            try await (tx as! any SQLDatabase).update("signals").set(
+                "reason_codes", to: SQLBind(ReasonCodes.encode(reasons))
+            )
+            .where("id", .equal, SQLBind(try signal.requireID())).run()
+            try await AuditLog.record(
+                audit, userID: signal.$user.id, entityType: "signal", entityID: signal.id?.uuidString,
+                details: ["reasons": .string(reasons.joined(separator: ","))], on: tx, at: now)
             try await OutboxMessage(userID: signal.$user.id, text: text, now: now).create(on: tx)
         }
         app.outboxWakeup?.signal()
@@ -263,19 +310,25 @@ struct SignalExecution {
             .filter(\.$user.$id == userID).filter(\.$symbol == signal.symbol).filter(\.$status == .open).all()
         guard !positions.isEmpty else { return try await reject(signal, ["no_open_position"]) }
         for (index, position) in positions.enumerated() {
-            guard try await closePosition(position, clientOrderID: Self.clientOrderID(try signal.requireID(), index: index),
-                                          reason: "signal_close", signal: signal) else { return }
+            guard
+                try await closePosition(
+                    position, clientOrderID: Self.clientOrderID(try signal.requireID(), index: index),
+                    reason: "signal_close", signal: signal)
+            else { return }
         }
         try await db.transaction { tx in
             try await PositionBook(app: app, db: tx).transition(signal, .closedPosition, now: Date(), on: tx)
-            try await AuditLog.record("execution.close", userID: userID, entityType: "signal", entityID: signal.id?.uuidString,
-                                      details: ["positions": .int(positions.count), "symbol": .string(signal.symbol)], on: tx)
+            try await AuditLog.record(
+                "execution.close", userID: userID, entityType: "signal", entityID: signal.id?.uuidString,
+                details: ["positions": .int(positions.count), "symbol": .string(signal.symbol)], on: tx)
         }
     }
 
     /// Closes one position on its venue (the opposite order) and in the database. False when the
     /// venue refused or did not answer (the position stays open).
-    func closePosition(_ position: Position, clientOrderID: String, reason: String, signal: Signal?) async throws -> Bool {
+    func closePosition(_ position: Position, clientOrderID: String, reason: String, signal: Signal?) async throws
+        -> Bool
+    {
         let exchange = Exchange(rawValue: position.exchange) ?? .binance
         let (venue, credentials) = try await venue(for: exchange, userID: position.$user.id)
         guard let credentials else {
@@ -283,11 +336,13 @@ struct SignalExecution {
             return false
         }
         let last = await app.marketPrices.last(position.symbol)
-        let request = OrderRequest(symbol: position.symbol, side: position.side == .long ? .short : .long, qty: position.qty,
-                                   price: config.executionMode == .paper ? last : nil, clientOrderID: clientOrderID)
+        let request = OrderRequest(
+            symbol: position.symbol, side: position.side == .long ? .short : .long, qty: position.qty,
+            price: config.executionMode == .paper ? last : nil, clientOrderID: clientOrderID)
         let result: OrderResult
         if let signal {
-            guard let placed = try await placeOnce(request, signal: signal, venue: venue, credentials: credentials) else { return false }
+            guard let placed = try await placeOnce(request, signal: signal, venue: venue, credentials: credentials)
+            else { return false }
             result = placed
         } else {
             do {

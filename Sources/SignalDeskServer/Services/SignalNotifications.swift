@@ -39,7 +39,8 @@ final class SignalNotifications: Sendable {
                         break
                     }
                     listener.addListener(channel: AddSignalNotifyTrigger.channel) { _, _ in wakeup.signal() }
-                    _ = try await listener.query(PostgresQuery(unsafeSQL: "LISTEN \(AddSignalNotifyTrigger.channel)"), logger: logger)
+                    _ = try await listener.query(
+                        PostgresQuery(unsafeSQL: "LISTEN \(AddSignalNotifyTrigger.channel)"), logger: logger)
                     attempt = 0
                     // Subscribed: anything committed before now is found by the first poll.
                     wakeup.signal()
@@ -47,10 +48,14 @@ final class SignalNotifications: Sendable {
                     try await listener.closeFuture.get()
                 } catch {
                     if !state.withLockedValue({ $0.stopped }) {
-                        logger.warning("Signal notifications unavailable, polling only until reconnected: \(String(reflecting: type(of: error)))")
+                        logger.warning(
+                            "Signal notifications unavailable, polling only until reconnected: \(String(reflecting: type(of: error)))"
+                        )
                     }
                 }
-                if let stale = state.withLockedValue({ current -> PostgresConnection? in defer { current.connection = nil }; return current.connection }) {
+                if let stale = state.withLockedValue({ current -> PostgresConnection? in
+                    defer { current.connection = nil }; return current.connection
+                }) {
                     try? await stale.close()
                 }
                 if state.withLockedValue({ $0.stopped }) { break }

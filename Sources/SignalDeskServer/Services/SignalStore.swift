@@ -24,10 +24,11 @@ struct SignalStore {
         let postgres = TradingTransactions(app: app, db: db).isPostgres
         let ids: [UUID] = try await TradingTransactions(app: app, db: db).run { tx in
             let sql = tx as! any SQLDatabase
-            let owner: SQLQueryString = switch claimant {
-            case .client(let userID): "user_id = \(bind: userID) AND source = 'api'"
-            case .worker: "source IN ('tradingview', 'hmac')"
-            }
+            let owner: SQLQueryString =
+                switch claimant {
+                case .client(let userID): "user_id = \(bind: userID) AND source = 'api'"
+                case .worker: "source IN ('tradingview', 'hmac')"
+                }
             let set: SQLQueryString = """
                 status = 'EXECUTING', lease_count = lease_count + 1, leased_until = \(bind: leaseUntil), updated_at = \(bind: now)
                 """
@@ -35,22 +36,26 @@ struct SignalStore {
             if postgres {
                 // The CTE runs once; an IN (subquery ... LIMIT) may be re-evaluated per row and
                 // lock more rows than the limit.
-                rows = try await sql.raw("""
+                rows = try await sql.raw(
+                    """
                     WITH picked AS (
                         SELECT id FROM signals WHERE status = 'CREATED' AND \(owner)
                         ORDER BY created_at, id LIMIT \(bind: limit) FOR UPDATE SKIP LOCKED)
                     UPDATE signals SET \(set) FROM picked
                     WHERE signals.id = picked.id AND signals.status = 'CREATED'
                     RETURNING signals.id
-                    """).all()
+                    """
+                ).all()
             } else {
-                rows = try await sql.raw("""
+                rows = try await sql.raw(
+                    """
                     UPDATE signals SET \(set)
                     WHERE status = 'CREATED' AND id IN (
                         SELECT id FROM signals WHERE status = 'CREATED' AND \(owner)
                         ORDER BY created_at, id LIMIT \(bind: limit))
                     RETURNING id
-                    """).all()
+                    """
+                ).all()
             }
             return try rows.map { try $0.decode(column: "id", as: UUID.self) }
         }
@@ -63,17 +68,21 @@ struct SignalStore {
     /// Returns how many returned and how many expired.
     func expireLeases(now: Date = Date()) async throws -> (returned: Int, expired: Int) {
         let sql = db as! any SQLDatabase
-        let expired = try await sql.raw("""
+        let expired = try await sql.raw(
+            """
             UPDATE signals SET status = 'EXPIRED', reason_codes = \(bind: ReasonCodes.encode(["lease_expired"])),
                 leased_until = NULL, updated_at = \(bind: now)
             WHERE status = 'EXECUTING' AND leased_until < \(bind: now) AND lease_count >= 2
             RETURNING id
-            """).all().count
-        let returned = try await sql.raw("""
+            """
+        ).all().count
+        let returned = try await sql.raw(
+            """
             UPDATE signals SET status = 'CREATED', leased_until = NULL, updated_at = \(bind: now)
             WHERE status = 'EXECUTING' AND leased_until < \(bind: now) AND lease_count <= 1
             RETURNING id
-            """).all().count
+            """
+        ).all().count
         return (returned, expired)
     }
 }

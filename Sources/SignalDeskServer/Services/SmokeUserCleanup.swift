@@ -46,7 +46,9 @@ struct SmokeUserCleanup {
     ]
 
     func run(dryRun: Bool, olderThanDays: Int, now: Date = Date()) async throws -> Report {
-        if dryRun { return try await scan(olderThanDays: olderThanDays, now: now, on: db).report(dryRun: true, deleted: 0) }
+        if dryRun {
+            return try await scan(olderThanDays: olderThanDays, now: now, on: db).report(dryRun: true, deleted: 0)
+        }
         // Read and delete in one transaction, so a user who becomes active meanwhile is not
         // deleted. (Login attempts and audit rows have no foreign key to wait on the lock.)
         let postgres = TradingTransactions(app: app, db: db).isPostgres
@@ -55,11 +57,15 @@ struct SmokeUserCleanup {
             if postgres {
                 // New rows that point at these users (sessions, signals...) wait for this
                 // transaction, and each statement of the scan sees what committed before the lock.
-                try await sql.raw("SELECT id FROM users WHERE \(SQLText.hasPrefix("email", SmokeUsers.prefix)) FOR UPDATE").run()
+                try await sql.raw(
+                    "SELECT id FROM users WHERE \(SQLText.hasPrefix("email", SmokeUsers.prefix)) FOR UPDATE"
+                ).run()
             }
             let scan = try await scan(olderThanDays: olderThanDays, now: now, on: tx)
             let doomed = scan.users.filter(\.eligibleForDelete)
-            for chunk in stride(from: 0, to: doomed.count, by: 200).map({ Array(doomed[$0..<min($0 + 200, doomed.count)]) }) {
+            for chunk in stride(from: 0, to: doomed.count, by: 200).map({
+                Array(doomed[$0..<min($0 + 200, doomed.count)])
+            }) {
                 let ids = chunk.map(\.userId)
                 for table in Self.owned {
                     try await sql.delete(from: table).where("user_id", .in, ids).run()
@@ -76,8 +82,9 @@ struct SmokeUserCleanup {
         let users: [UserOut]
 
         func report(dryRun: Bool, deleted: Int) -> Report {
-            Report(dryRun: dryRun, olderThanDays: olderThanDays, scanned: users.count,
-                   eligible: users.filter(\.eligibleForDelete).count, deleted: deleted, users: users)
+            Report(
+                dryRun: dryRun, olderThanDays: olderThanDays, scanned: users.count,
+                eligible: users.filter(\.eligibleForDelete).count, deleted: deleted, users: users)
         }
     }
 
@@ -95,19 +102,24 @@ struct SmokeUserCleanup {
         for source in Self.activity {
             merge(try await facts.latest(table: source.table, column: source.column, users: smokeIDs))
         }
-        let attempts = try await (db as! any SQLDatabase).raw("""
+        let attempts = try await (db as! any SQLDatabase).raw(
+            """
             SELECT email, MAX(created_at) AS latest FROM login_attempts
             WHERE \(SQLText.hasPrefix("email", SmokeUsers.prefix)) GROUP BY email
-            """).all()
+            """
+        ).all()
         var byEmail: [String: Date] = [:]
         for row in attempts {
-            if let date = try row.decode(column: "latest", as: Date?.self) { byEmail[try row.decode(column: "email", as: String.self)] = date }
+            if let date = try row.decode(column: "latest", as: Date?.self) {
+                byEmail[try row.decode(column: "email", as: String.self)] = date
+            }
         }
         let users = try smoke.map { user -> UserOut in
             let id = try user.requireID()
             let last = [user.createdAt, user.updatedAt, latest[id], byEmail[user.email]].compactMap { $0 }.max() ?? now
-            return UserOut(userId: id, email: user.email, lastActivityAt: last,
-                           eligibleForDelete: SmokeUsers.eligible(lastActivity: last, now: now, olderThanDays: olderThanDays))
+            return UserOut(
+                userId: id, email: user.email, lastActivityAt: last,
+                eligibleForDelete: SmokeUsers.eligible(lastActivity: last, now: now, olderThanDays: olderThanDays))
         }
         return Scan(olderThanDays: olderThanDays, users: users)
     }

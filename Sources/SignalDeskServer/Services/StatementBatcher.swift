@@ -80,7 +80,9 @@ final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
     private func claimDrain(_ state: inout State) -> Int? {
         let now = ContinuousClock.now
         let stalled = state.started.values.contains { now - $0 > slowGroup }
-        guard !state.queue.isEmpty, state.running == 0 || (stalled && state.running < maxConcurrentGroups) else { return nil }
+        guard !state.queue.isEmpty, state.running == 0 || (stalled && state.running < maxConcurrentGroups) else {
+            return nil
+        }
         state.running += 1
         state.nextDrain += 1
         return state.nextDrain
@@ -117,7 +119,9 @@ final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
     private func execute(_ group: [Entry]) async {
         do {
             let (run, items) = (self.run, group.map(\.item))
-            let outputs = try await Deadline.value(within: groupDeadline, orThrow: StatementOverdue()) { try await run(items) }
+            let outputs = try await Deadline.value(within: groupDeadline, orThrow: StatementOverdue()) {
+                try await run(items)
+            }
             guard outputs.count == group.count else { throw MismatchedOutputs() }
             for (entry, output) in zip(group, outputs) { entry.continuation.resume(returning: output) }
         } catch {

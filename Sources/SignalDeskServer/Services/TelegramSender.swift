@@ -2,9 +2,9 @@ import AsyncHTTPClient
 import Fluent
 import Foundation
 import NIOConcurrencyHelpers
+import SQLKit
 import SignalDeskCore
 import SignalDeskVenues
-import SQLKit
 import Vapor
 
 /// Delivers the outbox to Telegram (`POST {base}/bot<token>/sendMessage`): the user's own bot when
@@ -56,11 +56,13 @@ final class TelegramSender: LifecycleHandler, Sendable {
     private static func claim(_ message: OutboxMessage, app: Application, now: Date) async throws -> Bool {
         let id = try message.requireID()
         let leaseEnd = now.addingTimeInterval(claimLease)
-        let taken = try await (app.db as! any SQLDatabase).raw("""
+        let taken = try await (app.db as! any SQLDatabase).raw(
+            """
             UPDATE outbox SET attempts = attempts + 1, next_attempt_at = \(bind: leaseEnd)
             WHERE id = \(bind: id) AND status = 'PENDING' AND attempts = \(bind: message.attempts)
             RETURNING id
-            """).all()
+            """
+        ).all()
         guard taken.count == 1 else { return false }
         // The row now holds these values; the model says so, so that saving it writes no others.
         message.attempts += 1
@@ -68,13 +70,18 @@ final class TelegramSender: LifecycleHandler, Sendable {
         return true
     }
 
-    private static func destination(for message: OutboxMessage, app: Application) async throws -> (token: String, chat: String)? {
+    private static func destination(for message: OutboxMessage, app: Application) async throws -> (
+        token: String, chat: String
+    )? {
         let config = app.appConfig
         if let userID = message.$user.id, let user = try await User.find(userID, on: app.db),
             let sealedToken = user.telegramBotTokenSealed, let sealedChat = user.telegramChatIDSealed
         {
-            return (try config.keyRing.openString(sealedToken, context: SealedField.telegramBotToken.context(owner: userID)),
-                    try config.keyRing.openString(sealedChat, context: SealedField.telegramChatID.context(owner: userID)))
+            return (
+                try config.keyRing.openString(
+                    sealedToken, context: SealedField.telegramBotToken.context(owner: userID)),
+                try config.keyRing.openString(sealedChat, context: SealedField.telegramChatID.context(owner: userID))
+            )
         }
         guard let token = config.telegramBotToken, let chat = config.telegramChatID else { return nil }
         return (token, chat)
@@ -87,7 +94,8 @@ final class TelegramSender: LifecycleHandler, Sendable {
             try await message.save(on: app.db)
             return false
         }
-        let base = app.appConfig.telegramAPIBaseURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let base = app.appConfig.telegramAPIBaseURL.absoluteString.trimmingCharacters(
+            in: CharacterSet(charactersIn: "/"))
         var request = HTTPClientRequest(url: "\(base)/bot\(token)/sendMessage")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

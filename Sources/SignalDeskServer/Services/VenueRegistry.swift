@@ -28,12 +28,17 @@ struct VenueRegistry: Sendable {
     init(config: AppConfig, client: HTTPClient, prices: MarketPrices) {
         let transport = HTTPTransport(client: client, timeout: .milliseconds(Int(config.venueTimeoutSeconds * 1000)))
         let lastPrice: @Sendable (String) async -> Double? = { await prices.last($0) }
-        binance = GuardedVenue(BinanceClient(baseURL: config.binanceTestnetBaseURL.absoluteString, transport: transport))
+        binance = GuardedVenue(
+            BinanceClient(baseURL: config.binanceTestnetBaseURL.absoluteString, transport: transport))
         bybit = GuardedVenue(BybitClient(baseURL: config.bybitBaseURL.absoluteString, transport: transport))
-        ibkr = GuardedVenue(IBKRClient(
-            bridgeURL: config.ibkrBridgeBaseURL?.absoluteString, transport: transport,
-            simulator: PaperVenue(name: "IBKR", feeBps: config.paperFeeBps, slippageBps: config.paperSlippageBps, lastPrice: lastPrice)))
-        paper = GuardedVenue(PaperVenue(feeBps: config.paperFeeBps, slippageBps: config.paperSlippageBps, lastPrice: lastPrice))
+        ibkr = GuardedVenue(
+            IBKRClient(
+                bridgeURL: config.ibkrBridgeBaseURL?.absoluteString, transport: transport,
+                simulator: PaperVenue(
+                    name: "IBKR", feeBps: config.paperFeeBps, slippageBps: config.paperSlippageBps, lastPrice: lastPrice
+                )))
+        paper = GuardedVenue(
+            PaperVenue(feeBps: config.paperFeeBps, slippageBps: config.paperSlippageBps, lastPrice: lastPrice))
     }
 
     func venue(for exchange: Exchange) -> GuardedVenue {
@@ -82,11 +87,18 @@ extension Application {
 
 /// Unseals a user's exchange credentials for one call.
 enum ExchangeCredentials {
-    static func load(userID: UUID, exchange: Exchange, keyRing: KeyRing, on db: any Database) async throws -> (VenueCredentials, masked: String)? {
-        guard let row = try await ExchangeSecret.query(on: db).filter(\.$user.$id == userID).filter(\.$exchange == exchange).first()
+    static func load(userID: UUID, exchange: Exchange, keyRing: KeyRing, on db: any Database) async throws -> (
+        VenueCredentials, masked: String
+    )? {
+        guard
+            let row = try await ExchangeSecret.query(on: db).filter(\.$user.$id == userID).filter(
+                \.$exchange == exchange
+            ).first()
         else { return nil }
-        let key = try keyRing.openString(row.apiKeySealed, context: SealedField.exchangeAPIKey(exchange).context(owner: userID))
-        let secret = try keyRing.openString(row.apiSecretSealed, context: SealedField.exchangeAPISecret(exchange).context(owner: userID))
+        let key = try keyRing.openString(
+            row.apiKeySealed, context: SealedField.exchangeAPIKey(exchange).context(owner: userID))
+        let secret = try keyRing.openString(
+            row.apiSecretSealed, context: SealedField.exchangeAPISecret(exchange).context(owner: userID))
         return (VenueCredentials(apiKey: key, apiSecret: secret), row.apiKeyMasked)
     }
 }

@@ -1,7 +1,7 @@
 import Crypto
 import Fluent
-import NIOConcurrencyHelpers
 import Foundation
+import NIOConcurrencyHelpers
 import PostgresNIO
 import SQLKit
 import SignalDeskCore
@@ -39,7 +39,8 @@ struct WebhookIntake {
     /// than anything else on this path (reflection over every field, an alias per column). On
     /// PostgreSQL, concurrent lookups share one statement (``Application/webhookEndpointBatcher``).
     static func endpoint(
-        uuid: String, on makeDB: @autoclosure () -> any Database, batcher: StatementBatcher<String, WebhookStatements.Endpoint?>? = nil
+        uuid: String, on makeDB: @autoclosure () -> any Database,
+        batcher: StatementBatcher<String, WebhookStatements.Endpoint?>? = nil
     ) async throws -> WebhookStatements.Endpoint? {
         // Webhook uuids are UUIDs: anything else is unknown without asking the database (which
         // would refuse text such as a NUL character with an error instead of "no row").
@@ -50,18 +51,21 @@ struct WebhookIntake {
         } else if let postgres = makeDB() as? any PostgresDatabase {
             found = try await WebhookStatements.lookUp([uuid], on: postgres, logger: postgres.logger)[0]
         } else {
-            found = try await (makeDB() as! any SQLDatabase).raw("""
+            found = try await (makeDB() as! any SQLDatabase).raw(
+                """
                 SELECT e.id, e.user_id, e.secret_sealed, e.secret_digest, e.enabled, u.role
                 FROM webhook_endpoints e JOIN users u ON u.id = e.user_id
                 WHERE e.webhook_uuid = \(bind: uuid)
-                """).first().map { row in
-                    WebhookStatements.Endpoint(
-                        webhookUUID: uuid, id: try row.decode(column: "id", as: UUID.self),
-                        userID: try row.decode(column: "user_id", as: UUID.self),
-                        secretSealed: try row.decode(column: "secret_sealed", as: String.self),
-                        secretDigest: try row.decode(column: "secret_digest", as: String.self),
-                        enabled: try row.decode(column: "enabled", as: Bool.self), role: try row.decode(column: "role", as: String.self))
-                }
+                """
+            ).first().map { row in
+                WebhookStatements.Endpoint(
+                    webhookUUID: uuid, id: try row.decode(column: "id", as: UUID.self),
+                    userID: try row.decode(column: "user_id", as: UUID.self),
+                    secretSealed: try row.decode(column: "secret_sealed", as: String.self),
+                    secretDigest: try row.decode(column: "secret_digest", as: String.self),
+                    enabled: try row.decode(column: "enabled", as: Bool.self),
+                    role: try row.decode(column: "role", as: String.self))
+            }
         }
         return found
     }
@@ -74,7 +78,10 @@ struct WebhookIntake {
     static let decoyDigest = digest(Array("signaldesk-no-such-webhook".utf8))
 
     /// Stores the alert as a `CREATED` signal unless it repeats an earlier one.
-    func accept(_ alert: TradingViewAlert, body: [UInt8], endpoint: WebhookStatements.Endpoint, source: String, now: Date = Date()) async throws -> Outcome {
+    func accept(
+        _ alert: TradingViewAlert, body: [UInt8], endpoint: WebhookStatements.Endpoint, source: String,
+        now: Date = Date()
+    ) async throws -> Outcome {
         let endpointID = endpoint.id
         let userID = endpoint.userID
         let bodyHash = Self.digest(body)
@@ -90,27 +97,35 @@ struct WebhookIntake {
         }
         let exchange = alert.exchange ?? .binance
         let signal = NewSignal(
-            userID: userID, symbol: alert.symbol.formatted(exchange.symbolStyle), module: alert.strategy ?? "tradingview",
+            userID: userID, symbol: alert.symbol.formatted(exchange.symbolStyle),
+            module: alert.strategy ?? "tradingview",
             side: alert.side ?? .long, exchange: exchange.rawValue, source: source, orderType: alert.orderType,
             action: alert.action == .close ? "close" : "open", entryPrice: alert.price, stopLoss: alert.stopLoss,
-            takeProfit: alert.takeProfit, qty: alert.qty, webhookID: endpointID, alertID: key, bodyHash: bodyHash, createdAt: now)
+            takeProfit: alert.takeProfit, qty: alert.qty, webhookID: endpointID, alertID: key, bodyHash: bodyHash,
+            createdAt: now)
         let details: [String: AuditValue] = [
             "source": .string(source), "symbol": .string(signal.symbol), "action": .string(alert.action.rawValue),
             "exchange": .string(exchange.rawValue), "alert_id": alert.alertID.map(AuditValue.string) ?? .null,
         ]
         /// A twin (same alert id, or same body in the same millisecond) was stored first.
         func twin() async throws -> Outcome? {
-            guard let earlier = try await Signal.query(on: db).filter(\.$webhookID == endpointID).filter(\.$alertID == key).first()
+            guard
+                let earlier = try await Signal.query(on: db).filter(\.$webhookID == endpointID).filter(
+                    \.$alertID == key
+                ).first()
             else { return nil }
             return try await duplicate(earlier, userID: userID, alert: alert)
         }
         do {
             if alert.alertID == nil {
-                if let earlier = try await insertUnlessRepeated(signal, details: details, endpointID: endpointID, bodyHash: bodyHash, now: now) {
+                if let earlier = try await insertUnlessRepeated(
+                    signal, details: details, endpointID: endpointID, bodyHash: bodyHash, now: now)
+                {
                     return try await duplicate(earlier, userID: userID, alert: alert)
                 }
             } else if let batcher = app.webhookInsertBatcher {
-                let stored = try await batcher.submit(WebhookStatements.Accepted(signal: signal, details: try AuditLog.detailsJSON(details)))
+                let stored = try await batcher.submit(
+                    WebhookStatements.Accepted(signal: signal, details: try AuditLog.detailsJSON(details)))
                 if !stored {
                     // Its alert id is taken; the signal holding it was deleted since only if its
                     // user was removed in between.
@@ -118,10 +133,14 @@ struct WebhookIntake {
                     return outcome
                 }
             } else {
-                try await db.transaction { tx in try await signal.insert(auditedAs: .webhookAccepted, details: details, on: tx) }
+                try await db.transaction { tx in
+                    try await signal.insert(auditedAs: .webhookAccepted, details: details, on: tx)
+                }
             }
         } catch {
-            guard (error as? any DatabaseError)?.isConstraintFailure == true, let outcome = try await twin() else { throw error }
+            guard (error as? any DatabaseError)?.isConstraintFailure == true, let outcome = try await twin() else {
+                throw error
+            }
             return outcome
         }
         app.metrics.signalCreated(source: source)

@@ -29,8 +29,11 @@ enum WebhookStatements {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row {
-            let (uuid, id, userID, sealed, digest, enabled, role) = try row.decode((String, UUID, UUID, String, String, Bool, String).self)
-            return Endpoint(webhookUUID: uuid, id: id, userID: userID, secretSealed: sealed, secretDigest: digest, enabled: enabled, role: role)
+            let (uuid, id, userID, sealed, digest, enabled, role) = try row.decode(
+                (String, UUID, UUID, String, String, Bool, String).self)
+            return Endpoint(
+                webhookUUID: uuid, id: id, userID: userID, secretSealed: sealed, secretDigest: digest, enabled: enabled,
+                role: role)
         }
     }
 
@@ -49,7 +52,8 @@ enum WebhookStatements {
     }
 
     /// The endpoint of each uuid of a group (nil when there is none), in order.
-    static func lookUp(_ uuids: [String], on postgres: any PostgresDatabase, logger: Logger) async throws -> [Endpoint?] {
+    static func lookUp(_ uuids: [String], on postgres: any PostgresDatabase, logger: Logger) async throws -> [Endpoint?]
+    {
         let unique = Array(Set(uuids))
         var found: [String: Endpoint] = [:]
         for endpoint in try await postgres.run(EndpointLookup(webhookUUIDs: unique), logger: logger) {
@@ -158,7 +162,9 @@ enum WebhookStatements {
 
     /// Stores a group of accepted alerts; for each, whether its signal was stored (false: its
     /// alert id was taken).
-    static func storeAccepted(_ rows: [Accepted], on postgres: any PostgresDatabase, logger: Logger) async throws -> [Bool] {
+    static func storeAccepted(_ rows: [Accepted], on postgres: any PostgresDatabase, logger: Logger) async throws
+        -> [Bool]
+    {
         let result = try await postgres.withConnection { connection in
             connection.query(insertAccepted(rows), logger: logger)
         }.get()
@@ -170,7 +176,8 @@ enum WebhookStatements {
 
 extension PostgresDatabase {
     /// Runs a prepared statement on a pooled connection and returns its rows.
-    func run<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement.Row]
+    func run<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement
+        .Row]
     where Statement.Row: Sendable {
         try await withConnection { connection in
             connection.eventLoop.makeFutureWithTask {
