@@ -43,7 +43,7 @@ import Testing
         #expect(!binance.includes(email: "a@b.co", exchanges: [.ibkr]))
     }
 
-    /// API.md "Wire details": service users are the `ops.bot.` accounts (as crypto-saas), not
+    /// contract.md "Wire details": service users are the `ops.bot.` accounts (as crypto-saas), not
     /// admins and viewers, which are ordinary rows.
     @Test func serviceUsersAreOpsBotAccounts() {
         #expect(

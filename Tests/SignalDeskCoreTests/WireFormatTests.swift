@@ -1,7 +1,7 @@
 import SignalDeskCore
 import Testing
 
-/// Python's float repr and crypto-saas's prepare preview (API.md, "Wire details").
+/// Python's float repr and crypto-saas's prepare preview (contract.md, "Wire details").
 @Suite struct WireFormatTests {
     /// Expected texts are what CPython 3.11 printed for repr(value).
     @Test func floatsAreWrittenAsPythonWritesThem() {

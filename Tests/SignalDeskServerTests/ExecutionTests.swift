@@ -318,7 +318,7 @@ import VaporTesting
             let simulated = try await client.send(
                 .POST, "ops/execution/ibkr/test-order", token: token, json: ["symbol": "AAPL", "side": "BUY", "qty": 1])
             #expect(simulated.json()["mode"] as? String == "paper_simulated_test")
-            // API.md's IBKR row: qty ≤ 0 is the venue's refusal, 502, audited as an error.
+            // contract.md's IBKR row: qty ≤ 0 is the venue's refusal, 502, audited as an error.
             for qty in [0.0, -1.0] {
                 let refused = try await client.send(
                     .POST, "ops/execution/ibkr/test-order", token: token,
@@ -329,7 +329,7 @@ import VaporTesting
                     "\(qty): \(refused.status) \(refused.body.string)")
             }
             #expect(try await client.auditCount("execution.ibkr.test_order.error") == 3)
-            // The crypto venues keep 422 for a non-positive qty (API.md's conventions).
+            // The crypto venues keep 422 for a non-positive qty (contract.md's conventions).
             try await Self.saveSecret(client, token, "BINANCE")
             let binance = try await client.send(
                 .POST, "ops/execution/binance/test-order", token: token,

@@ -27,7 +27,7 @@ import VaporTesting
         }
     }
 
-    /// API.md "Wire details": crypto-saas's placeholder, without authentication.
+    /// contract.md "Wire details": crypto-saas's placeholder, without authentication.
     @Test func opsHealthIsCryptoSaasPlaceholder() async throws {
         try await withTestApp(.sqlite, migrate: false) { app in
             try await app.testing().test(.GET, "ops/health") { res in

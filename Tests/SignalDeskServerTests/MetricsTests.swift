@@ -53,7 +53,7 @@ import VaporTesting
         }
     }
 
-    /// API.md "Health": signals by status and orders by venue and status, read from the database
+    /// contract.md "Health": signals by status and orders by venue and status, read from the database
     /// at scrape time, with fixed label sets and no user data in them.
     @Test(arguments: TestDatabase.all)
     func signalsByStatusAndOrdersByVenueAndStatus(_ database: TestDatabase) async throws {

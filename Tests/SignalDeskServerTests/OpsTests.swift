@@ -192,7 +192,7 @@ extension Client {
             #expect(
                 anaRow["risk_profile"] as? String == "model2_conservador_productivo"
                     && anaRow["role"] as? String == "trader")
-            // crypto-saas's key names (API.md, "Wire details"); the cooldown a number.
+            // crypto-saas's key names (contract.md, "Wire details"); the cooldown a number.
             let limits = try #require(anaRow["limits"] as? [String: Any])
             #expect(
                 limits as NSDictionary == [
@@ -216,7 +216,7 @@ extension Client {
                 (real["users"] as? [[String: Any]])?.map { $0["email"] as! String } == [
                     "ana@trading.co", "bob@desk.io", "root@trading.co", "vera@trading.co",
                 ])
-            // Admin only (API.md): viewers and traders are refused.
+            // Admin only (contract.md): viewers and traders are refused.
             #expect(try await client.send(.GET, "ops/risk/daily-compare", token: viewer).status == .forbidden)
             #expect(try await client.send(.GET, "ops/risk/daily-compare", token: ana).status == .forbidden)
             #expect(

@@ -22,7 +22,7 @@ import VaporTesting
         #expect(unread.isEmpty, "\(T.self) dropped \(unread)", sourceLocation: sourceLocation)
     }
 
-    /// Each body with every field API.md documents for it, none at its default.
+    /// Each body with every field contract.md documents for it, none at its default.
     @Test func everyDocumentedFieldOfEveryBodyIsDecoded() throws {
         try Self.expectEveryFieldRead(
             ExecutionController.PretradeBody.self,

@@ -6,7 +6,7 @@ import VaporTesting
 
 @testable import SignalDeskServer
 
-/// Every registered route × every kind of caller, against the roles API.md gives (issue 19,
+/// Every registered route × every kind of caller, against the roles contract.md gives (issue 19,
 /// item 4). A route missing from ``RouteRolesTests/access`` fails the first test, so a new route
 /// cannot ship without a decision about who may call it.
 @Suite struct RouteRolesTests {

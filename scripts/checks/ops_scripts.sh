@@ -269,7 +269,7 @@ remember "$scenario_password"
 run_script "run_scenario" 0 run_scenario.sh BASE="$base" EMAIL=smoke.scenario@example.com \
   PASSWORD="$scenario_password" QTY=0.001 EXIT_PRICE=50250 FEES=0.1
 expect_line "PASS | close position"
-# crypto-saas's marker lines, whole lines as its callers grep them (API.md, "Wire details").
+# crypto-saas's marker lines, whole lines as its callers grep them (contract.md, "Wire details").
 check "  ...printed the marker line 'token_ok'" grep -qx "token_ok" "$LAST_LOG"
 check "  ...printed the marker line 'signal_id=<lower-case uuid>'" \
   grep -qxE "signal_id=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}" "$LAST_LOG"

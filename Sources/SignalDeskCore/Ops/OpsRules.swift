@@ -1,6 +1,6 @@
 import Foundation
 
-/// The dashboard's traffic light (API.md): red when any user in scope misses 2FA or has a stale
+/// The dashboard's traffic light (contract.md): red when any user in scope misses 2FA or has a stale
 /// secret; else yellow when any open was blocked today; else green.
 public enum OverallStatus: String, Sendable, Codable, Equatable {
     case green, yellow, red
@@ -23,7 +23,7 @@ public enum AuditActionClass {
     public static let pretradeBlocked = "pretrade.check.blocked"
     public static let webhookAuthFailed = "webhook.auth_failed"
 
-    /// `errors` of API.md: actions ending `.error` or starting `execution.blocked.`.
+    /// `errors` of contract.md: actions ending `.error` or starting `execution.blocked.`.
     public static func isError(_ action: String) -> Bool {
         action.hasSuffix(errorSuffix) || action.hasPrefix(executionBlockedPrefix)
     }
@@ -31,7 +31,7 @@ public enum AuditActionClass {
     public static func isOpenBlocked(_ action: String) -> Bool { action.hasPrefix(openBlockedPrefix) }
 }
 
-/// Service users (API.md, "Wire details"): the accounts that operate the platform rather than
+/// Service users (contract.md, "Wire details"): the accounts that operate the platform rather than
 /// trade on it, known by their email as in crypto-saas (`ops.bot.` prefix), whatever their role.
 /// Admins and viewers are ordinary rows of the user table.
 public enum ServiceUsers {

@@ -1,4 +1,4 @@
-/// The exit checks of API.md. Each check's `passed` is true when its exit condition is met;
+/// The exit checks of contract.md. Each check's `passed` is true when its exit condition is met;
 /// the position should exit when any is.
 public enum ExitCheck {
     public struct Situation: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Why opening a position is refused, in the order the checks run (API.md).
+/// Why opening a position is refused, in the order the checks run (contract.md).
 public enum OpenBlock: Sendable, Equatable {
     case maxOpenPositions
     case cooldown(minutes: Int)

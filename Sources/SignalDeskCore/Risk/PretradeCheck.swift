@@ -1,6 +1,6 @@
 import Foundation
 
-/// The pretrade checks of API.md, all evaluated and reported in order.
+/// The pretrade checks of contract.md, all evaluated and reported in order.
 public enum PretradeCheck {
     /// What the trader proposes and the market looks like.
     public struct Proposal: Sendable {

@@ -1,4 +1,4 @@
-/// The risk profiles of API.md: limits per user, as data.
+/// The risk profiles of contract.md: limits per user, as data.
 public enum RiskProfile: String, Sendable, CaseIterable, Codable {
     case model2ConservadorProductivo = "model2_conservador_productivo"
     case modeloSueltoControlado = "modelo_suelto_controlado"

@@ -1,4 +1,4 @@
-/// The trading strategies a user can be assigned per exchange (API.md), as data.
+/// The trading strategies a user can be assigned per exchange (contract.md), as data.
 public enum StrategyID: String, Sendable, CaseIterable, Codable {
     case swingV1 = "SWING_V1"
     case intradayV1 = "INTRADAY_V1"

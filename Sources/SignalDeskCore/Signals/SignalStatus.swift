@@ -1,4 +1,4 @@
-/// The states of a signal (API.md "Signals").
+/// The states of a signal (contract.md "Signals").
 public enum SignalStatus: String, Sendable, CaseIterable, Codable {
     case created = "CREATED"
     case executing = "EXECUTING"

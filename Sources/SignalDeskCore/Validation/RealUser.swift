@@ -1,4 +1,4 @@
-/// The "real user" filter of API.md: smoke-test, disabled and example accounts are not real.
+/// The "real user" filter of contract.md: smoke-test, disabled and example accounts are not real.
 public enum RealUser {
     public static func isReal(email: String) -> Bool {
         let email = email.lowercased()

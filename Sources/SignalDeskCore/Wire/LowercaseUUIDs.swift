@@ -1,4 +1,4 @@
-/// Every UUID in a response is lower case (API.md, "Wire details"): crypto-saas's clients compare
+/// Every UUID in a response is lower case (contract.md, "Wire details"): crypto-saas's clients compare
 /// ids as Python's `str(uuid)` writes them. Foundation encodes `UUID` as `uuidString`, upper case,
 /// with no strategy to change it, so the encoded JSON text is rewritten instead: every JSON
 /// string (value or key) whose whole content is a UUID with an upper-case hex digit is lowered.

@@ -1,5 +1,5 @@
 /// A `Double` written as Python's `repr(float)` writes it, which crypto-saas used inside signed
-/// strings (API.md, "Wire details": `0.01`, `0.5`, `2.5`, `1.0`, `1e-05`).
+/// strings (contract.md, "Wire details": `0.01`, `0.5`, `2.5`, `1.0`, `1e-05`).
 ///
 /// Python writes the shortest digits that read back as the same value (as Swift's `description`
 /// does), in positional notation when the decimal exponent is from -4 to 15 (with at least one

@@ -1,7 +1,7 @@
 import Foundation
 import JWT
 
-/// The claims of an access token (API.md): `sub` email, `uid`, `role`, `iat`, `exp` (60 min),
+/// The claims of an access token (contract.md): `sub` email, `uid`, `role`, `iat`, `exp` (60 min),
 /// `jti`, and `sid`, the session family the token was issued from; revoking the family revokes
 /// the token.
 struct AccessClaims: JWTPayload {

@@ -23,7 +23,7 @@ extension ExecutionController {
 
     /// Validates the order body, the exchange assignment and the credentials. `venueValidates`:
     /// symbol and qty are left to the venue, whose refusal is the answer (IBKR's test order:
-    /// API.md gives 502 `IBKR test order failed: ...` for qty ≤ 0 or a symbol that is not
+    /// contract.md gives 502 `IBKR test order failed: ...` for qty ≤ 0 or a symbol that is not
     /// alphanumeric).
     static func orderContext(_ req: Request, exchange: Exchange, body: OrderBody, venueValidates: Bool = false)
         async throws

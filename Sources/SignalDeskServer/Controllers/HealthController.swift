@@ -2,7 +2,7 @@ import Fluent
 import SQLKit
 import Vapor
 
-/// Liveness and readiness endpoints of API.md "Health", `/metrics`, crypto-saas's `GET /ops/health`
+/// Liveness and readiness endpoints of contract.md "Health", `/metrics`, crypto-saas's `GET /ops/health`
 /// placeholder and the site icon.
 struct HealthController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {

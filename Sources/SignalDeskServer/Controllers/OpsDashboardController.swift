@@ -4,7 +4,7 @@ import SignalDeskCore
 import Vapor
 
 /// Ops reports and actions: daily compare, the dashboard summary and page, smoke-user cleanup.
-/// The summary is open to admins and viewers; daily compare (API.md: admin) and the cleanup are
+/// The summary is open to admins and viewers; daily compare (contract.md: admin) and the cleanup are
 /// for admins.
 struct OpsDashboardController: RouteCollection {
     let page: ByteBuffer

@@ -4,7 +4,7 @@ import SQLKit
 import SignalDeskCore
 import Vapor
 
-/// `SignalOut` of API.md.
+/// `SignalOut` of contract.md.
 struct SignalOut: Content {
     let id: UUID
     let userId: UUID
@@ -59,7 +59,7 @@ struct SignalOut: Content {
     }
 }
 
-/// `PositionOut` of API.md.
+/// `PositionOut` of contract.md.
 struct PositionOut: Content {
     let id: UUID
     let userId: UUID

@@ -2,7 +2,7 @@ import Vapor
 
 /// An error with the exact status and `detail` a client should see.
 ///
-/// Handlers throw this for every answer API.md names; ``APIErrorMiddleware`` renders it as
+/// Handlers throw this for every answer contract.md names; ``APIErrorMiddleware`` renders it as
 /// `{"detail": ...}` and adds `headers` (for example `Retry-After`).
 struct APIError: Error, Sendable {
     let status: HTTPResponseStatus

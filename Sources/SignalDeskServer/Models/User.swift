@@ -1,7 +1,7 @@
 import Fluent
 import Foundation
 
-/// Roles of API.md: `viewer` reads ops data, `disabled` cannot log in.
+/// Roles of contract.md: `viewer` reads ops data, `disabled` cannot log in.
 public enum UserRole: String, Codable, Sendable, CaseIterable {
     case admin, trader, viewer, disabled
 }

@@ -98,7 +98,7 @@ public final class AppMetrics: Sendable {
 }
 
 /// Gauges read from the database when `/metrics` is scraped: signals by status and orders by venue
-/// and status (API.md, Health). One `GROUP BY` query each, so a scrape costs two round trips
+/// and status (contract.md, Health). One `GROUP BY` query each, so a scrape costs two round trips
 /// whatever the number of rows. Label values come from fixed sets the server writes (signal
 /// states, venue names, order states), never from a user: no id, email or secret becomes a label.
 struct DatabaseGauges: Sendable, Equatable {

@@ -15,7 +15,7 @@ struct OpsReports {
 
     // MARK: daily compare
 
-    /// A user's limits under crypto-saas's key names (API.md, "Wire details"); the cooldown is a
+    /// A user's limits under crypto-saas's key names (contract.md, "Wire details"); the cooldown is a
     /// number of minutes that may be fractional.
     struct LimitsOut: Content {
         let maxRiskPerTradePct: Double

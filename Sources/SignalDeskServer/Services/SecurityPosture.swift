@@ -4,7 +4,7 @@ import SQLKit
 import SignalDeskCore
 import Vapor
 
-/// The security posture of API.md: 2FA coverage, secret age and secrets left on retired keys.
+/// The security posture of contract.md: 2FA coverage, secret age and secrets left on retired keys.
 struct SecurityPosture {
     struct UserRow: Content, Equatable {
         let userId: UUID
