@@ -24,10 +24,10 @@ import VaporTesting
     func rowsAreWrittenWithJSONDetails(_ database: TestDatabase) async throws {
         try await withTestApp(database) { app in
             try await AuditLog.record(
-                "probe.action", userID: nil, entityType: "thing", entityID: "42",
+                .securityPostureRead, userID: nil, entityType: "thing", entityID: "42",
                 details: ["reason": "test", "password": "hunter2", "n": 2], on: app.db)
             let row = try #require(try await AuditEntry.query(on: app.db).first())
-            #expect(row.action == "probe.action" && row.entityType == "thing" && row.entityID == "42")
+            #expect(row.action == "security.posture.read" && row.entityType == "thing" && row.entityID == "42")
             #expect(row.details == #"{"n":2,"password":"[redacted]","reason":"test"}"#)
             #expect(row.id != nil)
         }

@@ -93,6 +93,24 @@ func startEngine(_ app: Application) async throws {
         await telegram.shutdown()
     }
 
+    /// A stored exchange this build does not know (a row written by a newer or older version) is
+    /// refused, never traded on another venue.
+    @Test(arguments: TestDatabase.all)
+    func aSignalForAnUnknownExchangeIsRejectedNotTradedElsewhere(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let user = User(email: "kraken@trading.co", passwordHash: "x", role: .trader)
+            try await user.create(on: app.db)
+            let signal = Signal.webhookRow(userID: try user.requireID()) { $0.exchange = "KRAKEN" }
+            try await signal.create(on: app.db)
+            #expect(try await ExecutionWorker.runOnce(app: app))
+            let stored = try #require(try await Signal.find(signal.id, on: app.db))
+            #expect(
+                stored.status == .rejected && stored.reasonCodes == ["exchange_unknown"],
+                "\(stored.status) \(stored.reasonCodes)")
+            #expect(try await Order.query(on: app.db).count() == 0)
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func aSignalThatCannotBeSizedIsRejected(_ database: TestDatabase) async throws {
         try await withTestApp(database) { app in
@@ -245,16 +263,15 @@ func startEngine(_ app: Application) async throws {
                         let user = User(email: "u\(userIndex)@trading.co", passwordHash: "x", role: .trader)
                         try await user.create(on: tx)
                         for index in 0..<10 {
-                            let signal = Signal()
-                            signal.$user.id = user.id!
-                            signal.symbol = "BTCUSDT"; signal.module = "tv"; signal.side = .long;
-                            signal.exchange = "BINANCE"
-                            signal.source = "tradingview"; signal.orderType = "market"; signal.action = "open"
-                            signal.entryPrice = 30000; signal.stopLoss = 29000; signal.qty = 0.001
-                            signal.status = .created; signal.reasonCodes = []; signal.leaseCount = 0
-                            signal.createdAt = Date().addingTimeInterval(Double(index));
-                            signal.updatedAt = signal.createdAt
-                            signal.alertID = "w-\(userIndex)-\(index)"
+                            let signal = Signal.webhookRow(userID: user.id!) {
+                                $0.entryPrice = 30000
+                                $0.stopLoss = 29000
+                                $0.takeProfit = nil
+                                $0.qty = 0.001
+                                $0.createdAt = Date().addingTimeInterval(Double(index))
+                                $0.updatedAt = $0.createdAt
+                                $0.alertID = "w-\(userIndex)-\(index)"
+                            }
                             try await signal.create(on: tx)
                         }
                     }

@@ -139,7 +139,7 @@ import VaporTesting
         try await withTestApp(.postgres) { app in
             for index in 0..<20 {
                 try await AuditLog.record(
-                    "test.row", userID: nil, entityType: "test", entityID: String(index), on: app.db)
+                    .signalClaim, userID: nil, entityType: "test", entityID: String(index), on: app.db)
             }
             let plan = try await app.db.transaction { tx in
                 let sql = tx as! any SQLDatabase

@@ -43,7 +43,7 @@ extension Client {
                 for index in 0..<40 {
                     group.addTask {
                         try await AuditLog.record(
-                            "probe.write", userID: nil, entityType: "probe", entityID: "\(index)", on: app.db)
+                            .signalClaim, userID: nil, entityType: "probe", entityID: "\(index)", on: app.db)
                     }
                 }
                 for _ in 0..<2 {

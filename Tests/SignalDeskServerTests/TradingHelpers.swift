@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import SQLKit
+import SignalDeskCore
 import Testing
 import VaporTesting
 
@@ -65,5 +66,32 @@ extension Client {
 
     func auditCount(_ action: String) async throws -> Int {
         try await AuditEntry.query(on: app.db).filter(\.$action == action).count()
+    }
+}
+
+extension Signal {
+    /// A webhook signal as the intake stores it (BTCUSDT long at 100, stop 95, take 110), for tests
+    /// that put rows in place directly; `adjust` changes what the test is about.
+    static func webhookRow(userID: UUID, status: SignalStatus = .created, adjust: (Signal) -> Void = { _ in }) -> Signal
+    {
+        let signal = Signal()
+        signal.$user.id = userID
+        signal.symbol = "BTCUSDT"
+        signal.module = "tv"
+        signal.side = .long
+        signal.exchange = "BINANCE"
+        signal.source = "tradingview"
+        signal.orderType = "market"
+        signal.action = "open"
+        signal.entryPrice = 100
+        signal.stopLoss = 95
+        signal.takeProfit = 110
+        signal.status = status
+        signal.reasonCodes = []
+        signal.leaseCount = status == .created ? 0 : 1
+        signal.createdAt = Date()
+        signal.updatedAt = signal.createdAt
+        adjust(signal)
+        return signal
     }
 }

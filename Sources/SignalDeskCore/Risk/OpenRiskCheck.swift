@@ -18,17 +18,6 @@ public enum OpenBlock: Sendable, Equatable {
         case .riskPerTrade: "Risk block: risk per trade exceeded"
         }
     }
-
-    /// The suffix of the `position.open.blocked.*` audit action.
-    public var auditName: String {
-        switch self {
-        case .maxOpenPositions: "max_open_positions"
-        case .cooldown: "cooldown"
-        case .dailyStop: "daily_stop"
-        case .maxTrades: "max_trades"
-        case .riskPerTrade: "risk_per_trade"
-        }
-    }
 }
 
 /// The risk checks before opening a position from a signal.

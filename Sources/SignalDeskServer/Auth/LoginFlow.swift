@@ -53,7 +53,7 @@ struct LoginFlow {
         try await LoginAttempt(email: email, succeeded: true, at: now).create(on: db)
         let pair = try await TokenService(app: request.application, db: db).issue(for: user, now: now)
         try await AuditLog.record(
-            "auth.login.success", userID: userID, entityType: "user", entityID: userID.uuidString,
+            AuditAction.authLoginSuccess, userID: userID, entityType: "user", entityID: userID.uuidString,
             details: ["two_factor": .bool(enabled)], on: db, at: now)
         return pair
     }
@@ -85,7 +85,7 @@ struct LoginFlow {
     private func refuse(email: String, userID: UUID?, reason: String, record: Bool = true, now: Date) async throws {
         if record { try await LoginAttempt(email: email, succeeded: false, at: now).create(on: db) }
         try await AuditLog.record(
-            "auth.login.failed", userID: userID, entityType: "user", entityID: userID?.uuidString,
+            AuditAction.authLoginFailed, userID: userID, entityType: "user", entityID: userID?.uuidString,
             details: ["email": .string(email), "reason": .string(reason)], on: db, at: now)
     }
 }

@@ -61,7 +61,7 @@ struct KeysRotateCommand: AsyncCommand {
         let report = try await KeyRotation(keyRing: app.appConfig.keyRing, db: app.db, logger: app.logger)
             .run(dryRun: signature.dryRun)
         try await AuditLog.record(
-            "security.key_rotation.reencrypt", userID: nil, entityType: "security", entityID: "key_ring",
+            AuditAction.securityKeyRotationReencrypt, userID: nil, entityType: "security", entityID: "key_ring",
             details: [
                 "dry_run": .bool(report.dryRun), "scanned": .int(report.scanned), "updated": .int(report.updated),
                 "failed": .int(report.failed), "active_key_id": .string(report.activeKeyId), "via": "cli",

@@ -47,7 +47,8 @@ struct AuthController: RouteCollection {
             try await req.db.transaction { tx in
                 try await user.create(on: tx)
                 try await AuditLog.record(
-                    "auth.register.success", userID: user.id, entityType: "user", entityID: user.id?.uuidString, on: tx)
+                    AuditAction.authRegisterSuccess, userID: user.id, entityType: "user", entityID: user.id?.uuidString,
+                    on: tx)
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw APIError(.badRequest, "Email already registered")
@@ -73,11 +74,11 @@ struct AuthController: RouteCollection {
         switch outcome {
         case .success(let (pair, user)):
             try await AuditLog.record(
-                "auth.refresh", userID: user.id, entityType: "user", entityID: user.id?.uuidString, on: req.db)
+                AuditAction.authRefresh, userID: user.id, entityType: "user", entityID: user.id?.uuidString, on: req.db)
             return pair
         case .failure(.reused(let userID)):
             try await AuditLog.record(
-                "auth.refresh.reuse_detected", userID: userID, entityType: "user", entityID: userID.uuidString,
+                AuditAction.authRefreshReuseDetected, userID: userID, entityType: "user", entityID: userID.uuidString,
                 on: req.db)
             throw APIError(.unauthorized, "Refresh token reuse detected; session revoked")
         case .failure(.expired):
@@ -91,7 +92,7 @@ struct AuthController: RouteCollection {
         let body = try req.content.decode(RefreshBody.self)
         if let userID = try await TokenService(app: req.application, db: req.db).logout(body.refreshToken) {
             try await AuditLog.record(
-                "auth.logout", userID: userID, entityType: "user", entityID: userID.uuidString, on: req.db)
+                AuditAction.authLogout, userID: userID, entityType: "user", entityID: userID.uuidString, on: req.db)
         }
         // The same answer whether or not the token was known: logout is idempotent and no oracle.
         return Message(message: "Logged out")
@@ -106,7 +107,7 @@ struct AuthController: RouteCollection {
         let caller = try req.caller
         let count = try await TokenService(app: req.application, db: req.db).revokeAll(userID: caller.id)
         try await AuditLog.record(
-            "auth.revoke_all", userID: caller.id, entityType: "user", entityID: caller.id.uuidString,
+            AuditAction.authRevokeAll, userID: caller.id, entityType: "user", entityID: caller.id.uuidString,
             details: ["revoked_sessions": .int(count)], on: req.db)
         return RevokeAllAnswer(message: "All sessions revoked", revokedSessions: count)
     }

@@ -55,7 +55,7 @@ struct ExchangeSecretsController: RouteCollection {
 
         guard try await ExchangeAccess.isEnabled(userID: caller.id, exchange: exchange, on: req.db) else {
             try await AuditLog.record(
-                "exchange.secret.upsert.blocked", userID: caller.id, entityType: "exchange_secret",
+                AuditAction.exchangeSecretUpsertBlocked, userID: caller.id, entityType: "exchange_secret",
                 entityID: exchange.rawValue, details: ["exchange": .string(exchange.rawValue)], on: req.db)
             throw APIError(.forbidden, "Exchange \(exchange.rawValue) is disabled for this user")
         }
@@ -80,7 +80,7 @@ struct ExchangeSecretsController: RouteCollection {
                     row.keyID = ring.activeKeyID
                     try await row.save(on: tx)
                     try await AuditLog.record(
-                        "exchange.secret.upsert", userID: caller.id, entityType: "exchange_secret",
+                        AuditAction.exchangeSecretUpsert, userID: caller.id, entityType: "exchange_secret",
                         entityID: row.id?.uuidString,
                         details: [
                             "exchange": .string(exchange.rawValue), "created": .bool(created),
@@ -120,7 +120,7 @@ struct ExchangeSecretsController: RouteCollection {
         try await req.db.transaction { tx in
             try await row.delete(on: tx)
             try await AuditLog.record(
-                "exchange.secret.delete", userID: caller.id, entityType: "exchange_secret",
+                AuditAction.exchangeSecretDelete, userID: caller.id, entityType: "exchange_secret",
                 entityID: row.id?.uuidString,
                 details: ["exchange": .string(exchange.rawValue)], on: tx)
         }

@@ -55,7 +55,8 @@ extension ExecutionController {
             apiSecret: context.credentials.apiSecret, exchange: exchange, symbol: context.symbol,
             side: context.side.orderWord, qty: body.qty)
         try await AuditLog.record(
-            "execution.prepare", userID: context.caller.id, entityType: "exchange", entityID: exchange.rawValue,
+            AuditAction.executionPrepare, userID: context.caller.id, entityType: "exchange",
+            entityID: exchange.rawValue,
             details: [
                 "exchange": .string(exchange.rawValue), "symbol": .string(context.symbol),
                 "side": .string(context.side.orderWord),
@@ -95,7 +96,6 @@ extension ExecutionController {
         let clientID = "sdtest-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let order = OrderRequest(symbol: context.symbol, side: context.side, qty: body.qty, clientOrderID: clientID)
         let venue = req.application.venues.venue(for: exchange)
-        let action = "execution.\(exchange.rawValue.lowercased()).test_order"
         let outcome: Result<TestOrderResult, VenueError>
         do {
             outcome = .success(try await venue.testOrder(order, credentials: context.credentials))
@@ -105,7 +105,8 @@ extension ExecutionController {
         switch outcome {
         case .success(let result):
             try await AuditLog.record(
-                "\(action).success", userID: context.caller.id, entityType: "exchange", entityID: exchange.rawValue,
+                AuditAction.testOrder(exchange, succeeded: true), userID: context.caller.id, entityType: "exchange",
+                entityID: exchange.rawValue,
                 details: [
                     "symbol": .string(context.symbol), "side": .string(context.side.orderWord),
                     "qty": .double(body.qty),
@@ -119,47 +120,10 @@ extension ExecutionController {
                 error, exchange: exchange, credentials: context.credentials,
                 timeout: req.application.appConfig.venueTimeoutSeconds)
             try await AuditLog.record(
-                "\(action).error", userID: context.caller.id, entityType: "exchange", entityID: exchange.rawValue,
+                AuditAction.testOrder(exchange, succeeded: false), userID: context.caller.id, entityType: "exchange",
+                entityID: exchange.rawValue,
                 details: ["symbol": .string(context.symbol), "error": .string(message)], on: req.db)
             throw APIError(.badGateway, message)
         }
-    }
-}
-
-/// Client-facing text for a venue failure, in crypto-saas's words
-/// (`Binance test order failed: Binance testnet error {code}: {body}`). Upstream bodies are
-/// shortened and any echo of the caller's key or secret is masked.
-enum VenueFailureText {
-    /// `action`: "test order" for the test-order endpoints, "order" for the worker's orders.
-    static func describe(
-        _ error: VenueError, exchange: Exchange, credentials: VenueCredentials, timeout: Double,
-        action: String = "test order"
-    ) -> String {
-        let venueName: String =
-            switch exchange {
-            case .binance: "Binance"
-            case .bybit: "Bybit"
-            case .ibkr: "IBKR"
-            }
-        func scrub(_ body: String) -> String {
-            let short = body.count > 500 ? String(body.prefix(500)) + "..." : body
-            return short.replacingOccurrences(of: credentials.apiSecret, with: "***")
-                .replacingOccurrences(of: credentials.apiKey, with: SecretMask.mask(credentials.apiKey))
-        }
-        let detail: String
-        switch (exchange, error) {
-        case (.ibkr, .invalid(let message)): detail = message
-        case (.ibkr, .rejected(let status, _, let body)), (.ibkr, .unavailable(let status, let body)):
-            detail = "bridge error \(status): \(scrub(body))"
-        case (_, .rejected(let status, _, let body)), (_, .unavailable(let status, let body)):
-            detail = "\(venueName) testnet error \(status): \(scrub(body))"
-        case (_, .timeout):
-            detail = "\(venueName) testnet error timeout: no answer within \(PretradeCheck.number(timeout)) s"
-        case (_, .transport(let what)): detail = "\(venueName) testnet error connection: \(what)"
-        case (_, .circuitOpen):
-            detail = "\(venueName) testnet error circuit_open: too many recent failures, retry later"
-        case (_, .invalid(let message)): detail = "\(venueName) testnet error invalid: \(message)"
-        }
-        return "\(venueName) \(action) failed: \(detail)"
     }
 }

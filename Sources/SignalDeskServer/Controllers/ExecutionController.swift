@@ -27,7 +27,7 @@ struct ExecutionController: RouteCollection {
     ) async throws {
         guard strategy.enabled else {
             try await AuditLog.record(
-                "execution.blocked.exchange_disabled", userID: caller.id, entityType: "exchange",
+                AuditAction.executionBlockedExchangeDisabled, userID: caller.id, entityType: "exchange",
                 entityID: exchange.rawValue,
                 details: ["exchange": .string(exchange.rawValue)], on: db)
             throw APIError(.forbidden, "Exchange \(exchange.rawValue) is disabled for this user")
@@ -122,7 +122,7 @@ struct ExecutionController: RouteCollection {
             proposal: proposal, now: now)
         let failed = checks.filter { !$0.passed }.map(\.name)
         try await AuditLog.record(
-            failed.isEmpty ? "pretrade.check.passed" : "pretrade.check.blocked", userID: caller.id,
+            failed.isEmpty ? AuditAction.pretradeCheckPassed : AuditAction.pretradeCheckBlocked, userID: caller.id,
             entityType: "exchange",
             entityID: exchange.rawValue,
             details: [
@@ -190,7 +190,8 @@ struct ExecutionController: RouteCollection {
                 macroEventBlock: body.macroEventBlock ?? false, earningsWithin24h: body.earningsWithin24h ?? false),
             rules: strategy.strategy.rules(on: exchange), exchange: exchange)
         try await AuditLog.record(
-            outcome.shouldExit ? "exit.check.triggered" : "exit.check.hold", userID: caller.id, entityType: "exchange",
+            outcome.shouldExit ? AuditAction.exitCheckTriggered : AuditAction.exitCheckHold, userID: caller.id,
+            entityType: "exchange",
             entityID: exchange.rawValue,
             details: [
                 "exchange": .string(exchange.rawValue), "symbol": .string(symbol),

@@ -1,7 +1,8 @@
 import Fluent
+import SignalDeskCore
 import Vapor
 
-/// `/ops/admin/kill-switch`: admins halt and resume trading; admins and viewers read it.
+/// `/ops/admin/kill-switch`: admins halt, resume and read it (viewers see it in the dashboard summary).
 struct KillSwitchController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.adminOnly.get("ops", "admin", "kill-switch", use: Self.read)
@@ -52,7 +53,8 @@ struct KillSwitchController: RouteCollection {
         try await TradingTransactions(app: req.application, db: req.db).run { tx in
             try await req.application.killSwitch.set(state, on: tx)
             try await AuditLog.record(
-                body.enabled ? "ops.kill_switch.on" : "ops.kill_switch.off", userID: caller.id, entityType: "settings",
+                body.enabled ? AuditAction.opsKillSwitchOn : AuditAction.opsKillSwitchOff, userID: caller.id,
+                entityType: "settings",
                 entityID: KillSwitch.key, details: ["reason": reason.map(AuditValue.string) ?? .null], on: tx)
         }
         return Answer(state)

@@ -61,7 +61,8 @@ struct NotificationsController: RouteCollection {
         try await req.db.transaction { tx in
             try await user.save(on: tx)
             try await AuditLog.record(
-                "notifications.telegram.set", userID: caller.id, entityType: "user", entityID: caller.id.uuidString,
+                AuditAction.notificationsTelegramSet, userID: caller.id, entityType: "user",
+                entityID: caller.id.uuidString,
                 on: tx)
         }
         return Answer(telegramConfigured: true)
@@ -75,7 +76,8 @@ struct NotificationsController: RouteCollection {
         try await req.db.transaction { tx in
             try await user.save(on: tx)
             try await AuditLog.record(
-                "notifications.telegram.cleared", userID: caller.id, entityType: "user", entityID: caller.id.uuidString,
+                AuditAction.notificationsTelegramCleared, userID: caller.id, entityType: "user",
+                entityID: caller.id.uuidString,
                 on: tx)
         }
         return Answer(telegramConfigured: false)

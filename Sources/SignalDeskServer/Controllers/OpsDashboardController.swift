@@ -72,7 +72,7 @@ struct OpsDashboardController: RouteCollection {
         let report = try await SmokeUserCleanup(app: req.application, db: req.db).run(
             dryRun: dryRun, olderThanDays: olderThan)
         try await AuditLog.record(
-            "ops.cleanup.smoke_users", userID: caller.id, entityType: "ops", entityID: "cleanup-smoke-users",
+            AuditAction.opsCleanupSmokeUsers, userID: caller.id, entityType: "ops", entityID: "cleanup-smoke-users",
             details: [
                 "dry_run": .bool(dryRun), "older_than_days": .int(olderThan), "scanned": .int(report.scanned),
                 "eligible": .int(report.eligible), "deleted": .int(report.deleted),

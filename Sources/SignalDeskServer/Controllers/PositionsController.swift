@@ -40,7 +40,7 @@ struct PositionsController: RouteCollection {
             case .blocked(let block):
                 // The transaction rolled back; the block is still recorded.
                 try await AuditLog.record(
-                    "position.open.blocked.\(block.auditName)", userID: user.id, entityType: "signal",
+                    AuditAction.openBlocked(block), userID: user.id, entityType: "signal",
                     entityID: signalID.uuidString, details: ["qty": .double(qty), "reason": .string(block.message)],
                     on: req.db)
                 throw APIError(.conflict, block.message)

@@ -52,7 +52,7 @@ struct RiskAdminController: RouteCollection {
         try await req.db.transaction { tx in
             try await user.save(on: tx)
             try await AuditLog.record(
-                "risk.profile.updated", userID: caller.id, entityType: "user", entityID: userID.uuidString,
+                AuditAction.riskProfileUpdated, userID: caller.id, entityType: "user", entityID: userID.uuidString,
                 details: [
                     "target_email": .string(email), "risk_profile": .string(limits.profile.rawValue),
                     "capital_base_usd": .double(limits.capitalBaseUSD),

@@ -1,4 +1,5 @@
 import Fluent
+import SignalDeskCore
 import Vapor
 
 /// `/ops/security/*`: posture and re-encryption after a key rotation (admins).
@@ -29,7 +30,7 @@ struct SecurityController: RouteCollection {
         let report = try await SecurityPosture(db: req.db, keyRing: req.application.appConfig.keyRing)
             .report(realOnly: realOnly, maxSecretAgeDays: maxAge)
         try await AuditLog.record(
-            "security.posture.read", userID: caller.id, entityType: "security", entityID: "posture",
+            AuditAction.securityPostureRead, userID: caller.id, entityType: "security", entityID: "posture",
             details: [
                 "real_only": .bool(realOnly), "max_secret_age_days": .int(maxAge),
                 "users_missing_2fa": .int(report.summary.usersMissing2fa),
@@ -45,7 +46,7 @@ struct SecurityController: RouteCollection {
         let report = try await KeyRotation(keyRing: req.application.appConfig.keyRing, db: req.db, logger: req.logger)
             .run(dryRun: dryRun)
         try await AuditLog.record(
-            "security.key_rotation.reencrypt", userID: caller.id, entityType: "security", entityID: "key_ring",
+            AuditAction.securityKeyRotationReencrypt, userID: caller.id, entityType: "security", entityID: "key_ring",
             details: [
                 "dry_run": .bool(dryRun), "scanned": .int(report.scanned), "updated": .int(report.updated),
                 "failed": .int(report.failed), "active_key_id": .string(report.activeKeyId),

@@ -114,7 +114,7 @@ struct SignalsController: RouteCollection {
         let halted = try await req.application.killSwitch.state(on: req.db).enabled
         let claimed = halted ? [] : try await store.claim(.client(userID: caller.id), limit: limit)
         try await AuditLog.record(
-            "signal.claim", userID: caller.id, entityType: "signal", entityID: nil,
+            AuditAction.signalClaim, userID: caller.id, entityType: "signal", entityID: nil,
             details: ["claimed_count": .int(claimed.count), "limit": .int(limit)], on: req.db)
         return try claimed.map(SignalOut.init)
     }

@@ -56,7 +56,7 @@ struct StrategyController: RouteCollection {
             row.enabled = body.enabled
             try await row.save(on: tx)
             try await AuditLog.record(
-                "strategy.assignment.updated", userID: caller.id, entityType: "strategy_assignment",
+                AuditAction.strategyAssignmentUpdated, userID: caller.id, entityType: "strategy_assignment",
                 entityID: row.id?.uuidString,
                 details: [
                     "user_email": .string(email), "exchange": .string(exchange.rawValue),
@@ -77,23 +77,5 @@ struct StrategyController: RouteCollection {
                 enabled: row.enabled)
         }
         .sorted { ($0.userEmail, $0.exchange.rawValue) < ($1.userEmail, $1.exchange.rawValue) }
-    }
-}
-
-/// A user's strategy on an exchange: the assignment, or SWING_V1 enabled by default.
-struct EffectiveStrategy {
-    let strategy: StrategyID
-    let enabled: Bool
-    /// `assignment` or `default`.
-    let source: String
-
-    static func load(userID: UUID, exchange: Exchange, on db: any Database) async throws -> EffectiveStrategy {
-        guard
-            let row = try await StrategyAssignment.query(on: db).filter(\.$user.$id == userID).filter(
-                \.$exchange == exchange
-            ).first(),
-            let strategy = StrategyID(rawValue: row.strategyID)
-        else { return EffectiveStrategy(strategy: .default, enabled: true, source: "default") }
-        return EffectiveStrategy(strategy: strategy, enabled: row.enabled, source: "assignment")
     }
 }

@@ -1,4 +1,5 @@
 import Fluent
+import SignalDeskCore
 import Vapor
 
 /// `/auth/2fa/*`: set up, enable and disable TOTP for the caller; admin reset for a user.
@@ -37,7 +38,7 @@ struct TwoFactorController: RouteCollection {
         }
         let (secret, uri) = try await service(req).setUp(userID: caller.id, email: caller.email)
         try await AuditLog.record(
-            "auth.2fa.setup", userID: caller.id, entityType: "user", entityID: caller.id.uuidString, on: req.db)
+            AuditAction.auth2faSetup, userID: caller.id, entityType: "user", entityID: caller.id.uuidString, on: req.db)
         return SetupAnswer(
             message: "2FA secret generated. Verify with one OTP to enable.", secret: secret, otpauthUri: uri)
     }
@@ -55,7 +56,8 @@ struct TwoFactorController: RouteCollection {
         enrolment.enabled = true
         try await enrolment.save(on: req.db)
         try await AuditLog.record(
-            "auth.2fa.enabled", userID: caller.id, entityType: "user", entityID: caller.id.uuidString, on: req.db)
+            AuditAction.auth2faEnabled, userID: caller.id, entityType: "user", entityID: caller.id.uuidString,
+            on: req.db)
         return Message(message: "2FA enabled")
     }
 
@@ -70,7 +72,8 @@ struct TwoFactorController: RouteCollection {
         }
         try await enrolment.delete(on: req.db)
         try await AuditLog.record(
-            "auth.2fa.disabled", userID: caller.id, entityType: "user", entityID: caller.id.uuidString, on: req.db)
+            AuditAction.auth2faDisabled, userID: caller.id, entityType: "user", entityID: caller.id.uuidString,
+            on: req.db)
         return Message(message: "2FA disabled")
     }
 
@@ -83,7 +86,7 @@ struct TwoFactorController: RouteCollection {
         let removed = try await TwoFactor.query(on: req.db).filter(\.$user.$id == userID).count()
         try await TwoFactor.query(on: req.db).filter(\.$user.$id == userID).delete()
         try await AuditLog.record(
-            "auth.2fa.reset", userID: caller.id, entityType: "user", entityID: userID.uuidString,
+            AuditAction.auth2faReset, userID: caller.id, entityType: "user", entityID: userID.uuidString,
             details: ["target_email": .string(email), "had_2fa": .bool(removed > 0)], on: req.db)
         return Message(message: "2FA reset for \(email)")
     }

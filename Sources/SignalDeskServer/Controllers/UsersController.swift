@@ -79,7 +79,7 @@ struct UsersController: RouteCollection {
             try await req.db.transaction { tx in
                 try await user.create(on: tx)
                 try await AuditLog.record(
-                    "user.create", userID: caller.id, entityType: "user", entityID: user.id?.uuidString,
+                    AuditAction.userCreate, userID: caller.id, entityType: "user", entityID: user.id?.uuidString,
                     details: ["email": .string(email), "role": .string(role.rawValue)], on: tx)
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {

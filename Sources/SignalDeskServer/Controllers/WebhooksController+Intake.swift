@@ -22,7 +22,7 @@ extension WebhooksController {
     ) async throws -> Never {
         req.application.metrics.webhookAuthFailure(route: route)
         try await AuditLog.record(
-            "webhook.auth_failed", userID: userID, entityType: "webhook", entityID: nil,
+            AuditAction.webhookAuthFailed, userID: userID, entityType: "webhook", entityID: nil,
             details: ["route": .string(route), "reason": .string(reason)], on: req.db)
         throw error
     }
@@ -32,7 +32,8 @@ extension WebhooksController {
         let halted = try await req.application.killSwitch.state(on: req.db).enabled
         guard endpoint.enabled, !halted, endpoint.ownerRole != .disabled else {
             try await AuditLog.record(
-                "webhook.rejected", userID: endpoint.userID, entityType: "webhook", entityID: endpoint.webhookUUID,
+                AuditAction.webhookRejected, userID: endpoint.userID, entityType: "webhook",
+                entityID: endpoint.webhookUUID,
                 details: ["reason": .string(halted ? "kill_switch" : "webhooks_disabled")], on: req.db)
             throw APIError(.locked, "Webhooks disabled")
         }
@@ -47,7 +48,7 @@ extension WebhooksController {
 
     static func reject(_ req: Request, userID: UUID?, message: String) async throws -> Never {
         try await AuditLog.record(
-            "webhook.rejected", userID: userID, entityType: "webhook", entityID: nil,
+            AuditAction.webhookRejected, userID: userID, entityType: "webhook", entityID: nil,
             details: ["reason": .string(message)], on: req.db)
         throw APIError(.badRequest, message)
     }

@@ -96,7 +96,8 @@ struct WebhooksController: RouteCollection {
         try await req.db.transaction { tx in
             try await endpoint.save(on: tx)
             try await AuditLog.record(
-                "webhook.secret.rotated", userID: caller.id, entityType: "webhook", entityID: endpoint.webhookUUID,
+                AuditAction.webhookSecretRotated, userID: caller.id, entityType: "webhook",
+                entityID: endpoint.webhookUUID,
                 on: tx)
         }
         return SecretAnswer(webhookUuid: endpoint.webhookUUID, webhookSecret: secret)
@@ -110,7 +111,8 @@ struct WebhooksController: RouteCollection {
         try await req.db.transaction { tx in
             try await endpoint.save(on: tx)
             try await AuditLog.record(
-                body.enabled ? "webhook.enabled" : "webhook.disabled", userID: caller.id, entityType: "webhook",
+                body.enabled ? AuditAction.webhookEnabled : AuditAction.webhookDisabled, userID: caller.id,
+                entityType: "webhook",
                 entityID: endpoint.webhookUUID, on: tx)
         }
         return EnabledBody(enabled: body.enabled)

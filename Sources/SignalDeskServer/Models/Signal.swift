@@ -132,19 +132,12 @@ struct NewSignal: Sendable {
     static let status = SignalStatus.created
     static let reasonCodesJSON = "[]"
 
-    /// The audit action written with each new signal: the webhook's or the signal API's. A closed
-    /// set: the PostgreSQL statements write it into their SQL text (``WebhookStatements``).
-    enum AuditAction: String, Sendable {
-        case webhookAccepted = "webhook.accepted"
-        case signalCreate = "signal.create"
-    }
-
     /// Inserts the signal and its `action` audit row on `db`, which the caller makes a transaction
     /// (the two statements of the paths that do not use ``WebhookStatements``'s single one).
     func insert(auditedAs action: AuditAction, details: [String: AuditValue], on db: any Database) async throws {
         try await insert(on: db)
         try await AuditLog.record(
-            action.rawValue, userID: userID, entityType: "signal", entityID: id.uuidString, details: details, on: db,
+            action, userID: userID, entityType: "signal", entityID: id.uuidString, details: details, on: db,
             at: createdAt)
     }
 

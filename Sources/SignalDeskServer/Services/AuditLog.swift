@@ -34,7 +34,7 @@ enum AuditValue: Encodable, Sendable, Equatable, ExpressibleByStringLiteral, Exp
 /// secret into the log.
 enum AuditLog {
     static func record(
-        _ action: String,
+        _ action: AuditAction,
         userID: UUID?,
         entityType: String? = nil,
         entityID: String? = nil,
@@ -47,7 +47,7 @@ enum AuditLog {
         try await (db as! any SQLDatabase).insert(into: AuditEntry.schema)
             .columns("user_id", "action", "entity_type", "entity_id", "details", "created_at")
             .values(
-                SQLBind(userID), SQLBind(action), SQLBind(entityType), SQLBind(entityID),
+                SQLBind(userID), SQLBind(action.rawValue), SQLBind(entityType), SQLBind(entityID),
                 SQLBind(try details.map(detailsJSON)), SQLBind(date)
             )
             .run()

@@ -82,7 +82,7 @@ struct PositionBook {
         try await transition(signal, .open, now: now, on: tx)
         try await ensureDailyRow(userID: userID, day: day, now: now, on: tx)
         try await AuditLog.record(
-            "position.open", userID: userID, entityType: "position", entityID: position.id?.uuidString,
+            AuditAction.positionOpen, userID: userID, entityType: "position", entityID: position.id?.uuidString,
             details: [
                 "signal_id": .string(signal.id?.uuidString.lowercased() ?? ""), "symbol": .string(position.symbol),
                 "qty": .double(qty),
@@ -129,7 +129,7 @@ struct PositionBook {
                 """
             ).run()
             try await AuditLog.record(
-                "position.close", userID: userID, entityType: "position", entityID: positionID.uuidString,
+                AuditAction.positionClose, userID: userID, entityType: "position", entityID: positionID.uuidString,
                 details: [
                     "exit_price": .double(exitPrice), "fees": .double(fees), "realized_pnl": .double(pnl),
                     "close_reason": reason.map(AuditValue.string) ?? .null,

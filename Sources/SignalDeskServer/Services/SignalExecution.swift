@@ -73,7 +73,10 @@ struct SignalExecution {
     func executeOpen(_ signal: Signal) async throws {
         let userID = signal.$user.id
         guard let user = try await User.find(userID, on: db) else { return try await reject(signal, ["user_missing"]) }
-        let exchange = Exchange(rawValue: signal.exchange) ?? .binance
+        // A stored exchange this build does not know is refused, never traded somewhere else.
+        guard let exchange = Exchange(rawValue: signal.exchange) else {
+            return try await reject(signal, ["exchange_unknown"])
+        }
         let strategy = try await EffectiveStrategy.load(userID: userID, exchange: exchange, on: db)
         let book = PositionBook(app: app, db: db)
         let limits = book.limits(for: user)
@@ -154,7 +157,8 @@ struct SignalExecution {
         }
         guard
             let result = try await place(
-                request, signal: signal, venue: venue, credentials: credentials, earlierAttempt: earlierAttempt)
+                request, signal: signal, exchange: exchange, venue: venue, credentials: credentials,
+                earlierAttempt: earlierAttempt)
         else { return }
         guard let fill = result.averagePrice ?? reference else {
             return try await fail(signal, message: "Venue reported no fill price")
@@ -173,7 +177,7 @@ struct SignalExecution {
             )
             .where("client_order_id", .equal, SQLBind(request.clientOrderID)).run()
             try await AuditLog.record(
-                "execution.order.filled", userID: userID, entityType: "order", entityID: request.clientOrderID,
+                AuditAction.executionOrderFilled, userID: userID, entityType: "order", entityID: request.clientOrderID,
                 details: [
                     "venue": .string(venue.name), "symbol": .string(signal.symbol), "qty": .double(filledQty),
                     "price": .double(fill),
@@ -208,18 +212,20 @@ struct SignalExecution {
 
     /// Places `request` at most once: an existing order row means an earlier attempt, so the venue
     /// is asked first. Returns the venue's answer, or nil when the signal was failed or must wait.
-    func placeOnce(_ request: OrderRequest, signal: Signal, venue: any Venue, credentials: VenueCredentials)
-        async throws -> OrderResult?
-    {
+    func placeOnce(
+        _ request: OrderRequest, signal: Signal, exchange: Exchange, venue: any Venue, credentials: VenueCredentials
+    ) async throws -> OrderResult? {
         let inserted = try await Self.reserveOrder(request, signal: signal, venueName: venue.name, now: Date(), on: db)
         return try await place(
-            request, signal: signal, venue: venue, credentials: credentials, earlierAttempt: !inserted)
+            request, signal: signal, exchange: exchange, venue: venue, credentials: credentials,
+            earlierAttempt: !inserted)
     }
 
     /// Sends the reserved order `request` to the venue. After an `earlierAttempt` the venue may
     /// already hold it, so it is asked about the client order id first.
     func place(
-        _ request: OrderRequest, signal: Signal, venue: any Venue, credentials: VenueCredentials, earlierAttempt: Bool
+        _ request: OrderRequest, signal: Signal, exchange: Exchange, venue: any Venue, credentials: VenueCredentials,
+        earlierAttempt: Bool
     ) async throws -> OrderResult? {
         if earlierAttempt {
             // An earlier attempt got this far: the venue may already hold the order.
@@ -251,7 +257,7 @@ struct SignalExecution {
                 message = "Paper order failed: \(reason)"
             } else {
                 message = VenueFailureText.describe(
-                    error, exchange: Exchange(rawValue: signal.exchange) ?? .binance,
+                    error, exchange: exchange,
                     credentials: credentials, timeout: config.venueTimeoutSeconds, action: "order")
             }
             try await fail(signal, message: message)
@@ -275,17 +281,17 @@ struct SignalExecution {
 
     func reject(_ signal: Signal, _ reasons: [String]) async throws {
         try await finish(
-            signal, .reject, reasons: reasons, audit: "signal.rejected",
+            signal, .reject, reasons: reasons, audit: AuditAction.signalRejected,
             text: NotificationText.rejected(symbol: signal.symbol, reasons: reasons))
     }
 
     func fail(_ signal: Signal, message: String) async throws {
         try await finish(
-            signal, .fail, reasons: [message], audit: "signal.failed",
+            signal, .fail, reasons: [message], audit: AuditAction.signalFailed,
             text: NotificationText.failed(symbol: signal.symbol, error: message))
     }
 
-    private func finish(_ signal: Signal, _ event: SignalEvent, reasons: [String], audit: String, text: String)
+    private func finish(_ signal: Signal, _ event: SignalEvent, reasons: [String], audit: AuditAction, text: String)
         async throws
     {
         let now = Date()
@@ -319,7 +325,7 @@ struct SignalExecution {
         try await db.transaction { tx in
             try await PositionBook(app: app, db: tx).transition(signal, .closedPosition, now: Date(), on: tx)
             try await AuditLog.record(
-                "execution.close", userID: userID, entityType: "signal", entityID: signal.id?.uuidString,
+                AuditAction.executionClose, userID: userID, entityType: "signal", entityID: signal.id?.uuidString,
                 details: ["positions": .int(positions.count), "symbol": .string(signal.symbol)], on: tx)
         }
     }
@@ -329,7 +335,12 @@ struct SignalExecution {
     func closePosition(_ position: Position, clientOrderID: String, reason: String, signal: Signal?) async throws
         -> Bool
     {
-        let exchange = Exchange(rawValue: position.exchange) ?? .binance
+        guard let exchange = Exchange(rawValue: position.exchange) else {
+            app.logger.error(
+                "Position \(position.id?.uuidString ?? "?") has an unknown exchange \(position.exchange); not closed")
+            if let signal { try await fail(signal, message: "Unknown exchange \(position.exchange)") }
+            return false
+        }
         let (venue, credentials) = try await venue(for: exchange, userID: position.$user.id)
         guard let credentials else {
             if let signal { try await fail(signal, message: "Missing credentials for \(exchange.rawValue)") }
@@ -341,7 +352,9 @@ struct SignalExecution {
             price: config.executionMode == .paper ? last : nil, clientOrderID: clientOrderID)
         let result: OrderResult
         if let signal {
-            guard let placed = try await placeOnce(request, signal: signal, venue: venue, credentials: credentials)
+            guard
+                let placed = try await placeOnce(
+                    request, signal: signal, exchange: exchange, venue: venue, credentials: credentials)
             else { return false }
             result = placed
         } else {

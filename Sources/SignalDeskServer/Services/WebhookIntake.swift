@@ -191,7 +191,7 @@ struct WebhookIntake {
     private func duplicate(_ earlier: Signal, userID: UUID, alert: TradingViewAlert) async throws -> Outcome {
         let id = try earlier.requireID()
         try await AuditLog.record(
-            "webhook.duplicate", userID: userID, entityType: "signal", entityID: id.uuidString,
+            AuditAction.webhookDuplicate, userID: userID, entityType: "signal", entityID: id.uuidString,
             details: ["alert_id": alert.alertID.map(AuditValue.string) ?? .null], on: db)
         return .duplicate(id)
     }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
+import SignalDeskCore
 
 /// The statements of the webhook accept path on PostgreSQL: the endpoint lookup, a named prepared
 /// statement (each pooled connection parses and plans it once, and every later alert only binds
@@ -105,7 +106,7 @@ enum WebhookStatements {
     }
 
     /// The insert statement for `rowCount` signals, their parameters numbered from `$1`.
-    static func insertSQL(rowCount: Int, action: NewSignal.AuditAction) -> String {
+    static func insertSQL(rowCount: Int, action: AuditAction) -> String {
         let values = (0..<rowCount).map { row in
             let first = row * acceptedColumnTypes.count + 1
             let casts = acceptedColumnTypes.enumerated().map { "$\(first + $0.offset)::\($0.element)" }
