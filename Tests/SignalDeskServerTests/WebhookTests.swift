@@ -198,7 +198,7 @@ extension Client {
                         group.addTask {
                             try await WebhookIntake(app: app, db: app.db)
                                 .accept(
-                                    alert, body: Array(body.utf8), endpoint: endpoint, source: "tradingview", now: now)
+                                    alert, body: Array(body.utf8), endpoint: endpoint, source: .tradingview, now: now)
                         }
                     }
                     return try await group.reduce(into: [WebhookIntake.Outcome]()) { $0.append($1) }

@@ -57,13 +57,13 @@ struct SignalsController: RouteCollection {
 
         let signal = NewSignal(
             userID: caller.id, symbol: symbol, module: module, side: levels.side, exchange: exchange.rawValue,
-            source: "api",
+            source: SignalSource.api.rawValue,
             baseRiskPercent: body.baseRiskPercent, entryPrice: levels.entry, stopLoss: levels.stop,
             takeProfit: levels.take,
             createdAt: Date())
         let details: [String: AuditValue] = [
             "symbol": .string(symbol), "module": .string(module), "side": .string(levels.side.rawValue),
-            "exchange": .string(exchange.rawValue), "source": "api",
+            "exchange": .string(exchange.rawValue), "source": .string(SignalSource.api.rawValue),
         ]
         if let postgres = req.db as? any PostgresDatabase {
             // One prepared statement writes the signal and its audit row, atomic on its own: one

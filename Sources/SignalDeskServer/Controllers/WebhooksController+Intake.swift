@@ -55,7 +55,8 @@ extension WebhooksController {
 
     /// Parses, checks freshness and stores the alert; answers 202 or 200 for a duplicate.
     static func intake(
-        _ req: Request, object: [String: JSONValue], body: [UInt8], endpoint: WebhookStatements.Endpoint, source: String
+        _ req: Request, object: [String: JSONValue], body: [UInt8], endpoint: WebhookStatements.Endpoint,
+        source: SignalSource
     ) async throws -> Response {
         let alert: TradingViewAlert
         do {
@@ -106,7 +107,7 @@ extension WebhooksController {
             try await verifySignature(req, signature: signature, body: body, endpoint: endpoint, route: "tradingview")
         }
         try await admit(req, endpoint: endpoint)
-        return try await intake(req, object: object, body: body, endpoint: endpoint, source: "tradingview")
+        return try await intake(req, object: object, body: body, endpoint: endpoint, source: .tradingview)
     }
 
     static func verifySignature(
@@ -152,7 +153,7 @@ extension WebhooksController {
         // The token is the webhook id, not a secret to keep: drop it so parsing sees no credential.
         var fields = object
         fields["token"] = nil
-        return try await intake(req, object: fields, body: body, endpoint: endpoint, source: "hmac")
+        return try await intake(req, object: fields, body: body, endpoint: endpoint, source: .hmac)
     }
 }
 

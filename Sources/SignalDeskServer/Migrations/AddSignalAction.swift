@@ -51,14 +51,15 @@ struct AddSignalNotifyTrigger: AsyncMigration {
         try await sql.raw(
             """
             CREATE TRIGGER signals_ready_insert AFTER INSERT ON signals
-            FOR EACH ROW WHEN (NEW.source <> 'api' AND NEW.status = 'CREATED')
+            FOR EACH ROW WHEN (\(unsafeRaw: SignalSQL.executedByWorker(column: "NEW.source")) AND NEW.status = \(SignalSQL.literal(.created)))
             EXECUTE FUNCTION signaldesk_signal_ready()
             """
         ).run()
         try await sql.raw(
             """
             CREATE TRIGGER signals_ready_update AFTER UPDATE OF status ON signals
-            FOR EACH ROW WHEN (NEW.source <> 'api' AND NEW.status = 'CREATED' AND OLD.status <> 'CREATED')
+            FOR EACH ROW WHEN (\(unsafeRaw: SignalSQL.executedByWorker(column: "NEW.source")) AND NEW.status = \(SignalSQL.literal(.created))
+                AND OLD.status <> \(SignalSQL.literal(.created)))
             EXECUTE FUNCTION signaldesk_signal_ready()
             """
         ).run()

@@ -191,9 +191,9 @@ struct OpsFacts {
         let rows = try await sql.raw(
             """
             SELECT user_id,
-              SUM(CASE WHEN status IN ('CREATED', 'EXECUTING') THEN 1 ELSE 0 END) AS pending,
-              SUM(CASE WHEN status = 'FAILED' AND updated_at >= \(bind: failedSince) THEN 1 ELSE 0 END) AS failed
-            FROM signals WHERE status IN ('CREATED', 'EXECUTING', 'FAILED')
+              SUM(CASE WHEN status IN (\(SignalSQL.list(SignalStatus.pending))) THEN 1 ELSE 0 END) AS pending,
+              SUM(CASE WHEN status = \(SignalSQL.literal(.failed)) AND updated_at >= \(bind: failedSince) THEN 1 ELSE 0 END) AS failed
+            FROM signals WHERE status IN (\(SignalSQL.list(SignalStatus.pending + [.failed])))
             GROUP BY user_id
             """
         ).all()

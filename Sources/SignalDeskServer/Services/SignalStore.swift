@@ -21,16 +21,19 @@ struct SignalStore {
 
     func claim(_ claimant: Claimant, limit: Int, now: Date = Date()) async throws -> [Signal] {
         let leaseUntil = now.addingTimeInterval(Double(app.appConfig.signalLeaseSeconds))
+        let waiting = SignalSQL.literal(.created)
+        let claimed = SignalSQL.literal(try SignalStatus.created.applying(.claim))
+        let clientDriven = SignalSource.api.rawValue
         let postgres = TradingTransactions(app: app, db: db).isPostgres
         let ids: [UUID] = try await TradingTransactions(app: app, db: db).run { tx in
             let sql = tx as! any SQLDatabase
             let owner: SQLQueryString =
                 switch claimant {
-                case .client(let userID): "user_id = \(bind: userID) AND source = 'api'"
-                case .worker: "source IN ('tradingview', 'hmac')"
+                case .client(let userID): "user_id = \(bind: userID) AND source = '\(unsafeRaw: clientDriven)'"
+                case .worker: "\(unsafeRaw: SignalSQL.executedByWorker())"
                 }
             let set: SQLQueryString = """
-                status = 'EXECUTING', lease_count = lease_count + 1, leased_until = \(bind: leaseUntil), updated_at = \(bind: now)
+                status = \(claimed), lease_count = lease_count + 1, leased_until = \(bind: leaseUntil), updated_at = \(bind: now)
                 """
             let rows: [any SQLRow]
             if postgres {
@@ -39,10 +42,10 @@ struct SignalStore {
                 rows = try await sql.raw(
                     """
                     WITH picked AS (
-                        SELECT id FROM signals WHERE status = 'CREATED' AND \(owner)
+                        SELECT id FROM signals WHERE status = \(waiting) AND \(owner)
                         ORDER BY created_at, id LIMIT \(bind: limit) FOR UPDATE SKIP LOCKED)
                     UPDATE signals SET \(set) FROM picked
-                    WHERE signals.id = picked.id AND signals.status = 'CREATED'
+                    WHERE signals.id = picked.id AND signals.status = \(waiting)
                     RETURNING signals.id
                     """
                 ).all()
@@ -50,8 +53,8 @@ struct SignalStore {
                 rows = try await sql.raw(
                     """
                     UPDATE signals SET \(set)
-                    WHERE status = 'CREATED' AND id IN (
-                        SELECT id FROM signals WHERE status = 'CREATED' AND \(owner)
+                    WHERE status = \(waiting) AND id IN (
+                        SELECT id FROM signals WHERE status = \(waiting) AND \(owner)
                         ORDER BY created_at, id LIMIT \(bind: limit))
                     RETURNING id
                     """
@@ -68,18 +71,22 @@ struct SignalStore {
     /// Returns how many returned and how many expired.
     func expireLeases(now: Date = Date()) async throws -> (returned: Int, expired: Int) {
         let sql = db as! any SQLDatabase
+        let executing = SignalSQL.literal(.executing)
+        // The lifecycle's answers for a lease that ran out after the first claim and after a later one.
+        let returnedTo = SignalSQL.literal(try SignalStatus.executing.applying(.leaseExpired(previousLeases: 1)))
+        let expiredTo = SignalSQL.literal(try SignalStatus.executing.applying(.leaseExpired(previousLeases: 2)))
         let expired = try await sql.raw(
             """
-            UPDATE signals SET status = 'EXPIRED', reason_codes = \(bind: ReasonCodes.encode(["lease_expired"])),
+            UPDATE signals SET status = \(expiredTo), reason_codes = \(bind: ReasonCodes.encode(["lease_expired"])),
                 leased_until = NULL, updated_at = \(bind: now)
-            WHERE status = 'EXECUTING' AND leased_until < \(bind: now) AND lease_count >= 2
+            WHERE status = \(executing) AND leased_until < \(bind: now) AND lease_count >= 2
             RETURNING id
             """
         ).all().count
         let returned = try await sql.raw(
             """
-            UPDATE signals SET status = 'CREATED', leased_until = NULL, updated_at = \(bind: now)
-            WHERE status = 'EXECUTING' AND leased_until < \(bind: now) AND lease_count <= 1
+            UPDATE signals SET status = \(returnedTo), leased_until = NULL, updated_at = \(bind: now)
+            WHERE status = \(executing) AND leased_until < \(bind: now) AND lease_count <= 1
             RETURNING id
             """
         ).all().count

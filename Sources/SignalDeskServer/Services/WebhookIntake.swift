@@ -79,7 +79,7 @@ struct WebhookIntake {
 
     /// Stores the alert as a `CREATED` signal unless it repeats an earlier one.
     func accept(
-        _ alert: TradingViewAlert, body: [UInt8], endpoint: WebhookStatements.Endpoint, source: String,
+        _ alert: TradingViewAlert, body: [UInt8], endpoint: WebhookStatements.Endpoint, source: SignalSource,
         now: Date = Date()
     ) async throws -> Outcome {
         let endpointID = endpoint.id
@@ -99,12 +99,13 @@ struct WebhookIntake {
         let signal = NewSignal(
             userID: userID, symbol: alert.symbol.formatted(exchange.symbolStyle),
             module: alert.strategy ?? "tradingview",
-            side: alert.side ?? .long, exchange: exchange.rawValue, source: source, orderType: alert.orderType,
+            side: alert.side ?? .long, exchange: exchange.rawValue, source: source.rawValue, orderType: alert.orderType,
             action: alert.action == .close ? "close" : "open", entryPrice: alert.price, stopLoss: alert.stopLoss,
             takeProfit: alert.takeProfit, qty: alert.qty, webhookID: endpointID, alertID: key, bodyHash: bodyHash,
             createdAt: now)
         let details: [String: AuditValue] = [
-            "source": .string(source), "symbol": .string(signal.symbol), "action": .string(alert.action.rawValue),
+            "source": .string(source.rawValue), "symbol": .string(signal.symbol),
+            "action": .string(alert.action.rawValue),
             "exchange": .string(exchange.rawValue), "alert_id": alert.alertID.map(AuditValue.string) ?? .null,
         ]
         /// A twin (same alert id, or same body in the same millisecond) was stored first.
@@ -143,7 +144,7 @@ struct WebhookIntake {
             }
             return outcome
         }
-        app.metrics.signalCreated(source: source)
+        app.metrics.signalCreated(source: source.rawValue)
         if let price = alert.price {
             await app.marketPrices.update(signal.symbol, price)
             app.priceWakeup.signal()
