@@ -35,18 +35,43 @@ struct PositionBook {
             capitalBaseUSD: capital ?? config.defaultCapitalUSD)
     }
 
+    /// Runs `body` in one ``TradingTransactions`` step that holds `userID`'s lock: on PostgreSQL
+    /// the user's row `FOR UPDATE` (every instance waits for it), on SQLite the single writer.
+    /// Everything that decides or books an open or a close for the user goes through here.
+    func withUserLock<T: Sendable>(
+        _ userID: UUID, _ body: @escaping @Sendable (_ tx: any Database) async throws -> T
+    ) async throws -> T {
+        let transactions = TradingTransactions(app: app, db: db)
+        return try await transactions.run { tx in
+            try await transactions.lockUser(userID, on: tx)
+            return try await body(tx)
+        }
+    }
+
+    /// The one step in which every open is decided, by the API (``open(signalID:qty:for:now:)``)
+    /// or the worker (``SignalExecution``): under the user's lock, `decide` gets the user's risk
+    /// state at `now`, opens in flight included (``riskState(userID:day:on:)``), and books or
+    /// reserves what it allows in the same transaction, so no other open can pass the same limit.
+    func decideOpen<T: Sendable>(
+        userID: UUID, now: Date,
+        _ decide: @escaping @Sendable (_ tx: any Database, _ state: OpenRiskCheck.State) async throws -> T
+    ) async throws -> T {
+        let day = calendar.day(of: now)
+        return try await withUserLock(userID) { tx in
+            try await decide(tx, try await riskState(userID: userID, day: day, on: tx))
+        }
+    }
+
     func open(signalID: UUID, qty: Double, for user: User, now: Date = Date()) async throws -> Position {
         let userID = try user.requireID()
         let limits = limits(for: user)
         let day = calendar.day(of: now)
-        return try await TradingTransactions(app: app, db: db).run { tx in
-            try await TradingTransactions(app: app, db: tx).lockUser(userID, on: tx)
+        return try await decideOpen(userID: userID, now: now) { tx, state in
             guard let signal = try await Signal.find(signalID, on: tx) else { throw OpenFailure.notFound }
             guard signal.$user.id == userID else { throw OpenFailure.notOwner }
             guard signal.status == .executing else { throw OpenFailure.wrongStatus(signal.status) }
             guard let entry = signal.entryPrice else { throw OpenFailure.missingEntry }
 
-            let state = try await riskState(userID: userID, day: day, on: tx)
             if let block = OpenRiskCheck(limits: limits).firstBlock(
                 state: state, qty: qty, entry: entry, stop: signal.stopLoss, now: now)
             {
@@ -99,8 +124,7 @@ struct PositionBook {
         idempotencyKey: String? = nil, notify: Bool = false, now: Date = Date()
     ) async throws -> Position {
         let day = calendar.day(of: now)
-        return try await TradingTransactions(app: app, db: db).run { tx in
-            try await TradingTransactions(app: app, db: tx).lockUser(userID, on: tx)
+        return try await withUserLock(userID) { tx in
             guard let position = try await Position.find(positionID, on: tx) else { throw CloseFailure.notFound }
             guard position.$user.id == userID else { throw CloseFailure.notOwner }
             guard position.status == .open else { throw CloseFailure.notOpen(position.status) }

@@ -63,11 +63,11 @@ struct SignalExecution {
     }
 
     /// Opens a position from a claimed signal in three steps:
-    /// 1. Under the user's lock (``TradingTransactions``), one check-and-reserve: the pretrade and
-    ///    risk checks read the user's state, including opens still in flight
-    ///    (``PositionBook/pendingOpens(userID:on:)``), and a passing signal reserves its order row
-    ///    (`PENDING`) in the same transaction. Every open, by any worker, process or the API, is
-    ///    decided this way, so N alerts at once are limited exactly as N one after another.
+    /// 1. ``PositionBook/decideOpen(userID:now:_:)``, the step every open goes through: under the
+    ///    user's lock the pretrade and risk checks read the user's state, including opens still in
+    ///    flight (``PositionBook/pendingOpens(userID:on:)``), and a passing signal reserves its
+    ///    order row (`PENDING`) in the same transaction, so N alerts at once are limited exactly as
+    ///    N one after another.
     /// 2. The venue call, outside any transaction.
     /// 3. Under the user's lock again, the fill is booked: order, position, audit, notification.
     func executeOpen(_ signal: Signal) async throws {
@@ -90,14 +90,11 @@ struct SignalExecution {
         let venueName = venue.name
         let configured = credentials != nil
 
-        let transactions = TradingTransactions(app: app, db: db)
-        let decision: OpenDecision = try await transactions.run { tx in
-            try await transactions.lockUser(userID, on: tx)
+        let now = Date()
+        let decision: OpenDecision = try await book.decideOpen(userID: userID, now: now) { tx, risk in
             if let earlier = try await Order.query(on: tx).filter(\.$clientOrderID == clientOrderID).first() {
                 return .resume(qty: earlier.qty, price: earlier.price)
             }
-            let now = Date()
-            let risk = try await book.riskState(userID: userID, day: book.calendar.day(of: now), on: tx)
             // Alerts carry no timeframes or liquidity figures: those checks take the strategy's own
             // values; everything about the account and the levels is checked for real.
             let proposal = PretradeCheck.Proposal(
@@ -165,13 +162,12 @@ struct SignalExecution {
         }
         let filledQty = result.filledQty > 0 ? result.filledQty : qty
         try await app.executionFault?(signal)
-        try await transactions.run { tx in
-            try await transactions.lockUser(userID, on: tx)
+        try await book.withUserLock(userID) { tx in
             try await markOrder(request.clientOrderID, result: result, on: tx)
-            let now = Date()
+            let filledAt = Date()
             let position = try await book.insertPosition(
                 from: signal, qty: filledQty, entry: fill, fees: result.fees, userID: userID,
-                day: book.calendar.day(of: now), now: now, on: tx)
+                day: book.calendar.day(of: filledAt), now: filledAt, on: tx)
             try await (tx as! any SQLDatabase).update("orders").set(
                 "position_id", to: SQLBind(try position.requireID())
             )
@@ -186,7 +182,7 @@ struct SignalExecution {
                 userID: userID,
                 text: NotificationText.executed(
                     symbol: signal.symbol, side: signal.side.orderWord, qty: filledQty, price: fill, venue: venue.name),
-                now: now
+                now: filledAt
             ).create(on: tx)
         }
         app.outboxWakeup?.signal()
