@@ -19,6 +19,24 @@ import VaporTesting
         app.post("probe", "order") { req -> Order in try req.content.decode(Order.self) }
         app.get("probe", "internal") { _ -> String in throw LeakyError() }
         app.get("probe", "abort-500") { _ -> String in throw Abort(.internalServerError, reason: "secret detail") }
+        app.get("probe", "stopping") { _ -> String in throw ServiceError.stopping }
+        app.get("probe", "not-sql") { _ -> String in throw ServiceError.notSQLDatabase }
+    }
+
+    /// Services throw domain errors; the middleware alone makes them HTTP answers.
+    @Test func serviceErrorsBecomeAnswersInTheMiddleware() async throws {
+        try await withTestApp(.sqlite, migrate: false) { app in
+            Self.addProbeRoutes(app)
+            try await app.testing().test(.GET, "probe/stopping") { res in
+                #expect(res.status == .serviceUnavailable && res.headers.first(name: "Retry-After") == "5")
+                #expect(
+                    res.json()["detail"] as? String == "Service temporarily unavailable: the server is shutting down")
+            }
+            try await app.testing().test(.GET, "probe/not-sql") { res in
+                #expect(
+                    res.status == .internalServerError && res.json()["detail"] as? String == "Internal Server Error")
+            }
+        }
     }
 
     @Test(arguments: TestDatabase.all)

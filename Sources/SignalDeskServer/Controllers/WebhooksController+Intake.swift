@@ -67,8 +67,13 @@ extension WebhooksController {
         if alert.isStale(now: Date(), maxAge: Double(req.application.appConfig.webhookMaxAgeSeconds)) {
             try await reject(req, userID: endpoint.userID, message: "Stale alert")
         }
-        let outcome = try await WebhookIntake(app: req.application, db: req.db).accept(
-            alert, body: body, endpoint: endpoint, source: source)
+        let outcome: WebhookIntake.Outcome
+        do {
+            outcome = try await WebhookIntake(app: req.application, db: req.db).accept(
+                alert, body: body, endpoint: endpoint, source: source)
+        } catch WebhookIntake.Failure.alertIDTaken {
+            throw APIError(.conflict, "Duplicate alert")
+        }
         switch outcome {
         case .accepted(let id): return answer("accepted", id, status: .accepted)
         case .duplicate(let id): return answer("duplicate", id, status: .ok)

@@ -20,7 +20,7 @@ struct APIErrorMiddleware: Middleware {
 
     static func response(for error: any Error, request: Request) -> Response {
         let apiError = Self.apiError(for: error, request: request)
-        if error is PasswordHashing.Unavailable {
+        if error is PasswordHashing.Unavailable || (error as? ServiceError) == .stopping {
             // Expected while the server stops (``HTTPServerDrain``): not an error, and during a
             // flood of logins there is one per queued login.
             request.logger.notice("Request answered 503: the server is shutting down")
@@ -51,11 +51,11 @@ struct APIErrorMiddleware: Middleware {
             return APIError(.unprocessableEntity, error.description)
         case let error as any AbortError:
             return Self.apiError(forAbort: error, request: request)
-        case let error as PSQLError where Self.databaseUnreachable(error):
+        case let error as PSQLError where DatabaseErrors.isUnreachable(error):
             return Self.databaseUnavailable
         case is ConnectionPoolTimeoutError, is StatementOverdue:
             return Self.databaseUnavailable
-        case is PasswordHashing.Unavailable:
+        case is PasswordHashing.Unavailable, ServiceError.stopping:
             return Self.shuttingDown
         case let error as PSQLError where error.serverInfo?[.sqlState] == "22021":
             // PostgreSQL refuses NUL (and invalid UTF-8) in text: the client sent it, and the
@@ -77,18 +77,6 @@ struct APIErrorMiddleware: Middleware {
     static let shuttingDown = APIError(
         .serviceUnavailable, "Service temporarily unavailable: the server is shutting down",
         headers: ["Retry-After": "5"])
-
-    /// The connection failed or was lost, or the server refuses work while it shuts down or
-    /// starts (SQLSTATE class 08, connection exceptions, and 57P, operator intervention).
-    static func databaseUnreachable(_ error: PSQLError) -> Bool {
-        if [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed].contains(
-            error.code)
-        {
-            return true
-        }
-        guard error.code == .server, let state = error.serverInfo?[.sqlState] else { return false }
-        return state.hasPrefix("08") || state.hasPrefix("57P")
-    }
 
     /// Vapor's own `AbortError`s (`Abort`, `RouteNotFound`, ...) carry messages meant for clients
     /// below 500; at 500 and above their reason may be internal and is replaced.

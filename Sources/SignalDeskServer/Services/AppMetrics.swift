@@ -116,7 +116,7 @@ struct DatabaseGauges: Sendable, Equatable {
     static let timeout: Duration = .seconds(2)
 
     static func read(_ database: any Database) async throws -> DatabaseGauges {
-        guard let sql = database as? any SQLDatabase else { throw Abort(.internalServerError) }
+        guard let sql = database as? any SQLDatabase else { throw ServiceError.notSQLDatabase }
         var signals = Dictionary(uniqueKeysWithValues: SignalStatus.allCases.map { ($0.rawValue, 0) })
         for row in try await sql.raw("SELECT status, COUNT(*) AS n FROM signals GROUP BY status").all() {
             let status = labelValue(try row.decode(column: "status", as: String.self))

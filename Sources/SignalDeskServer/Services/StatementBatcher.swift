@@ -137,7 +137,7 @@ final class StatementBatcher<Item: Sendable, Output: Sendable>: Sendable {
     /// item's values can cause.
     static func isStatementError(_ error: any Error) -> Bool {
         guard let error = error as? PSQLError, error.code == .server else { return false }
-        return !APIErrorMiddleware.databaseUnreachable(error)
+        return !DatabaseErrors.isUnreachable(error)
     }
 }
 

@@ -34,6 +34,11 @@ struct WebhookIntake {
         case duplicate(UUID)
     }
 
+    enum Failure: Error, Equatable {
+        /// The alert id is taken by a signal that is gone (its user was removed meanwhile).
+        case alertIDTaken
+    }
+
     /// The endpoint for `uuid`, with its owner's id and role, in one query. Plain SQL with only the
     /// columns the accept path reads: building a Fluent join of two whole models cost more CPU
     /// than anything else on this path (reflection over every field, an alias per column). On
@@ -130,7 +135,7 @@ struct WebhookIntake {
                 if !stored {
                     // Its alert id is taken; the signal holding it was deleted since only if its
                     // user was removed in between.
-                    guard let outcome = try await twin() else { throw APIError(.conflict, "Duplicate alert") }
+                    guard let outcome = try await twin() else { throw Failure.alertIDTaken }
                     return outcome
                 }
             } else {
@@ -243,7 +248,7 @@ extension Application {
         let turn = NIOLockedValueBox(0)
         return StatementBatcher { [weak self] items in
             // `self` is gone only after the application has shut down.
-            guard self != nil, !handles.isEmpty else { throw Abort(.serviceUnavailable) }
+            guard self != nil, !handles.isEmpty else { throw ServiceError.stopping }
             let index = turn.withLockedValue { turn in
                 turn = (turn + 1) % handles.count
                 return turn
