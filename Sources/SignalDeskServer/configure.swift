@@ -22,6 +22,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     JSONCoding.install()
 
     try configureDatabase(app, config: config)
+    installStores(app)
     if case .sqlite(let path) = config.database, path != ":memory:" {
         // Write-ahead logging: readers and the writer no longer block each other (persistent per file).
         try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()

@@ -1,6 +1,4 @@
 import Fluent
-import PostgresNIO
-import SQLKit
 import SignalDeskCore
 import Vapor
 
@@ -101,40 +99,14 @@ struct PositionsController: RouteCollection {
             status = parsed
         }
         let limit = try QueryValue.int(req, "limit", default: 1000, range: 1...5000)
-        // Plain SQL read column by column and written by JSONWriter: Fluent models, and Codable
-        // through SQLKit and JSONEncoder, cost over 100 µs per row (a user with 1,000 positions is
-        // the benchmark case; docs/benchmarks.md).
-        var json: JSONWriter
-        if let postgres = req.db as? any PostgresDatabase {
-            // PostgreSQL rows decoded by position: SQLKit's `decode(column:as:)` builds a coding
-            // path and looks the type's conformance up for every cell, most of the list's time.
-            var bindings = PostgresBindings(capacity: 3)
-            bindings.append(caller.id)
-            var sql = "SELECT \(PositionOut.Row.columns) FROM positions WHERE user_id = $1"
-            if let status {
-                bindings.append(status.rawValue)
-                sql += " AND status = $2"
-            }
-            bindings.append(limit)
-            sql += " ORDER BY opened_at DESC, id DESC LIMIT $\(bindings.count)"
-            let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
-            let result = try await postgres.withConnection { $0.query(query, logger: req.logger) }.get()
-            json = JSONWriter(capacity: 400 * result.rows.count + 2)
-            json.beginArray()
-            for row in result.rows { try PositionOut.Row(row).write(to: &json) }
-        } else {
-            let statusFilter: SQLQueryString = status.map { "AND status = \(bind: $0.rawValue)" } ?? ""
-            let rows = try await (req.db as! any SQLDatabase).raw(
-                """
-                SELECT \(unsafeRaw: PositionOut.Row.columns) FROM positions
-                WHERE user_id = \(bind: caller.id) \(statusFilter)
-                ORDER BY opened_at DESC, id DESC LIMIT \(bind: limit)
-                """
-            ).all()
-            json = JSONWriter(capacity: 400 * rows.count + 2)
-            json.beginArray()
-            for row in rows { try PositionOut.Row(row).write(to: &json) }
-        }
+        // Rows read column by column by the store and written by JSONWriter: Fluent models, and
+        // Codable through SQLKit and JSONEncoder, cost over 100 µs per row (a user with 1,000
+        // positions is the benchmark case; docs/benchmarks.md).
+        let rows = try await req.application.stores.positionReads.list(
+            userID: caller.id, status: status, limit: limit, on: req.db)
+        var json = JSONWriter(capacity: 400 * rows.count + 2)
+        json.beginArray()
+        for row in rows { try PositionOut.write(row, to: &json) }
         json.endArray()
         return json.response()
     }

@@ -1,5 +1,4 @@
 import Fluent
-import PostgresNIO
 import SignalDeskCore
 import Vapor
 
@@ -65,20 +64,10 @@ struct SignalsController: RouteCollection {
             "symbol": .string(symbol), "module": .string(module), "side": .string(levels.side.rawValue),
             "exchange": .string(exchange.rawValue), "source": .string(SignalSource.api.rawValue),
         ]
-        if let postgres = req.db as? any PostgresDatabase {
-            // One prepared statement writes the signal and its audit row, atomic on its own: one
-            // round trip instead of BEGIN, two inserts and COMMIT (docs/architecture.md, "Other
-            // hot paths on PostgreSQL").
-            let stored = try await postgres.run(
-                WebhookStatements.CreateSignal(row: .init(signal: signal, details: try AuditLog.detailsJSON(details))),
-                logger: req.logger)
-            guard stored == [signal.id.uuidString] else {
-                throw Abort(.internalServerError, reason: "the new signal was not stored")
-            }
-        } else {
-            try await req.db.transaction { tx in
-                try await signal.insert(auditedAs: .signalCreate, details: details, on: tx)
-            }
+        do {
+            try await req.application.stores.signalWrites.create(signal, auditDetails: details, on: req.db)
+        } catch is SignalNotStored {
+            throw Abort(.internalServerError, reason: "the new signal was not stored")
         }
         return SignalOut(signal)
     }

@@ -1,6 +1,4 @@
 import Foundation
-import PostgresNIO
-import SQLKit
 import SignalDeskCore
 import Vapor
 
@@ -22,39 +20,44 @@ struct SignalOut: Content {
     let createdAt: Date
     let updatedAt: Date
 
-    init(_ signal: Signal) throws {
-        id = try signal.requireID()
-        userId = signal.$user.id
-        symbol = signal.symbol
-        module = signal.module
-        side = signal.side
-        exchange = signal.exchange
-        source = signal.source
-        baseRiskPercent = signal.baseRiskPercent
-        entryPrice = signal.entryPrice
-        stopLoss = signal.stopLoss
-        takeProfit = signal.takeProfit
-        status = signal.status
-        reasonCodes = signal.reasonCodes
-        createdAt = signal.createdAt
-        updatedAt = signal.updatedAt
+    /// The one place that lists the fields; the other initialisers go through it.
+    init(
+        id: UUID, userId: UUID, symbol: String, module: String, side: TradeSide, exchange: String, source: String,
+        baseRiskPercent: Double?, entryPrice: Double?, stopLoss: Double?, takeProfit: Double?, status: SignalStatus,
+        reasonCodes: [String], createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.userId = userId
+        self.symbol = symbol
+        self.module = module
+        self.side = side
+        self.exchange = exchange
+        self.source = source
+        self.baseRiskPercent = baseRiskPercent
+        self.entryPrice = entryPrice
+        self.stopLoss = stopLoss
+        self.takeProfit = takeProfit
+        self.status = status
+        self.reasonCodes = reasonCodes
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
     }
 
+    init(_ signal: Signal) throws {
+        self.init(
+            id: try signal.requireID(), userId: signal.$user.id, symbol: signal.symbol, module: signal.module,
+            side: signal.side, exchange: signal.exchange, source: signal.source,
+            baseRiskPercent: signal.baseRiskPercent, entryPrice: signal.entryPrice, stopLoss: signal.stopLoss,
+            takeProfit: signal.takeProfit, status: signal.status, reasonCodes: signal.reasonCodes,
+            createdAt: signal.createdAt, updatedAt: signal.updatedAt)
+    }
+
+    /// A signal just created: `CREATED`, no reason codes, `updated_at` = `created_at`.
     init(_ signal: NewSignal) {
-        id = signal.id
-        userId = signal.userID
-        symbol = signal.symbol
-        module = signal.module
-        side = signal.side
-        exchange = signal.exchange
-        source = signal.source
-        baseRiskPercent = signal.baseRiskPercent
-        entryPrice = signal.entryPrice
-        stopLoss = signal.stopLoss
-        takeProfit = signal.takeProfit
-        status = NewSignal.status
-        reasonCodes = []
-        createdAt = signal.createdAt
-        updatedAt = signal.createdAt
+        self.init(
+            id: signal.id, userId: signal.userID, symbol: signal.symbol, module: signal.module, side: signal.side,
+            exchange: signal.exchange, source: signal.source, baseRiskPercent: signal.baseRiskPercent,
+            entryPrice: signal.entryPrice, stopLoss: signal.stopLoss, takeProfit: signal.takeProfit,
+            status: NewSignal.status, reasonCodes: [], createdAt: signal.createdAt, updatedAt: signal.createdAt)
     }
 }
