@@ -13,7 +13,8 @@ struct LoginFlow {
     var db: any Database { request.db }
     var config: AppConfig { request.application.appConfig }
 
-    func login(email: String, password: String, otp: String?, now: Date = Date()) async throws -> TokenPair {
+    func login(email: String, password: String, otp: String?, now: Date? = nil) async throws -> TokenPair {
+        let now = now ?? request.application.wallClock.now()
         if let retryAfter = try await retryAfter(email: email, now: now) {
             try await refuse(email: email, userID: nil, reason: "throttled", record: false, now: now)
             throw APIError(

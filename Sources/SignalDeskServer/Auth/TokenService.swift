@@ -28,12 +28,14 @@ struct TokenService {
     }
 
     /// A new session family for `user` and its first token pair.
-    func issue(for user: User, now: Date = Date()) async throws -> TokenPair {
-        try await issue(for: user, family: UUID(), now: now, on: db)
+    func issue(for user: User, now: Date? = nil) async throws -> TokenPair {
+        let now = now ?? app.wallClock.now()
+        return try await issue(for: user, family: UUID(), now: now, on: db)
     }
 
     /// Exchanges a refresh token for a new pair in the same family; the used token is revoked.
-    func refresh(_ refreshToken: String, now: Date = Date()) async throws(RefreshFailure) -> (TokenPair, User) {
+    func refresh(_ refreshToken: String, now: Date? = nil) async throws(RefreshFailure) -> (TokenPair, User) {
+        let now = now ?? app.wallClock.now()
         do {
             guard
                 let session = try await Session.query(on: db).filter(\.$tokenHash == Self.digest(refreshToken)).first(),
@@ -74,7 +76,8 @@ struct TokenService {
     }
 
     /// Revokes the family of `refreshToken` (logout). Returns the user it belonged to, if any.
-    func logout(_ refreshToken: String, now: Date = Date()) async throws -> UUID? {
+    func logout(_ refreshToken: String, now: Date? = nil) async throws -> UUID? {
+        let now = now ?? app.wallClock.now()
         guard let session = try await Session.query(on: db).filter(\.$tokenHash == Self.digest(refreshToken)).first()
         else { return nil }
         try await revokeFamily(session.familyID, now: now)
@@ -82,7 +85,8 @@ struct TokenService {
     }
 
     /// Revokes every live session of `userID`; access tokens issued from them stop working.
-    func revokeAll(userID: UUID, now: Date = Date()) async throws -> Int {
+    func revokeAll(userID: UUID, now: Date? = nil) async throws -> Int {
+        let now = now ?? app.wallClock.now()
         let live = try await Session.query(on: db).filter(\.$user.$id == userID).filter(\.$revokedAt == nil).count()
         try await Session.query(on: db)
             .filter(\.$user.$id == userID).filter(\.$revokedAt == nil)

@@ -101,7 +101,7 @@ struct ExecutionController: RouteCollection {
         let strategy = try await EffectiveStrategy.load(userID: caller.id, exchange: exchange, on: req.db)
         let book = PositionBook(app: req.application, db: req.db)
         let limits = book.limits(for: user)
-        let now = Date()
+        let now = req.application.wallClock.now()
         let risk = try await book.riskState(userID: caller.id, day: book.calendar.day(of: now), on: req.db)
         let configured =
             try await ExchangeSecret.query(on: req.db).filter(\.$user.$id == caller.id).filter(\.$exchange == exchange)

@@ -84,7 +84,9 @@ struct HealthController: RouteCollection {
     }
 
     @Sendable static func live(req: Request) -> Live {
-        Live(status: "alive", timestamp: Date(), uptimeSeconds: req.application.uptime.roundedSeconds)
+        Live(
+            status: "alive", timestamp: req.application.wallClock.now(),
+            uptimeSeconds: req.application.uptime.roundedSeconds)
     }
 
     @Sendable static func ready(req: Request) async throws -> Response {
@@ -139,7 +141,7 @@ extension HealthController {
                 .from("signals").where("status", .equal, "CREATED")
                 .first(decodingColumn: "depth", as: Int.self)
             if let oldest = try await Signal.query(on: req.db).filter(\.$status == .created).min(\.$createdAt) {
-                oldestAge = max(0, Date().timeIntervalSince(oldest))
+                oldestAge = max(0, req.application.wallClock.now().timeIntervalSince(oldest))
             }
             backlog = try await OutboxMessage.query(on: req.db).filter(\.$status == "PENDING").count()
         } catch {

@@ -49,7 +49,8 @@ struct KillSwitchController: RouteCollection {
                 ])
         }
         let state = KillSwitch.State(
-            enabled: body.enabled, reason: body.enabled ? reason : nil, updatedAt: Date(), updatedBy: caller.id)
+            enabled: body.enabled, reason: body.enabled ? reason : nil, updatedAt: req.application.wallClock.now(),
+            updatedBy: caller.id)
         try await TradingTransactions(app: req.application, db: req.db).run { tx in
             try await req.application.killSwitch.set(state, on: tx)
             try await AuditLog.record(

@@ -28,7 +28,7 @@ struct SecurityController: RouteCollection {
                 ])
         }
         let report = try await SecurityPosture(db: req.db, keyRing: req.application.appConfig.keyRing)
-            .report(realOnly: realOnly, maxSecretAgeDays: maxAge)
+            .report(realOnly: realOnly, maxSecretAgeDays: maxAge, now: req.application.wallClock.now())
         try await AuditLog.record(
             AuditAction.securityPostureRead, userID: caller.id, entityType: "security", entityID: "posture",
             details: [

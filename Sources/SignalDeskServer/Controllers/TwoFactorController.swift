@@ -50,7 +50,8 @@ struct TwoFactorController: RouteCollection {
             throw APIError(.notFound, "2FA setup not found. Call /auth/2fa/setup first.")
         }
         if enrolment.enabled { throw APIError(.badRequest, "2FA is already enabled") }
-        guard try await service(req).consume(code: body.otp, for: enrolment) else {
+        guard try await service(req).consume(code: body.otp, for: enrolment, now: req.application.wallClock.now())
+        else {
             throw APIError(.badRequest, "Invalid OTP")
         }
         enrolment.enabled = true
@@ -67,7 +68,8 @@ struct TwoFactorController: RouteCollection {
         guard let enrolment = try await service(req).enrolment(userID: caller.id), enrolment.enabled else {
             throw APIError(.notFound, "2FA is not enabled")
         }
-        guard try await service(req).consume(code: body.otp, for: enrolment) else {
+        guard try await service(req).consume(code: body.otp, for: enrolment, now: req.application.wallClock.now())
+        else {
             throw APIError(.badRequest, "Invalid OTP")
         }
         try await enrolment.delete(on: req.db)

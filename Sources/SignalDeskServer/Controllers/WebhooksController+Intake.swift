@@ -37,7 +37,9 @@ extension WebhooksController {
                 details: ["reason": .string(halted ? "kill_switch" : "webhooks_disabled")], on: req.db)
             throw APIError(.locked, "Webhooks disabled")
         }
-        if let retryAfter = await req.application.webhookRateLimiter.attempt(endpoint.webhookUUID) {
+        if let retryAfter = await req.application.webhookRateLimiter.attempt(
+            endpoint.webhookUUID, now: req.application.wallClock.now())
+        {
             req.application.metrics.rateLimitHit(scope: "webhook")
             throw APIError(
                 .tooManyRequests,
@@ -64,7 +66,9 @@ extension WebhooksController {
         } catch {
             try await reject(req, userID: endpoint.userID, message: error.message)
         }
-        if alert.isStale(now: Date(), maxAge: Double(req.application.appConfig.webhookMaxAgeSeconds)) {
+        if alert.isStale(
+            now: req.application.wallClock.now(), maxAge: Double(req.application.appConfig.webhookMaxAgeSeconds))
+        {
             try await reject(req, userID: endpoint.userID, message: "Stale alert")
         }
         let outcome: WebhookIntake.Outcome

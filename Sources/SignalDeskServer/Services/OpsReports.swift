@@ -65,7 +65,8 @@ struct OpsReports {
         let users: [CompareUser]
     }
 
-    func dailyCompare(realOnly: Bool, for caller: String, now: Date = Date()) async throws -> DailyCompare {
+    func dailyCompare(realOnly: Bool, for caller: String, now: Date? = nil) async throws -> DailyCompare {
+        let now = now ?? app.wallClock.now()
         let facts = OpsFacts(db: db)
         let today = calendar.window(days: 1, endingAt: now)
         let day = today[0].day
@@ -261,9 +262,10 @@ struct OpsReports {
         }
     }
 
-    func summary(scope: UserScope, maxSecretAgeDays: Int, recentHours: Int, for caller: String, now: Date = Date())
+    func summary(scope: UserScope, maxSecretAgeDays: Int, recentHours: Int, for caller: String, now: Date? = nil)
         async throws -> Summary
     {
+        let now = now ?? app.wallClock.now()
         let facts = OpsFacts(db: db)
         let week = calendar.window(days: 7, endingAt: now)
         let today = week[week.count - 1].day

@@ -62,7 +62,8 @@ struct PositionBook {
         }
     }
 
-    func open(signalID: UUID, qty: Double, for user: User, now: Date = Date()) async throws -> Position {
+    func open(signalID: UUID, qty: Double, for user: User, now: Date? = nil) async throws -> Position {
+        let now = now ?? app.wallClock.now()
         let userID = try user.requireID()
         let limits = limits(for: user)
         let day = calendar.day(of: now)
@@ -121,8 +122,9 @@ struct PositionBook {
     /// transaction (scope `positions.close`), so a repeated request can be answered from it.
     func close(
         positionID: UUID, exitPrice: Double, fees: Double, reason: String?, userID: UUID,
-        idempotencyKey: String? = nil, notify: Bool = false, now: Date = Date()
+        idempotencyKey: String? = nil, notify: Bool = false, now: Date? = nil
     ) async throws -> Position {
+        let now = now ?? app.wallClock.now()
         let day = calendar.day(of: now)
         return try await withUserLock(userID) { tx in
             guard let position = try await Position.find(positionID, on: tx) else { throw CloseFailure.notFound }

@@ -32,7 +32,8 @@ final class PositionMonitor: LifecycleHandler, Sendable {
 
     /// Evaluates every open position with a known price once; returns how many were closed.
     @discardableResult
-    static func sweep(app: Application, now: Date = Date()) async throws -> Int {
+    static func sweep(app: Application, now: Date? = nil) async throws -> Int {
+        let now = now ?? app.wallClock.now()
         var closed = 0
         for position in try await Position.query(on: app.db).filter(\.$status == .open).all() {
             guard let price = await app.marketPrices.last(position.symbol),

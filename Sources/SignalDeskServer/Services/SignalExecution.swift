@@ -90,7 +90,7 @@ struct SignalExecution {
         let venueName = venue.name
         let configured = credentials != nil
 
-        let now = Date()
+        let now = app.wallClock.now()
         let decision: OpenDecision = try await book.decideOpen(userID: userID, now: now) { tx, risk in
             if let earlier = try await Order.query(on: tx).filter(\.$clientOrderID == clientOrderID).first() {
                 return .resume(qty: earlier.qty, price: earlier.price)
@@ -164,7 +164,7 @@ struct SignalExecution {
         try await app.executionFault?(signal)
         try await book.withUserLock(userID) { tx in
             try await markOrder(request.clientOrderID, result: result, on: tx)
-            let filledAt = Date()
+            let filledAt = app.wallClock.now()
             let position = try await book.insertPosition(
                 from: signal, qty: filledQty, entry: fill, fees: result.fees, userID: userID,
                 day: book.calendar.day(of: filledAt), now: filledAt, on: tx)
@@ -211,7 +211,8 @@ struct SignalExecution {
     func placeOnce(
         _ request: OrderRequest, signal: Signal, exchange: Exchange, venue: any Venue, credentials: VenueCredentials
     ) async throws -> OrderResult? {
-        let inserted = try await Self.reserveOrder(request, signal: signal, venueName: venue.name, now: Date(), on: db)
+        let inserted = try await Self.reserveOrder(
+            request, signal: signal, venueName: venue.name, now: app.wallClock.now(), on: db)
         return try await place(
             request, signal: signal, exchange: exchange, venue: venue, credentials: credentials,
             earlierAttempt: !inserted)
@@ -265,14 +266,17 @@ struct SignalExecution {
         try await (db as! any SQLDatabase).update("orders").set("status", to: SQLBind(status)).set(
             "error", to: SQLBind(error)
         )
-        .set("updated_at", to: SQLBind(Date())).where("client_order_id", .equal, SQLBind(clientOrderID)).run()
+        .set("updated_at", to: SQLBind(app.wallClock.now())).where("client_order_id", .equal, SQLBind(clientOrderID))
+        .run()
     }
 
     private func markOrder(_ clientOrderID: String, result: OrderResult, on tx: any Database) async throws {
         try await (tx as! any SQLDatabase).update("orders")
             .set("status", to: SQLBind(result.status.rawValue)).set("venue_order_id", to: SQLBind(result.venueOrderID))
             .set("filled_qty", to: SQLBind(result.filledQty)).set("average_price", to: SQLBind(result.averagePrice))
-            .set("updated_at", to: SQLBind(Date())).where("client_order_id", .equal, SQLBind(clientOrderID)).run()
+            .set("updated_at", to: SQLBind(app.wallClock.now())).where(
+                "client_order_id", .equal, SQLBind(clientOrderID)
+            ).run()
     }
 
     func reject(_ signal: Signal, _ reasons: [String]) async throws {
@@ -290,7 +294,7 @@ struct SignalExecution {
     private func finish(_ signal: Signal, _ event: SignalEvent, reasons: [String], audit: AuditAction, text: String)
         async throws
     {
-        let now = Date()
+        let now = app.wallClock.now()
         try await db.transaction { tx in
             try await PositionBook(app: app, db: tx).transition(signal, event, now: now, on: tx)
             try await (tx as! any SQLDatabase).update("signals").set(
@@ -319,7 +323,8 @@ struct SignalExecution {
             else { return }
         }
         try await db.transaction { tx in
-            try await PositionBook(app: app, db: tx).transition(signal, .closedPosition, now: Date(), on: tx)
+            try await PositionBook(app: app, db: tx).transition(
+                signal, .closedPosition, now: app.wallClock.now(), on: tx)
             try await AuditLog.record(
                 AuditAction.executionClose, userID: userID, entityType: "signal", entityID: signal.id?.uuidString,
                 details: ["positions": .int(positions.count), "symbol": .string(signal.symbol)], on: tx)

@@ -19,7 +19,8 @@ struct SignalStore {
         case worker
     }
 
-    func claim(_ claimant: Claimant, limit: Int, now: Date = Date()) async throws -> [Signal] {
+    func claim(_ claimant: Claimant, limit: Int, now: Date? = nil) async throws -> [Signal] {
+        let now = now ?? app.wallClock.now()
         let leaseUntil = now.addingTimeInterval(Double(app.appConfig.signalLeaseSeconds))
         let waiting = SignalSQL.literal(.created)
         let claimed = SignalSQL.literal(try SignalStatus.created.applying(.claim))
@@ -69,7 +70,8 @@ struct SignalStore {
     /// Applies lease expiry to every `EXECUTING` signal whose lease ran out: back to `CREATED`
     /// after its first claim, `EXPIRED` after a later one (``SignalStatus/applying(_:)``).
     /// Returns how many returned and how many expired.
-    func expireLeases(now: Date = Date()) async throws -> (returned: Int, expired: Int) {
+    func expireLeases(now: Date? = nil) async throws -> (returned: Int, expired: Int) {
+        let now = now ?? app.wallClock.now()
         let sql = db as! any SQLDatabase
         let executing = SignalSQL.literal(.executing)
         // The lifecycle's answers for a lease that ran out after the first claim and after a later one.

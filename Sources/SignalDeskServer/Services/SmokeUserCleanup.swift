@@ -45,7 +45,8 @@ struct SmokeUserCleanup {
         "strategy_assignments", "exchange_secrets", "two_factor", "sessions",
     ]
 
-    func run(dryRun: Bool, olderThanDays: Int, now: Date = Date()) async throws -> Report {
+    func run(dryRun: Bool, olderThanDays: Int, now: Date? = nil) async throws -> Report {
+        let now = now ?? app.wallClock.now()
         if dryRun {
             return try await scan(olderThanDays: olderThanDays, now: now, on: db).report(dryRun: true, deleted: 0)
         }

@@ -33,7 +33,8 @@ final class TelegramSender: LifecycleHandler, Sendable {
 
     /// Sends every due message once. Returns how many were sent.
     @discardableResult
-    static func deliverDue(app: Application, now: Date = Date()) async throws -> Int {
+    static func deliverDue(app: Application, now: Date? = nil) async throws -> Int {
+        let now = now ?? app.wallClock.now()
         let due = try await OutboxMessage.query(on: app.db)
             .filter(\.$status == "PENDING").filter(\.$nextAttemptAt <= now)
             .sort(\.$createdAt).limit(20).all()

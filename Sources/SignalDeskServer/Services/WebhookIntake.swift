@@ -85,8 +85,9 @@ struct WebhookIntake {
     /// Stores the alert as a `CREATED` signal unless it repeats an earlier one.
     func accept(
         _ alert: TradingViewAlert, body: [UInt8], endpoint: WebhookStatements.Endpoint, source: SignalSource,
-        now: Date = Date()
+        now: Date? = nil
     ) async throws -> Outcome {
+        let now = now ?? app.wallClock.now()
         let endpointID = endpoint.id
         let userID = endpoint.userID
         let bodyHash = Self.digest(body)
