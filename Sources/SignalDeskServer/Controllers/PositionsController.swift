@@ -132,7 +132,7 @@ struct PositionsController: RouteCollection {
         let userID = try user.requireID()
         let book = PositionBook(app: req.application, db: req.db)
         let limits = book.limits(for: user)
-        let day = book.calendar.day(of: Date())
+        let day = book.calendar.day(of: req.application.wallClock.now())
         let state = try await book.riskState(userID: userID, day: day, on: req.db)
         return RiskToday(
             userId: userID, day: day, riskProfile: limits.profile.rawValue, capitalBaseUsd: limits.capitalBaseUSD,
@@ -166,7 +166,7 @@ struct PositionsController: RouteCollection {
         let days = try QueryValue.int(req, "days", default: 30, range: 1...3650)
         let calendar = TradingCalendar(timeZone: req.application.appConfig.tradingDayTimeZone)
         // `days` trading days including today.
-        let since = calendar.startOfDay(Date(), daysBefore: days - 1)
+        let since = calendar.startOfDay(req.application.wallClock.now(), daysBefore: days - 1)
         let closed = try await Position.query(on: req.db)
             .filter(\.$user.$id == caller.id).filter(\.$status == .closed).filter(\.$closedAt >= since)
             .all()
