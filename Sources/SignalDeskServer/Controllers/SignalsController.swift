@@ -59,7 +59,7 @@ struct SignalsController: RouteCollection {
             source: SignalSource.api.rawValue,
             baseRiskPercent: body.baseRiskPercent, entryPrice: levels.entry, stopLoss: levels.stop,
             takeProfit: levels.take,
-            createdAt: Date())
+            createdAt: req.application.wallClock.now())
         let details: [String: AuditValue] = [
             "symbol": .string(symbol), "module": .string(module), "side": .string(levels.side.rawValue),
             "exchange": .string(exchange.rawValue), "source": .string(SignalSource.api.rawValue),

@@ -25,7 +25,7 @@ struct BearerAuthMiddleware: AsyncMiddleware {
             throw Self.invalid
         }
         let user = try await request.application.stores.callers.caller(
-            userID: userID, family: family, now: Date(), on: request.db)
+            userID: userID, family: family, now: request.application.wallClock.now(), on: request.db)
         guard let user, let role = UserRole(rawValue: user.role), role != .disabled else { throw Self.invalid }
         request.auth.login(
             AuthenticatedUser(
