@@ -19,10 +19,12 @@ import VaporTesting
                 #expect(stores.callers is PostgresCallerStore)
                 #expect(stores.signalWrites is PostgresSignalWriteStore)
                 #expect(stores.positionReads is PostgresPositionReadStore)
+                #expect(stores.claims is PostgresClaimStore)
             case .sqlite:
                 #expect(stores.callers is SQLiteCallerStore)
                 #expect(stores.signalWrites is SQLiteSignalWriteStore)
                 #expect(stores.positionReads is SQLitePositionReadStore)
+                #expect(stores.claims is SQLiteClaimStore)
             }
         }
     }

@@ -16,16 +16,18 @@ struct Stores: Sendable {
     let positionReads: any PositionReadStore
     /// Bearer authentication: the caller of a live session.
     let callers: any CallerStore
+    /// Claims and leases of signals.
+    let claims: any ClaimStore
 
     /// The PostgreSQL implementations.
     static let postgres = Stores(
         signalWrites: PostgresSignalWriteStore(), positionReads: PostgresPositionReadStore(),
-        callers: PostgresCallerStore())
+        callers: PostgresCallerStore(), claims: PostgresClaimStore())
 
     /// The SQLite implementations.
     static let sqlite = Stores(
         signalWrites: SQLiteSignalWriteStore(), positionReads: SQLitePositionReadStore(),
-        callers: SQLiteCallerStore())
+        callers: SQLiteCallerStore(), claims: SQLiteClaimStore())
 }
 
 /// Sets `app.stores` from the configured database kind: the one place outside migrations that
