@@ -71,13 +71,7 @@ import VaporTesting
     /// time limit catches a hang.
     @Test(.timeLimit(.minutes(1)))
     func readyAnswers503WhenPostgresIsUnreachable() async throws {
-        let port = try closedLoopbackPort()
-        try await withTestApp(
-            .sqlite,
-            adjust: { config in
-                config.database = .postgres(url: "postgres://signaldesk:pw@127.0.0.1:\(port)/signaldesk")
-            }, migrate: false
-        ) { app in
+        try await withUnreachablePostgres { app in
             try await app.testing().test(.GET, "ready") { res in
                 #expect(res.status == .serviceUnavailable)
                 #expect(res.json() as NSDictionary == ["status": "not_ready", "database": "unreachable"])
@@ -93,13 +87,7 @@ import VaporTesting
     /// rather than hanging (the time limit), and never 500.
     @Test(.timeLimit(.minutes(1)))
     func requestsAnswer503WhileTheDatabaseIsDown() async throws {
-        let port = try closedLoopbackPort()
-        try await withTestApp(
-            .sqlite,
-            adjust: { config in
-                config.database = .postgres(url: "postgres://signaldesk:pw@127.0.0.1:\(port)/signaldesk")
-            }, migrate: false
-        ) { app in
+        try await withUnreachablePostgres { app in
             let alert = try await app.testing().sendRequest(
                 .POST, "webhooks/tradingview/\(UUID().uuidString.lowercased())",
                 headers: ["Content-Type": "application/json"],
@@ -143,6 +131,17 @@ final class ReleaseFlag: @unchecked Sendable {
 
     var isSet: Bool { lock.withLock { value } }
     func set() { lock.withLock { value = true } }
+}
+
+/// Runs `body` with an application configured for a PostgreSQL that cannot be reached (a closed
+/// loopback port), not migrated.
+func withUnreachablePostgres(_ body: (Application) async throws -> Void) async throws {
+    let port = try closedLoopbackPort()
+    try await withTestApp(
+        .sqlite,
+        adjust: { config in
+            config.database = .postgres(url: "postgres://signaldesk:pw@127.0.0.1:\(port)/signaldesk")
+        }, migrate: false, body)
 }
 
 /// A loopback port with nothing listening: bound once to learn a free number, then closed.

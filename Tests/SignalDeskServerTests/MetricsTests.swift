@@ -107,13 +107,7 @@ import VaporTesting
 
     @Test(.timeLimit(.minutes(1)))
     func aScrapeAnswersWhileTheDatabaseIsDown() async throws {
-        let port = try closedLoopbackPort()
-        try await withTestApp(
-            .sqlite,
-            adjust: { config in
-                config.database = .postgres(url: "postgres://signaldesk:pw@127.0.0.1:\(port)/signaldesk")
-            }, migrate: false
-        ) { app in
+        try await withUnreachablePostgres { app in
             try await app.testing().test(.GET, "metrics") { res in
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains("signaldesk_database_gauges_ok 0"))

@@ -7,14 +7,12 @@
 # under /tmp) selenium when they are missing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=SCRIPTDIR/../lib/common.sh
 source "$here/lib/common.sh"
 : "${SIGNALDESK_BIN:?path of the signaldesk binary}"
 
-PASS=0; FAIL=0
-pass() { PASS=$((PASS + 1)); echo "PASS | $*"; }
-fail() { FAIL=$((FAIL + 1)); echo "FAIL | $*"; }
-check() { local name="$1"; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
-finish() { echo "Summary: PASS=$PASS FAIL=$FAIL"; [ "$FAIL" -eq 0 ]; }
+# shellcheck source=SCRIPTDIR/../lib/checks.sh
+source "$here/lib/checks.sh"
 
 work="$(mktemp -d /tmp/signaldesk-dashboard.XXXXXX)"
 chmod 700 "$work"

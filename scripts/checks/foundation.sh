@@ -10,10 +10,8 @@ source "$here/lib/common.sh"
 source "$here/lib/postgres.sh"
 : "${SIGNALDESK_BIN:?path of the signaldesk binary}"
 
-PASS=0; FAIL=0
-pass() { PASS=$((PASS + 1)); echo "PASS | $*"; }
-fail() { FAIL=$((FAIL + 1)); echo "FAIL | $*"; }
-check() { local name="$1"; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+# shellcheck source=SCRIPTDIR/../lib/checks.sh
+source "$here/lib/checks.sh"
 
 work="$(mktemp -d /tmp/signaldesk-live.XXXXXX)"
 server_pid=""
@@ -165,5 +163,4 @@ if [ -n "${PG_DIR:-}" ]; then
   stop_server
 fi
 
-echo "Summary: PASS=$PASS FAIL=$FAIL"
-[ "$FAIL" -eq 0 ]
+finish

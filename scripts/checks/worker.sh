@@ -14,10 +14,8 @@ source "$here/lib/common.sh"
 source "$here/lib/postgres.sh"
 : "${SIGNALDESK_BIN:?path of the signaldesk binary}"
 
-PASS=0; FAIL=0
-pass() { PASS=$((PASS + 1)); echo "PASS | $*"; }
-fail() { FAIL=$((FAIL + 1)); echo "FAIL | $*"; }
-check() { local name="$1"; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+# shellcheck source=SCRIPTDIR/../lib/checks.sh
+source "$here/lib/checks.sh"
 
 work="$(umask 077 && mktemp -d /tmp/signaldesk-worker.XXXXXX)"
 pids=()
@@ -160,5 +158,4 @@ if [ -n "${PG_DIR:-}" ]; then
   scenario postgres "$(pg_url "$PG_DATABASE")" 2
 fi
 
-echo "Summary: PASS=$PASS FAIL=$FAIL"
-[ "$FAIL" -eq 0 ]
+finish

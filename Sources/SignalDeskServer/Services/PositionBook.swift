@@ -199,12 +199,12 @@ struct PositionBook {
         let lastOpen = try await Position.query(on: db).filter(\.$user.$id == userID).max(\.$openedAt)
         let lastClose = try await Position.query(on: db).filter(\.$user.$id == userID).max(\.$closedAt)
         let daily = try await DailyRiskState.query(on: db).filter(\.$user.$id == userID).filter(\.$day == day).first()
-        let pending = try await Self.pendingOpens(userID: userID, on: db).count()
-        let lastReserved = pending > 0 ? try await Self.pendingOpens(userID: userID, on: db).max(\.$createdAt) : nil
+        // Opens in flight are few (at most one per signal being executed): one query reads them all.
+        let reservedAt = try await Self.pendingOpens(userID: userID, on: db).all(\.$createdAt)
         return OpenRiskCheck.State(
             openPositions: open,
-            pendingOpens: pending,
-            lastActivityAt: [lastOpen, lastClose.flatMap { $0 }, lastReserved.flatMap { $0 }].compactMap { $0 }.max(),
+            pendingOpens: reservedAt.count,
+            lastActivityAt: ([lastOpen, lastClose.flatMap { $0 }].compactMap { $0 } + reservedAt).max(),
             tradesToday: daily?.tradesCount ?? 0,
             realizedPnLToday: daily?.realizedPnL ?? 0)
     }

@@ -11,13 +11,16 @@ import Vapor
 /// DTO properties that are decoded are named without acronyms (`apiKey`, not `apiKEY`), because
 /// snake_case decoding maps `api_key` to `apiKey`.
 enum JSONCoding {
-    static let encoder: JSONEncoder = {
+    static let encoder = makeEncoder()
+
+    /// An encoder with the wire's settings (a fresh one when a call brings its own `userInfo`).
+    static func makeEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .custom { path in SnakeCaseKeys.converted(path[path.count - 1]) }
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
-    }()
+    }
 
     static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
@@ -35,10 +38,7 @@ enum JSONCoding {
         if userInfo.isEmpty {
             data = try encoder.encode(value)
         } else {
-            let configured = JSONEncoder()
-            configured.keyEncodingStrategy = encoder.keyEncodingStrategy
-            configured.dateEncodingStrategy = encoder.dateEncodingStrategy
-            configured.outputFormatting = encoder.outputFormatting
+            let configured = makeEncoder()
             configured.userInfo = userInfo
             data = try configured.encode(value)
         }
@@ -82,18 +82,11 @@ struct AnyKey: CodingKey {
 /// every key of every object, which costs more than the rest of encoding a large list. Each distinct
 /// key is converted once by Foundation itself, so the wire format is exactly the one clients know.
 enum SnakeCaseKeys {
-    private struct Key: CodingKey {
-        let stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     private struct Probe: Encodable {
         let key: String
         func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: Key.self)
-            try container.encode(0, forKey: Key(stringValue: key))
+            var container = encoder.container(keyedBy: AnyKey.self)
+            try container.encode(0, forKey: AnyKey(key))
         }
     }
 
@@ -102,10 +95,10 @@ enum SnakeCaseKeys {
     static func converted(_ key: any CodingKey) -> any CodingKey {
         if key.intValue != nil { return key }
         let name = key.stringValue
-        if let known = cache.withLockedValue({ $0[name] }) { return Key(stringValue: known) }
+        if let known = cache.withLockedValue({ $0[name] }) { return AnyKey(known) }
         let snake = foundationSnakeCase(name)
         cache.withLockedValue { $0[name] = snake }
-        return Key(stringValue: snake)
+        return AnyKey(snake)
     }
 
     static func foundationSnakeCase(_ name: String) -> String {
