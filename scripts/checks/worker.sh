@@ -5,6 +5,8 @@
 # profile (30 min cooldown) exactly one opens a position and the others are REJECTED. On SQLite one
 # worker shares the server's file; on PostgreSQL two workers run at once and every signal is
 # executed exactly once (one orders row per executed signal). Every worker stops cleanly on SIGTERM.
+# Then, on both databases, `serve` with its own worker gets the 8 alerts at the same moment and
+# must open exactly what they would open one after another (1).
 # Called by scripts/test.sh with SIGNALDESK_BIN and the throwaway cluster's PG_* variables.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -65,6 +67,58 @@ statuses() { api GET /signals; py '" ".join(sorted(s["status"] for s in d))' "$w
 
 symbols=(BTCUSDT ETHUSDT SOLUSDT BNBUSDT XRPUSDT ADAUSDT DOGEUSDT LTCUSDT)
 
+# trader NAME: registers and signs in a trader on $base, rotates its webhook secret; sets uuid and
+# writes the secret to $work/secret. Fails (and says so) when the secret is not issued.
+trader() {
+  local name="$1" email="worker-$1@signaldesk.test" password="worker-check-pw-1"
+  curl -sS -o /dev/null --max-time 15 -H 'Content-Type: application/json' \
+    --data-binary "{\"email\":\"$email\",\"password\":\"$password\"}" "$base/auth/register"
+  curl -sS -o "$work/login.json" --max-time 15 --data-urlencode "username=$email" \
+    --data-urlencode "password=$password" "$base/auth/login"
+  py '"Authorization: Bearer " + d.get("access_token", "")' "$work/login.json" >"$work/auth"
+  api POST /webhooks/secret
+  if [ "$STATUS" != 200 ]; then
+    fail "$name: a registered trader gets a webhook secret (HTTP $STATUS)"
+    return 1
+  fi
+  uuid="$(py 'd["webhook_uuid"]' "$work/body")"
+  py 'd["webhook_secret"]' "$work/body" >"$work/secret"
+}
+
+# send_alert NAME I: posts the alert for symbols[I] to the trader's webhook; prints the HTTP status.
+send_alert() {
+  local body="$work/alert-$1-$2.json"
+  python3 - "${symbols[$2]}" "$1-$2" "$work/secret" >"$body" <<'PY'
+import json, sys
+symbol, alert_id, secret_file = sys.argv[1:]
+print(json.dumps({"secret": open(secret_file).read().strip(), "symbol": symbol, "side": "buy", "price": 100,
+                  "stop_loss": 95, "take_profit": 110, "alert_id": alert_id}))
+PY
+  curl -sS -o /dev/null -w '%{http_code}' --max-time 15 -H 'Content-Type: application/json' \
+    --data-binary @"$body" "$base/webhooks/tradingview/$uuid" || echo 000
+}
+
+# settled: waits up to 30 s for every signal to leave CREATED and EXECUTING; true when they did.
+settled() {
+  local deadline=$((SECONDS + 30)) left=""
+  while [ $SECONDS -lt $deadline ]; do
+    left="$(statuses | tr ' ' '\n' | grep -cE '^(CREATED|EXECUTING)$' || true)"
+    [ "$left" = 0 ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
+# one_opened NAME: exactly 1 signal OPENED and 7 REJECTED (the cooldown), and 1 position.
+one_opened() {
+  local final; final="$(statuses || true)"
+  echo "INFO | $1: signal statuses: $final"
+  check "$1: exactly 1 signal OPENED, the other 7 REJECTED (cooldown)" \
+    test "$(tr ' ' '\n' <<<"$final" | grep -c '^OPENED$')" -eq 1 -a "$(tr ' ' '\n' <<<"$final" | grep -c '^REJECTED$')" -eq 7
+  api GET /positions
+  check "$1: exactly 1 position opened (GET /positions)" test "$(py 'len(d)' "$work/body")" -eq 1
+}
+
 # scenario NAME DATABASE_URL WORKERS: the whole check against one database.
 scenario() {
   local name="$1" database="$2" workers="$3"
@@ -76,29 +130,10 @@ scenario() {
     fail "$name: serve answers /healthz"; cat "$work/$name-serve.log"; stop "$server" || true; return
   fi
 
-  local email="worker-$name@signaldesk.test" password="worker-check-pw-1"
-  curl -sS -o /dev/null --max-time 15 -H 'Content-Type: application/json' \
-    --data-binary "{\"email\":\"$email\",\"password\":\"$password\"}" "$base/auth/register"
-  curl -sS -o "$work/login.json" --max-time 15 --data-urlencode "username=$email" \
-    --data-urlencode "password=$password" "$base/auth/login"
-  py '"Authorization: Bearer " + d.get("access_token", "")' "$work/login.json" >"$work/auth"
-  api POST /webhooks/secret
-  if [ "$STATUS" != 200 ]; then
-    fail "$name: a registered trader gets a webhook secret (HTTP $STATUS)"; stop "$server" || true; return
-  fi
-  local uuid; uuid="$(py 'd["webhook_uuid"]' "$work/body")"
-  py 'd["webhook_secret"]' "$work/body" >"$work/secret"
-
+  trader "$name" || { stop "$server" || true; return; }
   local accepted=0 i
   for i in "${!symbols[@]}"; do
-    python3 - "${symbols[$i]}" "$name-$i" "$work/secret" >"$work/alert.json" <<'PY'
-import json, sys
-symbol, alert_id, secret_file = sys.argv[1:]
-print(json.dumps({"secret": open(secret_file).read().strip(), "symbol": symbol, "side": "buy", "price": 100,
-                  "stop_loss": 95, "take_profit": 110, "alert_id": alert_id}))
-PY
-    code="$(curl -sS -o /dev/null -w '%{http_code}' --max-time 15 -H 'Content-Type: application/json' \
-      --data-binary @"$work/alert.json" "$base/webhooks/tradingview/$uuid" || echo 000)"
+    code="$(send_alert "$name" "$i")"
     [ "$code" = 202 ] && accepted=$((accepted + 1))
   done
   check "$name: the server accepts 8 alerts for 8 symbols (202)" test "$accepted" -eq 8
@@ -113,19 +148,8 @@ PY
     worker_pids+=("$LAUNCHED")
   done
 
-  local deadline=$((SECONDS + 30)) left=""
-  while [ $SECONDS -lt $deadline ]; do
-    left="$(statuses | tr ' ' '\n' | grep -cE '^(CREATED|EXECUTING)$' || true)"
-    [ "$left" = 0 ] && break
-    sleep 0.5
-  done
-  check "$name: with $workers signaldesk worker(s) running, every signal is executed within 30 s" test "$left" = 0
-  local final; final="$(statuses || true)"
-  echo "INFO | $name: signal statuses: $final"
-  check "$name: exactly 1 signal OPENED, the other 7 REJECTED (cooldown)" \
-    test "$(tr ' ' '\n' <<<"$final" | grep -c '^OPENED$')" -eq 1 -a "$(tr ' ' '\n' <<<"$final" | grep -c '^REJECTED$')" -eq 7
-  api GET /positions
-  check "$name: exactly 1 position opened (GET /positions)" test "$(py 'len(d)' "$work/body")" -eq 1
+  check "$name: with $workers signaldesk worker(s) running, every signal is executed within 30 s" settled
+  one_opened "$name"
 
   if [ -n "${PG_DIR:-}" ] && [[ "$database" == postgres* ]]; then
     local orders executed duplicated
@@ -150,12 +174,40 @@ PY
   stop "$server" || true
 }
 
+# burst NAME DATABASE_URL: `serve` with its own worker (8 executions at a time) gets the 8 alerts
+# at the same moment, as at a bar close; the risk limits must hold as if they came one by one.
+burst() {
+  local name="$1" database="$2"
+  local port; port="$(free_port)"
+  base="http://127.0.0.1:$port"
+  launch "$name-serve" DATABASE_URL="$database" WORKER_CONCURRENCY=8 -- serve --hostname 127.0.0.1 --port "$port"
+  local server="$LAUNCHED"
+  if ! wait_for_http "$base/healthz" 60; then
+    fail "$name: serve answers /healthz"; cat "$work/$name-serve.log"; stop "$server" || true; return
+  fi
+  trader "$name" || { stop "$server" || true; return; }
+  local i senders=()
+  for i in "${!symbols[@]}"; do
+    send_alert "$name" "$i" >"$work/$name-code-$i" &
+    senders+=("$!")
+  done
+  wait "${senders[@]}"
+  check "$name: 8 alerts sent at once are accepted (202)" \
+    test "$(grep -lx 202 "$work/$name-code-"* | wc -l)" -eq 8
+  check "$name: every signal is executed within 30 s" settled
+  one_opened "$name"
+  stop "$server" || true
+}
+
 scenario sqlite "sqlite:$work/var/worker.sqlite" 1
+burst sqlite-burst "sqlite:$work/var/burst.sqlite"
 
 if [ -n "${PG_DIR:-}" ]; then
   PG_DATABASE="signaldesk_worker_$$"
   pg_create_database "$PG_DATABASE"
   scenario postgres "$(pg_url "$PG_DATABASE")" 2
+  pg_create_database "${PG_DATABASE}_burst"
+  burst postgres-burst "$(pg_url "${PG_DATABASE}_burst")"
 fi
 
 finish
