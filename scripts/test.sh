@@ -3,7 +3,8 @@
 #   1. installs what is missing (liboath-dev, postgresql) when run as root;
 #   2. starts a throwaway PostgreSQL cluster on a free loopback port;
 #   3. checks that every target declares what it imports (scripts/check_imports.sh, and SwiftPM's
-#      own check in the build) and that the sources are formatted (scripts/format.sh --check),
+#      own check in the build), that the server's layers hold (scripts/check_layers.sh) and that
+#      the sources are formatted (scripts/format.sh --check),
 #      then `swift test`: every suite on SQLite, and the server suites on
 #      PostgreSQL too;
 #   4. starts the built server and runs the live checks and ops scripts against it.
@@ -24,6 +25,7 @@ export PG_DIR PG_PORT PG_PASSWORD PG_BIN
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
 
 bash scripts/check_imports.sh
+bash scripts/check_layers.sh
 bash scripts/format.sh --check
 
 started=$SECONDS

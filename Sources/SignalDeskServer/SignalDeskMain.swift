@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import PostgresNIO
 import SignalDeskCore
 import Vapor
 
@@ -90,12 +89,9 @@ public enum SignalDeskMain {
         }
     }
 
-    /// A failure as one line for the operator. PostgreSQL errors describe themselves only through
-    /// `String(reflecting:)` (their description hides the server's message); neither form carries
-    /// bound values.
+    /// A failure as one line for the operator (``DatabaseErrors/describe(_:)``).
     static func message(for error: any Error) -> String {
-        if let postgres = error as? PSQLError { return "signaldesk: \(String(reflecting: postgres))" }
-        return "signaldesk: \(error)"
+        "signaldesk: " + DatabaseErrors.describe(error)
     }
 
     /// A configuration for `--help`: defaults, an in-memory database and throwaway secrets.

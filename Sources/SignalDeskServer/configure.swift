@@ -27,16 +27,11 @@ public func configure(_ app: Application, config: AppConfig) async throws {
         // Write-ahead logging: readers and the writer no longer block each other (persistent per file).
         try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
     }
-    app.sqliteWriteGate = AsyncGate()
     app.marketPrices = MarketPrices()
     app.killSwitch = KillSwitch()
     app.signalWakeup = SignalWakeup()
     app.priceWakeup = SignalWakeup()
     app.webhookRateLimiter = RateLimiter(limit: config.webhookRatePerMinute)
-    if case .postgres = config.database {
-        app.webhookEndpointBatcher = app.makeWebhookEndpointBatcher()
-        app.webhookInsertBatcher = app.makeWebhookInsertBatcher()
-    }
     app.venues = VenueRegistry(config: config, client: app.http.client.shared, prices: app.marketPrices)
     app.migrations.add(SignalDeskMigrations.all)
 

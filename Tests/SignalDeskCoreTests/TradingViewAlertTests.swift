@@ -48,7 +48,7 @@ import Testing
             """)
         #expect(
             alert.secret == "s3" && alert.rawSymbol == "BINANCE:BTCUSDT" && alert.symbol.formatted(.bybit) == "BTCUSDT")
-        #expect(alert.action == .buy && alert.side == .long && alert.orderType == "limit" && alert.price == 30000.5)
+        #expect(alert.action == .buy && alert.side == .long && alert.orderType == .limit && alert.price == 30000.5)
         #expect(alert.qty == 0.01 && alert.takeProfit == 31000 && alert.stopLoss == 29500 && alert.exchange == .bybit)
         #expect(alert.strategy == "swing" && alert.alertID == "42")
         #expect(alert.timestamp == ISO8601DateFormatter().date(from: "2026-11-22T01:00:00Z"))

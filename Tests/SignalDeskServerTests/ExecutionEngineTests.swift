@@ -83,7 +83,8 @@ func startEngine(_ app: Application) async throws {
                 // The close is booked before the signal is marked completed, in a transaction of its own.
                 #expect(
                     try await eventually(15) {
-                        try await Signal.query(on: app.db).filter(\.$action == "close").first()?.status == .completed
+                        try await Signal.query(on: app.db).filter(\.$action == SignalAction.close).first()?.status
+                            == .completed
                     })
             }
         } catch {

@@ -144,10 +144,8 @@ import VaporTesting
             let plan = try await app.db.transaction { tx in
                 let sql = tx as! any SQLDatabase
                 try await sql.raw("SET LOCAL enable_seqscan = off").run()
-                let read = AuditChainStore.pendingRead(limit: 500, postgres: true)
-                let setting = try #require(read.setting)
-                try await sql.raw(setting).run()
-                let explain: SQLQueryString = "EXPLAIN " + read.query
+                try await sql.raw(PostgresAuditChainStore.bitmapScansOff).run()
+                let explain: SQLQueryString = "EXPLAIN " + PostgresAuditChainStore.pendingQuery(limit: 500)
                 return try await sql.raw(explain).all().map { try $0.decode(column: "QUERY PLAN", as: String.self) }
             }
             #expect(

@@ -47,7 +47,7 @@ extension Client {
                     }
                 }
                 for _ in 0..<2 {
-                    group.addTask { _ = try await AuditChainStore(app: app, db: app.db).sealPending(limit: 7) }
+                    group.addTask { _ = try await AuditChainSealing(app: app, db: app.db).sealPending(limit: 7) }
                 }
                 try await group.waitForAll()
             }

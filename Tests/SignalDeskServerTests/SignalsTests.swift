@@ -69,7 +69,7 @@ import VaporTesting
             let stored = try #require(try await Signal.find(UUID(uuidString: longID), on: app.db))
             #expect(
                 stored.symbol == "BTCUSDT" && stored.stopLoss == 95 && stored.takeProfit == 110
-                    && stored.source == "api")
+                    && stored.source == .api)
 
             let list = try await client.send(.GET, "signals", token: token)
             let rows = try JSONSerialization.jsonObject(with: Data(list.body.readableBytesView)) as? [[String: Any]]
@@ -121,7 +121,7 @@ import VaporTesting
                     let signal = Signal()
                     signal.$user.id = user.id!
                     signal.symbol = "BTCUSDT"; signal.module = "swing"; signal.side = .long; signal.exchange = "BINANCE"
-                    signal.source = "api"; signal.orderType = "market"; signal.action = "open"; signal.entryPrice = 100;
+                    signal.source = .api; signal.orderType = .market; signal.action = .open; signal.entryPrice = 100;
                     signal.stopLoss = 95
                     signal.takeProfit = 110; signal.status = .created; signal.reasonCodes = []; signal.leaseCount = 0
                     signal.createdAt = start.addingTimeInterval(Double(index)); signal.updatedAt = signal.createdAt

@@ -172,35 +172,38 @@ import Vapor
         try await withTestApp(.postgres) { app in
             let client = Client(app: app)
             let (_, uuid, _) = try await client.webhookUser()
-            let endpoint = try #require(try await WebhookIntake.endpoint(uuid: uuid, on: app.db))
-            func row(_ alertID: String, symbol: String = "BTCUSDT") throws -> WebhookStatements.Accepted {
+            let endpoint = try #require(try await WebhookIntake.endpoint(uuid: uuid, app: app, on: app.db))
+            func row(_ alertID: String, symbol: String = "BTCUSDT") throws -> PostgresSignalWriteStore.Accepted {
                 let signal = NewSignal(
-                    userID: endpoint.userID, symbol: symbol, module: "tradingview", side: .long, exchange: "binance",
-                    source: "tradingview", entryPrice: 30_000, webhookID: endpoint.id, alertID: "id:" + alertID,
+                    userID: endpoint.userID, symbol: symbol, module: "tradingview", side: .long, exchange: .binance,
+                    source: .tradingview, entryPrice: 30_000, webhookID: endpoint.id, alertID: "id:" + alertID,
                     bodyHash: "hash", createdAt: Date())
-                return WebhookStatements.Accepted(signal: signal, details: #"{"alert_id":"\#(alertID)"}"#)
+                return PostgresSignalWriteStore.Accepted(signal: signal, details: #"{"alert_id":"\#(alertID)"}"#)
             }
             let postgres = try #require(app.db as? any PostgresDatabase)
             // The grouped endpoint lookup answers each uuid of a group, known, unknown or repeated.
             let unknown = UUID().uuidString.lowercased()
-            let found = try await WebhookStatements.lookUp([uuid, unknown, uuid], on: postgres, logger: app.logger)
+            let found = try await PostgresWebhookEndpointStore.lookUp(
+                [uuid, unknown, uuid], on: postgres, logger: app.logger)
             #expect(found.map { $0?.id } == [endpoint.id, nil, endpoint.id])
             #expect(found[0]?.secretDigest == endpoint.secretDigest && found[0]?.role == UserRole.trader.rawValue)
 
             let a = try row("a"), b = try row("b"), twin = try row("a")
             #expect(
-                try await WebhookStatements.storeAccepted([a, b, twin], on: postgres, logger: app.logger) == [
+                try await PostgresSignalWriteStore.storeAccepted([a, b, twin], on: postgres, logger: app.logger) == [
                     true, true, false,
                 ])
             #expect(
-                try await WebhookStatements.storeAccepted([try row("b")], on: postgres, logger: app.logger) == [false])
+                try await PostgresSignalWriteStore.storeAccepted([try row("b")], on: postgres, logger: app.logger) == [
+                    false
+                ])
             #expect(try await Signal.query(on: app.db).count() == 2)
             let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "webhook.accepted").all()
                 .compactMap(\.entityID)
             #expect(Set(audited) == [a.signal.id.uuidString, b.signal.id.uuidString])
 
             // Through the application's batcher: the refused value (NUL) fails alone.
-            let batcher = try #require(app.webhookInsertBatcher)
+            let batcher = try #require(app.stores.signalWrites as? PostgresSignalWriteStore).acceptBatcher
             let rows = try (0..<6).map { try row("c\($0)", symbol: $0 == 3 ? "BAD\u{0}" : "ETHUSDT") }
             let outcomes = await withTaskGroup(of: (Int, Bool?).self) { group in
                 for (index, item) in rows.enumerated() {

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import SignalDeskCore
 import Testing
 import VaporTesting
@@ -20,11 +21,21 @@ import VaporTesting
                 #expect(stores.signalWrites is PostgresSignalWriteStore)
                 #expect(stores.positionReads is PostgresPositionReadStore)
                 #expect(stores.claims is PostgresClaimStore)
+                #expect(stores.transactions is PostgresTransactionStore)
+                #expect(stores.webhookEndpoints is PostgresWebhookEndpointStore)
+                #expect(stores.auditChain is PostgresAuditChainStore)
+                #expect(stores.opsFacts is PostgresOpsFactsStore)
+                #expect(stores.makeSignalListener() is PostgresSignalListener)
             case .sqlite:
                 #expect(stores.callers is SQLiteCallerStore)
                 #expect(stores.signalWrites is SQLiteSignalWriteStore)
                 #expect(stores.positionReads is SQLitePositionReadStore)
                 #expect(stores.claims is SQLiteClaimStore)
+                #expect(stores.transactions is SQLiteTransactionStore)
+                #expect(stores.webhookEndpoints is SQLiteWebhookEndpointStore)
+                #expect(stores.auditChain is SQLiteAuditChainStore)
+                #expect(stores.opsFacts is SQLiteOpsFactsStore)
+                #expect(stores.makeSignalListener() is SQLiteSignalListener)
             }
         }
     }
@@ -76,8 +87,8 @@ import VaporTesting
             try await user.create(on: app.db)
             let createdAt = Date(timeIntervalSince1970: 1_780_000_000)
             let signal = NewSignal(
-                userID: try user.requireID(), symbol: "ETHUSDT", module: "swing", side: .short, exchange: "BYBIT",
-                source: SignalSource.api.rawValue, baseRiskPercent: 0.5, entryPrice: 100, stopLoss: 105,
+                userID: try user.requireID(), symbol: "ETHUSDT", module: "swing", side: .short, exchange: .bybit,
+                source: .api, baseRiskPercent: 0.5, entryPrice: 100, stopLoss: 105,
                 takeProfit: 90, createdAt: createdAt)
             try await app.stores.signalWrites.create(
                 signal, auditDetails: ["symbol": .string("ETHUSDT")], on: app.db)
@@ -91,6 +102,52 @@ import VaporTesting
             #expect(audit.first?.userID == signal.userID)
             #expect(audit.first?.entityType == "signal")
             #expect(audit.first?.details == #"{"symbol":"ETHUSDT"}"#)
+        }
+    }
+
+    /// A webhook alert with an id is stored once with its `webhook.accepted` row; the same
+    /// `(webhook, alert id)` again is refused (false) and stores nothing, on both databases (SQLite
+    /// reports the conflict as a constraint failure, PostgreSQL's statement skips the row).
+    @Test(arguments: TestDatabase.all)
+    func acceptStoresAnAlertOnceAndRefusesATakenAlertID(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let (_, uuid, _) = try await Client(app: app).webhookUser()
+            let endpoint = try #require(try await app.stores.webhookEndpoints.endpoint(uuid: uuid, on: app.db))
+            #expect(endpoint.webhookUUID == uuid && endpoint.ownerRole == .trader && endpoint.enabled)
+            #expect(
+                try await app.stores.webhookEndpoints.endpoint(uuid: UUID().uuidString.lowercased(), on: app.db) == nil)
+            func alert(_ alertID: String) -> NewSignal {
+                NewSignal(
+                    userID: endpoint.userID, symbol: "BTCUSDT", module: "tradingview", side: .long, exchange: .binance,
+                    source: .tradingview, orderType: .limit, action: .open, entryPrice: 30_000,
+                    webhookID: endpoint.id, alertID: alertID, bodyHash: "hash", createdAt: Date())
+            }
+            let first = alert("id:a")
+            #expect(try await app.stores.signalWrites.accept(first, auditDetails: ["n": .int(1)], on: app.db))
+            #expect(try await !app.stores.signalWrites.accept(alert("id:a"), auditDetails: ["n": .int(2)], on: app.db))
+            let stored = try await Signal.query(on: app.db).all()
+            #expect(stored.map(\.id) == [first.id])
+            #expect(stored.first?.orderType == .limit && stored.first?.source == .tradingview)
+            #expect(
+                stored.first?.status == .created && stored.first?.leaseCount == 0 && stored.first?.leasedUntil == nil)
+            let audit = try await AuditEntry.query(on: app.db).filter(\.$action == "webhook.accepted").all()
+            #expect(audit.map(\.details) == [#"{"n":1}"#])
+        }
+    }
+
+    /// PostgreSQL statements are written once with `$n` parameters and run on SQLite through
+    /// `SQLQueryString(numbered:)`: each `$n` binds its value, a repeated one binds again, and a `$`
+    /// not followed by a digit stays text.
+    @Test func numberedParametersBindOnSQLite() async throws {
+        try await withTestApp(.sqlite, migrate: false) { app in
+            let query = SQLQueryString(
+                numbered: "SELECT $2 AS b, $1 AS a, $1 || '$x' AS again, $10 AS tenth",
+                binds: ["one", "two", 3, 4, 5, 6, 7, 8, 9, "ten"])
+            let row = try #require(try await app.db.sql(for: "test").raw(query).first())
+            #expect(try row.decode(column: "a", as: String.self) == "one")
+            #expect(try row.decode(column: "b", as: String.self) == "two")
+            #expect(try row.decode(column: "again", as: String.self) == "one$x")
+            #expect(try row.decode(column: "tenth", as: String.self) == "ten")
         }
     }
 

@@ -80,9 +80,9 @@ extension Signal {
         signal.module = "tv"
         signal.side = .long
         signal.exchange = "BINANCE"
-        signal.source = "tradingview"
-        signal.orderType = "market"
-        signal.action = "open"
+        signal.source = .tradingview
+        signal.orderType = .market
+        signal.action = .open
         signal.entryPrice = 100
         signal.stopLoss = 95
         signal.takeProfit = 110

@@ -68,10 +68,10 @@ extension Client {
             let id = try #require((accepted.json()["signal_id"] as? String).flatMap(UUID.init(uuidString:)))
             let signal = try #require(try await Signal.find(id, on: app.db))
             #expect(
-                signal.source == "tradingview" && signal.symbol == "BTCUSDT" && signal.status == .created
+                signal.source == .tradingview && signal.symbol == "BTCUSDT" && signal.status == .created
                     && signal.side == .long)
             #expect(
-                signal.qty == 0.01 && signal.entryPrice == 30000 && signal.stopLoss == 29000 && signal.action == "open")
+                signal.qty == 0.01 && signal.entryPrice == 30000 && signal.stopLoss == 29000 && signal.action == .open)
             #expect(await app.marketPrices.last("BTCUSDT") == 30000)
             // The alias, a text/plain body holding JSON, and close alerts.
             let alias = try await client.alert(
@@ -80,7 +80,7 @@ extension Client {
             #expect(alias.status == .accepted)
             let closing = try #require(
                 try await Signal.find(UUID(uuidString: alias.json()["signal_id"] as! String), on: app.db))
-            #expect(closing.symbol == "ETHUSDT" && closing.action == "close")
+            #expect(closing.symbol == "ETHUSDT" && closing.action == .close)
 
             let audit = try await AuditEntry.query(on: app.db).all()
             #expect(audit.filter { $0.action == "webhook.accepted" }.count == 2)
@@ -186,7 +186,7 @@ extension Client {
         try await withTestApp(database) { app in
             let client = Client(app: app)
             let (_, uuid, secret) = try await client.webhookUser()
-            let endpoint = try #require(try await WebhookIntake.endpoint(uuid: uuid, on: app.db))
+            let endpoint = try #require(try await WebhookIntake.endpoint(uuid: uuid, app: app, on: app.db))
             let boundary = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60)
             for round in 0..<10 {
                 let body = Self.body(secret, symbol: "SOLUSDT", extra: #","comment":"round \#(round)""#)
@@ -332,7 +332,7 @@ extension Client {
             #expect(ok.status == .accepted)
             let signal = try #require(
                 try await Signal.find(UUID(uuidString: ok.json()["signal_id"] as! String), on: app.db))
-            #expect(signal.source == "hmac" && signal.qty == 0.01)
+            #expect(signal.source == .hmac && signal.qty == 0.01)
         }
     }
 

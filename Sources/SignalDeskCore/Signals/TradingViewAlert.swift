@@ -11,7 +11,7 @@ public struct TradingViewAlert: Sendable, Equatable {
     public var rawSymbol: String
     public var symbol: InstrumentSymbol
     public var action: Action
-    public var orderType: String
+    public var orderType: SignalOrderType
     public var price: Double?
     public var qty: Double?
     public var takeProfit: Double?
@@ -74,15 +74,15 @@ public struct TradingViewAlert: Sendable, Equatable {
         default:
             throw Problem("Invalid side '\(sideText.prefix(20))': must be one of buy, sell, long, short, close, exit")
         }
-        let orderType = (string(object, ["order_type", "type"]) ?? "market").lowercased()
-        guard ["market", "limit"].contains(orderType) else {
-            throw Problem("Invalid order_type '\(orderType.prefix(20))': must be market or limit")
+        let givenOrderType = (string(object, ["order_type", "type"]) ?? "market").lowercased()
+        guard let orderType = SignalOrderType(rawValue: givenOrderType) else {
+            throw Problem("Invalid order_type '\(givenOrderType.prefix(20))': must be market or limit")
         }
         let price = try number(object, ["price"], name: "price")
         let qty = try number(object, ["size", "qty", "quantity", "contracts"], name: "size")
         let takeProfit = try number(object, ["take_profit", "tp"], name: "take_profit")
         let stopLoss = try number(object, ["stop_loss", "sl"], name: "stop_loss")
-        if orderType == "limit" && price == nil { throw Problem("A limit order needs a price") }
+        if orderType == .limit && price == nil { throw Problem("A limit order needs a price") }
         if let price, let side = action == .buy ? TradeSide.long : action == .sell ? .short : nil {
             if let stopLoss, side == .long ? stopLoss >= price : stopLoss <= price {
                 throw Problem(

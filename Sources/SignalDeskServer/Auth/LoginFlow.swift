@@ -4,8 +4,20 @@ import Vapor
 
 /// The login decision, in the order crypto-saas answers: throttle, credentials, 2FA enforcement,
 /// OTP presence, OTP validity. Every refusal is audited as `auth.login.failed` with a reason and
-/// never the password or code.
+/// never the password or code. Refusals are thrown as ``Refusal``; the controller answers them.
 struct LoginFlow {
+    /// Why a login was refused.
+    enum Refusal: Error, Equatable {
+        /// Too many failed attempts; the next may come after this many seconds.
+        case throttled(retryAfter: Int)
+        case badCredentials
+        case disabled
+        /// 2FA is enforced for the account and not enabled.
+        case twoFactorNotEnabled
+        case otpRequired
+        case invalidOTP
+    }
+
     static let throttle = LoginThrottle()
 
     let request: Request
@@ -17,19 +29,17 @@ struct LoginFlow {
         let now = now ?? request.application.wallClock.now()
         if let retryAfter = try await retryAfter(email: email, now: now) {
             try await refuse(email: email, userID: nil, reason: "throttled", record: false, now: now)
-            throw APIError(
-                .tooManyRequests, "Too many failed login attempts. Try again in \(retryAfter) seconds.",
-                headers: ["Retry-After": String(retryAfter)])
+            throw Refusal.throttled(retryAfter: retryAfter)
         }
         let user = try await User.query(on: db).filter(\.$email == email).first()
         let passwordMatches = try await verify(password: password, hash: user?.passwordHash)
         guard let user, passwordMatches, let userID = user.id else {
             try await refuse(email: email, userID: user?.id, reason: "bad_credentials", now: now)
-            throw APIError(.unauthorized, "Incorrect email or password")
+            throw Refusal.badCredentials
         }
         guard user.role != .disabled else {
             try await refuse(email: email, userID: userID, reason: "disabled", now: now)
-            throw APIError(.forbidden, "Account disabled")
+            throw Refusal.disabled
         }
 
         let enrolment = try await TwoFactorService(keyRing: config.keyRing, db: db).enrolment(userID: userID)
@@ -37,17 +47,17 @@ struct LoginFlow {
         let enforced = (config.enforce2FAForAdmins && user.role == .admin) || config.enforce2FAEmails.contains(email)
         if enforced && !enabled {
             try await refuse(email: email, userID: userID, reason: "2fa_not_enabled", record: false, now: now)
-            throw APIError(.unauthorized, "2FA must be enabled for this account")
+            throw Refusal.twoFactorNotEnabled
         }
         if let enrolment, enabled {
             guard let otp else {
                 try await refuse(email: email, userID: userID, reason: "otp_required", record: false, now: now)
-                throw APIError(.unauthorized, "OTP required")
+                throw Refusal.otpRequired
             }
             let service = TwoFactorService(keyRing: config.keyRing, db: db)
             guard try await service.consume(code: otp, for: enrolment, now: now) else {
                 try await refuse(email: email, userID: userID, reason: "invalid_otp", now: now)
-                throw APIError(.unauthorized, "Invalid OTP")
+                throw Refusal.invalidOTP
             }
         }
 

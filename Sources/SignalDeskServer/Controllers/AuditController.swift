@@ -87,7 +87,7 @@ struct AuditController: RouteCollection {
     }
 
     @Sendable static func verify(req: Request) async throws -> VerifyOut {
-        let result = try await AuditChainStore(app: req.application, db: req.db).verify()
+        let result = try await AuditChainSealing(app: req.application, db: req.db).verify()
         return VerifyOut(rows: result.rows, valid: result.valid, firstBrokenId: result.firstBrokenID)
     }
 }

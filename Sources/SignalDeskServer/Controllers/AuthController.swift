@@ -58,9 +58,28 @@ struct AuthController: RouteCollection {
 
     @Sendable static func login(req: Request) async throws -> TokenPair {
         let form = try req.content.decode(LoginForm.self)
-        return try await LoginFlow(request: req).login(
-            email: EmailAddress.normalized(form.username), password: form.password,
-            otp: form.otp.flatMap { $0.isEmpty ? nil : $0 })
+        do {
+            return try await LoginFlow(request: req).login(
+                email: EmailAddress.normalized(form.username), password: form.password,
+                otp: form.otp.flatMap { $0.isEmpty ? nil : $0 })
+        } catch let refusal as LoginFlow.Refusal {
+            throw apiError(for: refusal)
+        }
+    }
+
+    /// The contract's answer to each login refusal.
+    static func apiError(for refusal: LoginFlow.Refusal) -> APIError {
+        switch refusal {
+        case .throttled(let retryAfter):
+            APIError(
+                .tooManyRequests, "Too many failed login attempts. Try again in \(retryAfter) seconds.",
+                headers: ["Retry-After": String(retryAfter)])
+        case .badCredentials: APIError(.unauthorized, "Incorrect email or password")
+        case .disabled: APIError(.forbidden, "Account disabled")
+        case .twoFactorNotEnabled: APIError(.unauthorized, "2FA must be enabled for this account")
+        case .otpRequired: APIError(.unauthorized, "OTP required")
+        case .invalidOTP: APIError(.unauthorized, "Invalid OTP")
+        }
     }
 
     @Sendable static func refresh(req: Request) async throws -> TokenPair {

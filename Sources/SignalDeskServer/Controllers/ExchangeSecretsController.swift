@@ -67,7 +67,7 @@ struct ExchangeSecretsController: RouteCollection {
         // Two concurrent saves for one exchange: the loser of the unique index retries as an update.
         for attempt in 1...2 {
             do {
-                try await TradingTransactions(app: req.application, db: req.db).run { tx in
+                try await req.application.stores.transactions.run(on: req.db) { tx in
                     let row =
                         try await ExchangeSecret.query(on: tx)
                         .filter(\.$user.$id == caller.id).filter(\.$exchange == exchange).first() ?? ExchangeSecret()

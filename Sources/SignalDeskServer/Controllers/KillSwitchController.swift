@@ -51,7 +51,7 @@ struct KillSwitchController: RouteCollection {
         let state = KillSwitch.State(
             enabled: body.enabled, reason: body.enabled ? reason : nil, updatedAt: req.application.wallClock.now(),
             updatedBy: caller.id)
-        try await TradingTransactions(app: req.application, db: req.db).run { tx in
+        try await req.application.stores.transactions.run(on: req.db) { tx in
             try await req.application.killSwitch.set(state, on: tx)
             try await AuditLog.record(
                 body.enabled ? AuditAction.opsKillSwitchOn : AuditAction.opsKillSwitchOff, userID: caller.id,

@@ -27,8 +27,10 @@ struct SecurityController: RouteCollection {
                         type: "value_error")
                 ])
         }
-        let report = try await SecurityPosture(db: req.db, keyRing: req.application.appConfig.keyRing)
-            .report(realOnly: realOnly, maxSecretAgeDays: maxAge, now: req.application.wallClock.now())
+        let report = try await SecurityPosture(
+            db: req.db, keyRing: req.application.appConfig.keyRing, opsFacts: req.application.stores.opsFacts
+        )
+        .report(realOnly: realOnly, maxSecretAgeDays: maxAge, now: req.application.wallClock.now())
         try await AuditLog.record(
             AuditAction.securityPostureRead, userID: caller.id, entityType: "security", entityID: "posture",
             details: [

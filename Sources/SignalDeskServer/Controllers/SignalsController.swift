@@ -55,8 +55,7 @@ struct SignalsController: RouteCollection {
         guard problems.isEmpty, let levels, let exchange else { throw APIError(.unprocessableEntity, items: problems) }
 
         let signal = NewSignal(
-            userID: caller.id, symbol: symbol, module: module, side: levels.side, exchange: exchange.rawValue,
-            source: SignalSource.api.rawValue,
+            userID: caller.id, symbol: symbol, module: module, side: levels.side, exchange: exchange, source: .api,
             baseRiskPercent: body.baseRiskPercent, entryPrice: levels.entry, stopLoss: levels.stop,
             takeProfit: levels.take,
             createdAt: req.application.wallClock.now())

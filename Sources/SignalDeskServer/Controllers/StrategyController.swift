@@ -46,7 +46,7 @@ struct StrategyController: RouteCollection {
         guard let user = try await User.query(on: req.db).filter(\.$email == email).first(), let userID = user.id else {
             throw APIError(.notFound, "User not found")
         }
-        try await TradingTransactions(app: req.application, db: req.db).run { tx in
+        try await req.application.stores.transactions.run(on: req.db) { tx in
             let row =
                 try await StrategyAssignment.query(on: tx).filter(\.$user.$id == userID).filter(\.$exchange == exchange)
                 .first()

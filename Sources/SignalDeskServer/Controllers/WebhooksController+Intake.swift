@@ -28,7 +28,7 @@ extension WebhooksController {
     }
 
     /// The user switch, the platform kill switch and the rate limit, in that order (after authentication).
-    static func admit(_ req: Request, endpoint: WebhookStatements.Endpoint) async throws {
+    static func admit(_ req: Request, endpoint: WebhookEndpointRow) async throws {
         let halted = try await req.application.killSwitch.state(on: req.db).enabled
         guard endpoint.enabled, !halted, endpoint.ownerRole != .disabled else {
             try await AuditLog.record(
@@ -57,7 +57,7 @@ extension WebhooksController {
 
     /// Parses, checks freshness and stores the alert; answers 202 or 200 for a duplicate.
     static func intake(
-        _ req: Request, object: [String: JSONValue], body: [UInt8], endpoint: WebhookStatements.Endpoint,
+        _ req: Request, object: [String: JSONValue], body: [UInt8], endpoint: WebhookEndpointRow,
         source: SignalSource
     ) async throws -> Response {
         let alert: TradingViewAlert
@@ -101,8 +101,7 @@ extension WebhooksController {
         let uuid = (req.parameters.get("webhook_uuid") ?? "").lowercased()
         let object = TradingViewAlert.object(from: body)
         let provided = object.flatMap(TradingViewAlert.secret(in:)) ?? ""
-        let found = try await WebhookIntake.endpoint(
-            uuid: uuid, on: req.db, batcher: req.application.webhookEndpointBatcher)
+        let found = try await WebhookIntake.endpoint(uuid: uuid, app: req.application, on: req.db)
         // Always one constant-time comparison, against a decoy when the uuid is unknown.
         let matches = ConstantTime.equals(
             WebhookIntake.digest(Array(provided.utf8)), found?.secretDigest ?? WebhookIntake.decoyDigest)
@@ -120,7 +119,7 @@ extension WebhooksController {
     }
 
     static func verifySignature(
-        _ req: Request, signature: String?, body: [UInt8], endpoint: WebhookStatements.Endpoint?, route: String
+        _ req: Request, signature: String?, body: [UInt8], endpoint: WebhookEndpointRow?, route: String
     ) async throws {
         guard let signature, !signature.isEmpty else {
             try await refuseAuthentication(
@@ -150,7 +149,7 @@ extension WebhooksController {
         let token: String? = if case .string(let value)? = object?["token"] { value.lowercased() } else { nil }
         let found =
             try await token.asyncMap {
-                try await WebhookIntake.endpoint(uuid: $0, on: req.db, batcher: req.application.webhookEndpointBatcher)
+                try await WebhookIntake.endpoint(uuid: $0, app: req.application, on: req.db)
             } ?? nil
         try await verifySignature(req, signature: signature, body: body, endpoint: found, route: "hmac")
         guard let endpoint = found, let object else { throw APIError(.unauthorized, "Invalid signature") }

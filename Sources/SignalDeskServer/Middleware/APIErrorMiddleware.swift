@@ -1,5 +1,3 @@
-import AsyncKit
-import PostgresNIO
 import Vapor
 
 /// Turns every error into `{"detail": ...}` with a fitting status.
@@ -51,15 +49,12 @@ struct APIErrorMiddleware: Middleware {
             return APIError(.unprocessableEntity, error.description)
         case let error as any AbortError:
             return Self.apiError(forAbort: error, request: request)
-        case let error as PSQLError where DatabaseErrors.isUnreachable(error):
-            return Self.databaseUnavailable
-        case is ConnectionPoolTimeoutError, is StatementOverdue:
+        case _ where DatabaseErrors.meaning(of: error) == .unavailable, is StatementOverdue:
             return Self.databaseUnavailable
         case is PasswordHashing.Unavailable, ServiceError.stopping:
             return Self.shuttingDown
-        case let error as PSQLError where error.serverInfo?[.sqlState] == "22021":
-            // PostgreSQL refuses NUL (and invalid UTF-8) in text: the client sent it, and the
-            // failed statement changed nothing.
+        case _ where DatabaseErrors.meaning(of: error) == .refusedText:
+            // The client sent it, and the failed statement changed nothing.
             return APIError(.badRequest, "Text values must not contain NUL characters")
         default:
             return APIError(.internalServerError, "Internal Server Error")

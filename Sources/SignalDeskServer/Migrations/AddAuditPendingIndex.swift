@@ -10,7 +10,7 @@ import SQLKit
 /// last VACUUM again (a bitmap scan, which never marks such entries dead), and the query slowed
 /// as the log grew (docs/benchmarks.md: 32-36 ms per pass after 20,000 rows were sealed).
 /// - `idx_audit_pending (id) WHERE chain_seq IS NULL`: only unchained rows, already in the
-///   sealer's order; a plain index scan (``AuditChainStore/pendingRead(limit:postgres:)``) stops after `n`
+///   sealer's order; a plain index scan (``PostgresAuditChainStore``) stops after `n`
 ///   rows and marks entries of sealed rows dead as it passes them, so later passes skip them.
 /// - The uniqueness of `chain_seq` moves to `idx_audit_chain_seq_set ... WHERE chain_seq IS NOT
 ///   NULL` (the same rule: unchained rows never conflicted), so inserting an audit row no longer

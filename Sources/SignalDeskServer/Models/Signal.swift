@@ -6,32 +6,34 @@ import SignalDeskCore
 final class Signal: Model, @unchecked Sendable {
     static let schema = "signals"
 
+    // Column names from ``SignalColumn``, the one list of the table's columns.
     @ID(key: .id) var id: UUID?
-    @Parent(key: "user_id") var user: User
-    @Field(key: "symbol") var symbol: String
-    @Field(key: "module") var module: String
-    @Enum(key: "side") var side: TradeSide
-    @Field(key: "exchange") var exchange: String
-    /// `api`, `tradingview` or `hmac`.
-    @Field(key: "source") var source: String
-    @Field(key: "order_type") var orderType: String
-    /// `open` or `close` (close/exit alerts close the user's open position in the symbol).
-    @Field(key: "action") var action: String
-    @OptionalField(key: "base_risk_percent") var baseRiskPercent: Double?
-    @OptionalField(key: "entry_price") var entryPrice: Double?
-    @OptionalField(key: "stop_loss") var stopLoss: Double?
-    @OptionalField(key: "take_profit") var takeProfit: Double?
-    @OptionalField(key: "qty") var qty: Double?
-    @Enum(key: "status") var status: SignalStatus
+    @Parent(key: SignalColumn.userID.key) var user: User
+    @Field(key: SignalColumn.symbol.key) var symbol: String
+    @Field(key: SignalColumn.module.key) var module: String
+    @Enum(key: SignalColumn.side.key) var side: TradeSide
+    /// Stored as text and checked where it is used (``Exchange``, `exchange_unknown`): a row
+    /// written by a newer build that knows one more exchange (a rolling deploy) must still read.
+    @Field(key: SignalColumn.exchange.key) var exchange: String
+    @Enum(key: SignalColumn.source.key) var source: SignalSource
+    @Enum(key: SignalColumn.orderType.key) var orderType: SignalOrderType
+    /// Close/exit alerts close the user's open position in the symbol.
+    @Enum(key: SignalColumn.action.key) var action: SignalAction
+    @OptionalField(key: SignalColumn.baseRiskPercent.key) var baseRiskPercent: Double?
+    @OptionalField(key: SignalColumn.entryPrice.key) var entryPrice: Double?
+    @OptionalField(key: SignalColumn.stopLoss.key) var stopLoss: Double?
+    @OptionalField(key: SignalColumn.takeProfit.key) var takeProfit: Double?
+    @OptionalField(key: SignalColumn.qty.key) var qty: Double?
+    @Enum(key: SignalColumn.status.key) var status: SignalStatus
     /// A JSON list of strings.
-    @Field(key: "reason_codes") var reasonCodesJSON: String
-    @OptionalField(key: "webhook_id") var webhookID: UUID?
-    @OptionalField(key: "alert_id") var alertID: String?
-    @OptionalField(key: "body_hash") var bodyHash: String?
-    @Field(key: "lease_count") var leaseCount: Int
-    @OptionalField(key: "leased_until") var leasedUntil: Date?
-    @Field(key: "created_at") var createdAt: Date
-    @Field(key: "updated_at") var updatedAt: Date
+    @Field(key: SignalColumn.reasonCodes.key) var reasonCodesJSON: String
+    @OptionalField(key: SignalColumn.webhookID.key) var webhookID: UUID?
+    @OptionalField(key: SignalColumn.alertID.key) var alertID: String?
+    @OptionalField(key: SignalColumn.bodyHash.key) var bodyHash: String?
+    @Field(key: SignalColumn.leaseCount.key) var leaseCount: Int
+    @OptionalField(key: SignalColumn.leasedUntil.key) var leasedUntil: Date?
+    @Field(key: SignalColumn.createdAt.key) var createdAt: Date
+    @Field(key: SignalColumn.updatedAt.key) var updatedAt: Date
 
     init() {}
 
@@ -103,60 +105,4 @@ final class IdempotencyRecord: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
 
     init() {}
-}
-
-/// A signal being created, as a plain Sendable value: what the two paths that create a signal per
-/// request (webhook alerts, `POST /signals`) build and store, without a Fluent model (creating one
-/// allocates a property wrapper per field and reflects over them). A new signal is always
-/// `CREATED`, with no reason codes, no lease, and `updated_at` = `created_at`.
-struct NewSignal: Sendable {
-    var id = UUID()
-    var userID: UUID
-    var symbol: String
-    var module: String
-    var side: TradeSide
-    var exchange: String
-    var source: String
-    var orderType = "market"
-    var action = "open"
-    var baseRiskPercent: Double? = nil
-    var entryPrice: Double? = nil
-    var stopLoss: Double? = nil
-    var takeProfit: Double? = nil
-    var qty: Double? = nil
-    var webhookID: UUID? = nil
-    var alertID: String? = nil
-    var bodyHash: String? = nil
-    var createdAt: Date
-
-    static let status = SignalStatus.created
-    static let reasonCodesJSON = "[]"
-
-    /// Inserts the signal and its `action` audit row on `db`, which the caller makes a transaction
-    /// (the two statements of the paths that do not use ``WebhookStatements``'s single one).
-    func insert(auditedAs action: AuditAction, details: [String: AuditValue], on db: any Database) async throws {
-        try await insert(on: db)
-        try await AuditLog.record(
-            action, userID: userID, entityType: "signal", entityID: id.uuidString, details: details, on: db,
-            at: createdAt)
-    }
-
-    /// Inserts the signal with SQLKit (one statement).
-    func insert(on db: any Database) async throws {
-        try await (db as! any SQLDatabase).insert(into: Signal.schema)
-            .columns(
-                "id", "user_id", "symbol", "module", "side", "exchange", "source", "order_type", "action",
-                "base_risk_percent", "entry_price", "stop_loss", "take_profit", "qty", "status", "reason_codes",
-                "webhook_id", "alert_id", "body_hash", "lease_count", "created_at", "updated_at"
-            )
-            .values(
-                SQLBind(id), SQLBind(userID), SQLBind(symbol), SQLBind(module), SQLBind(side.rawValue),
-                SQLBind(exchange),
-                SQLBind(source), SQLBind(orderType), SQLBind(action), SQLBind(baseRiskPercent), SQLBind(entryPrice),
-                SQLBind(stopLoss), SQLBind(takeProfit), SQLBind(qty), SQLBind(Self.status.rawValue),
-                SQLBind(Self.reasonCodesJSON), SQLBind(webhookID), SQLBind(alertID), SQLBind(bodyHash), SQLBind(0),
-                SQLBind(createdAt), SQLBind(createdAt)
-            )
-            .run()
-    }
 }

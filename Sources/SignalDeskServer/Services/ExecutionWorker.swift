@@ -13,7 +13,7 @@ import Vapor
 final class ExecutionWorker: LifecycleHandler, Sendable {
     let loop: BackgroundLoop
     private let running = NIOLockedValueBox(false)
-    private let notifications = SignalNotifications()
+    private let notifications = NIOLockedValueBox<(any SignalListener)?>(nil)
 
     init(pollInterval: Duration = .seconds(1)) {
         loop = BackgroundLoop(name: "Execution worker", interval: pollInterval)
@@ -27,14 +27,14 @@ final class ExecutionWorker: LifecycleHandler, Sendable {
         loop.start(app: application, wakeup: application.signalWakeup) { app in
             try await ExecutionWorker.runOnce(app: app)
         }
-        if case .postgres(let url) = application.appConfig.database {
-            notifications.start(app: application, url: url, wakeup: application.signalWakeup)
-        }
+        let listener = application.stores.makeSignalListener()
+        notifications.withLockedValue { $0 = listener }
+        listener.start(app: application, wakeup: application.signalWakeup)
     }
 
     func shutdownAsync(_ application: Application) async {
         running.withLockedValue { $0 = false }
-        await notifications.stop()
+        await notifications.withLockedValue({ $0 })?.stop()
         await loop.stop(logger: application.logger, deadline: application.shutdownDeadline)
     }
 

@@ -67,7 +67,7 @@ struct OpsReports {
 
     func dailyCompare(realOnly: Bool, for caller: String, now: Date? = nil) async throws -> DailyCompare {
         let now = now ?? app.wallClock.now()
-        let facts = OpsFacts(db: db)
+        let facts = OpsFacts(db: db, store: app.stores.opsFacts)
         let today = calendar.window(days: 1, endingAt: now)
         let day = today[0].day
         // Independent aggregates, each on its own pooled connection.
@@ -266,7 +266,7 @@ struct OpsReports {
         async throws -> Summary
     {
         let now = now ?? app.wallClock.now()
-        let facts = OpsFacts(db: db)
+        let facts = OpsFacts(db: db, store: app.stores.opsFacts)
         let week = calendar.window(days: 7, endingAt: now)
         let today = week[week.count - 1].day
         let recentSince = now.addingTimeInterval(-Double(recentHours) * 3600)
@@ -277,7 +277,7 @@ struct OpsReports {
         async let signalsQuery = facts.signals(failedSince: recentSince)
         async let lastActivityQuery = facts.lastAudited()
         let everyone = try await everyoneQuery
-        let posture = try await SecurityPosture(db: db, keyRing: config.keyRing)
+        let posture = try await SecurityPosture(db: db, keyRing: config.keyRing, opsFacts: app.stores.opsFacts)
             .report(realOnly: scope.realOnly, maxSecretAgeDays: maxSecretAgeDays, now: now, everyone: everyone)
         let users = Dictionary(everyone.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let (positions, blocked, signals, lastActivity) = try await (

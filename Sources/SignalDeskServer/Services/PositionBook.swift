@@ -5,7 +5,7 @@ import SignalDeskCore
 import Vapor
 
 /// Opening and closing positions: each one transaction, including the signal's transition and
-/// the daily-risk row, under the user's lock (``TradingTransactions``), so concurrent opens cannot
+/// the daily-risk row, under the user's lock (``TransactionStore``), so concurrent opens cannot
 /// both pass a limit and concurrent closes cannot lose a trade.
 struct PositionBook {
     let app: Application
@@ -35,15 +35,15 @@ struct PositionBook {
             capitalBaseUSD: capital ?? config.defaultCapitalUSD)
     }
 
-    /// Runs `body` in one ``TradingTransactions`` step that holds `userID`'s lock: on PostgreSQL
+    /// Runs `body` in one ``TransactionStore`` transaction that holds `userID`'s lock: on PostgreSQL
     /// the user's row `FOR UPDATE` (every instance waits for it), on SQLite the single writer.
     /// Everything that decides or books an open or a close for the user goes through here.
     func withUserLock<T: Sendable>(
         _ userID: UUID, _ body: @escaping @Sendable (_ tx: any Database) async throws -> T
     ) async throws -> T {
-        let transactions = TradingTransactions(app: app, db: db)
-        return try await transactions.run { tx in
-            try await transactions.lockUser(userID, on: tx)
+        let transactions = app.stores.transactions
+        return try await transactions.run(on: db) { tx in
+            try await transactions.lock(.user(userID), on: tx)
             return try await body(tx)
         }
     }
@@ -191,8 +191,8 @@ struct PositionBook {
             .filter(\.$user.$id == userID).filter(\.$scope == scope).filter(\.$key == key).first()
     }
 
-    /// What the open checks look at. Read it inside a ``TradingTransactions`` step that holds the
-    /// user's lock (``TradingTransactions/lockUser(_:on:)``) when an open follows from it: only
+    /// What the open checks look at. Read it inside a ``TransactionStore`` step that holds the
+    /// user's lock (``WriterLock/user(_:)``) when an open follows from it: only
     /// then is the state still true when the open is booked or reserved.
     func riskState(userID: UUID, day: String, on db: any Database) async throws -> OpenRiskCheck.State {
         let open = try await Position.query(on: db).filter(\.$user.$id == userID).filter(\.$status == .open).count()
@@ -219,7 +219,7 @@ struct PositionBook {
             .filter(\Order.$user.$id == userID)
             .filter(\Order.$position.$id == nil)
             .filter(\Order.$status ~~ ["PENDING", "UNKNOWN"])
-            .filter(Signal.self, \Signal.$action == "open")
+            .filter(Signal.self, \Signal.$action == SignalAction.open)
             .filter(Signal.self, \Signal.$status ~~ [SignalStatus.created, SignalStatus.executing])
     }
 

@@ -43,6 +43,8 @@ struct SecurityPosture {
 
     let db: any Database
     let keyRing: KeyRing
+    /// `app.stores.opsFacts`.
+    let opsFacts: any OpsFactsStore
 
     private struct SecretFacts {
         let userID: UUID
@@ -55,7 +57,7 @@ struct SecurityPosture {
         async throws -> Report
     {
         let loaded: [OpsFacts.UserFacts]
-        if let everyone { loaded = everyone } else { loaded = try await OpsFacts(db: db).users() }
+        if let everyone { loaded = everyone } else { loaded = try await OpsFacts(db: db, store: opsFacts).users() }
         let users = loaded.filter { !realOnly || RealUser.isReal(email: $0.email) }
         // Only the columns the report needs: sealed values are never loaded here.
         let sql = db as! any SQLDatabase

@@ -29,7 +29,7 @@ struct SignalExecution {
 
     func execute(_ signal: Signal) async {
         do {
-            if signal.action == "close" {
+            if signal.action == .close {
                 try await executeClose(signal)
             } else {
                 try await executeOpen(signal)
@@ -126,10 +126,10 @@ struct SignalExecution {
             guard failed.isEmpty, configured else { return .reject(failed) }
             // The paper venue fills a market order at the alert's price: in a worker process of its
             // own the alert never reached this process's price cache.
-            let price = signal.orderType == "limit" || mode == .paper ? entry : nil
+            let price = signal.orderType == .limit || mode == .paper ? entry : nil
             let request = OrderRequest(
                 symbol: signal.symbol, side: signal.side, qty: qty,
-                type: signal.orderType == "limit" ? .limit : .market,
+                type: OrderType(signal.orderType),
                 price: price, clientOrderID: clientOrderID)
             // The user's lock is held and no row existed: the insert cannot meet a conflict, but
             // should it, the row is an earlier attempt's and the venue is asked first.
@@ -145,7 +145,7 @@ struct SignalExecution {
         }
         guard let credentials else { return try await reject(signal, ["exchange_secret_configured"]) }
         let request = OrderRequest(
-            symbol: signal.symbol, side: signal.side, qty: qty, type: signal.orderType == "limit" ? .limit : .market,
+            symbol: signal.symbol, side: signal.side, qty: qty, type: OrderType(signal.orderType),
             price: price, clientOrderID: clientOrderID)
         let reference = price ?? entry
         if let reference, await app.marketPrices.last(signal.symbol) == nil {

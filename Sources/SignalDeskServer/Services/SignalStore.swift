@@ -20,7 +20,7 @@ struct SignalStore {
         let now = now ?? app.wallClock.now()
         let leaseUntil = now.addingTimeInterval(Double(app.appConfig.signalLeaseSeconds))
         let claims = app.stores.claims
-        let ids: [UUID] = try await TradingTransactions(app: app, db: db).run { tx in
+        let ids: [UUID] = try await app.stores.transactions.run(on: db) { tx in
             try await claims.claim(claimant, limit: limit, leaseUntil: leaseUntil, now: now, on: tx)
         }
         guard !ids.isEmpty else { return [] }

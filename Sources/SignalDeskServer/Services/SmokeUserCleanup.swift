@@ -52,16 +52,11 @@ struct SmokeUserCleanup {
         }
         // Read and delete in one transaction, so a user who becomes active meanwhile is not
         // deleted. (Login attempts and audit rows have no foreign key to wait on the lock.)
-        let postgres = TradingTransactions(app: app, db: db).isPostgres
-        return try await TradingTransactions(app: app, db: db).run { tx in
-            let sql = tx as! any SQLDatabase
-            if postgres {
-                // New rows that point at these users (sessions, signals...) wait for this
-                // transaction, and each statement of the scan sees what committed before the lock.
-                try await sql.raw(
-                    "SELECT id FROM users WHERE \(SQLText.hasPrefix("email", SmokeUsers.prefix)) FOR UPDATE"
-                ).run()
-            }
+        let transactions = app.stores.transactions
+        return try await transactions.run(on: db) { tx in
+            // New rows that point at these users (sessions, signals...) wait for this transaction.
+            try await transactions.lock(.smokeUsers, on: tx)
+            let sql = try tx.sql(for: "SmokeUserCleanup")
             let scan = try await scan(olderThanDays: olderThanDays, now: now, on: tx)
             let doomed = scan.users.filter(\.eligibleForDelete)
             for chunk in stride(from: 0, to: doomed.count, by: 200).map({
@@ -94,7 +89,7 @@ struct SmokeUserCleanup {
             .filter(.custom(SQLText.hasPrefix("email", SmokeUsers.prefix)))
             .sort(\.$email).all()
         guard !smoke.isEmpty else { return Scan(olderThanDays: olderThanDays, users: []) }
-        let facts = OpsFacts(db: db)
+        let facts = OpsFacts(db: db, store: app.stores.opsFacts)
         var latest: [UUID: Date] = [:]
         func merge(_ values: [UUID: Date]) {
             for (id, date) in values where latest[id].map({ date > $0 }) ?? true { latest[id] = date }
@@ -103,7 +98,7 @@ struct SmokeUserCleanup {
         for source in Self.activity {
             merge(try await facts.latest(table: source.table, column: source.column, users: smokeIDs))
         }
-        let attempts = try await (db as! any SQLDatabase).raw(
+        let attempts = try await db.sql(for: "SmokeUserCleanup").raw(
             """
             SELECT email, MAX(created_at) AS latest FROM login_attempts
             WHERE \(SQLText.hasPrefix("email", SmokeUsers.prefix)) GROUP BY email

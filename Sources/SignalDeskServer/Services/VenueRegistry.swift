@@ -58,3 +58,13 @@ extension Application {
         set { storage[VenuesKey.self] = newValue }
     }
 }
+
+extension OrderType {
+    /// The venue order type of a signal's order type.
+    init(_ type: SignalOrderType) {
+        switch type {
+        case .market: self = .market
+        case .limit: self = .limit
+        }
+    }
+}

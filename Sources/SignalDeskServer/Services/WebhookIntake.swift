@@ -1,18 +1,15 @@
 import Crypto
 import Fluent
 import Foundation
-import NIOConcurrencyHelpers
-import PostgresNIO
-import SQLKit
 import SignalDeskCore
 import Vapor
 
 /// The accept path of webhook alerts: duplicate detection and one small transaction (signal +
 /// audit). Everything slow (pretrade, venue calls) happens in the worker after the reply.
 ///
-/// On PostgreSQL, alerts with an id are stored through the application's ``StatementBatcher``:
-/// concurrent alerts share one statement and one commit (each still answers only after its own
-/// signal and audit row are committed).
+/// On PostgreSQL, alerts with an id are stored through a ``StatementBatcher``
+/// (``PostgresSignalWriteStore``): concurrent alerts share one statement and one commit (each still
+/// answers only after its own signal and audit row are committed).
 struct WebhookIntake {
     /// Identical bodies without an alert id within this many seconds are one alert.
     static let duplicateWindow: TimeInterval = 60
@@ -21,7 +18,7 @@ struct WebhookIntake {
     private let database: @Sendable () -> any Database
 
     /// `db` is made only when a path needs it: on PostgreSQL the usual accept path goes through
-    /// the application's batchers, and making a request's database handle is not free.
+    /// the stores' batchers, and making a request's database handle is not free.
     init(app: Application, db: @autoclosure @escaping @Sendable () -> any Database) {
         self.app = app
         self.database = db
@@ -39,40 +36,14 @@ struct WebhookIntake {
         case alertIDTaken
     }
 
-    /// The endpoint for `uuid`, with its owner's id and role, in one query. Plain SQL with only the
-    /// columns the accept path reads: building a Fluent join of two whole models cost more CPU
-    /// than anything else on this path (reflection over every field, an alias per column). On
-    /// PostgreSQL, concurrent lookups share one statement (``Application/webhookEndpointBatcher``).
-    static func endpoint(
-        uuid: String, on makeDB: @autoclosure () -> any Database,
-        batcher: StatementBatcher<String, WebhookStatements.Endpoint?>? = nil
-    ) async throws -> WebhookStatements.Endpoint? {
+    /// The endpoint for `uuid`, with its owner's id and role (``WebhookEndpointStore``).
+    static func endpoint(uuid: String, app: Application, on db: @autoclosure () -> any Database) async throws
+        -> WebhookEndpointRow?
+    {
         // Webhook uuids are UUIDs: anything else is unknown without asking the database (which
         // would refuse text such as a NUL character with an error instead of "no row").
         guard UUID(uuidString: uuid) != nil else { return nil }
-        let found: WebhookStatements.Endpoint?
-        if let batcher {
-            found = try await batcher.submit(uuid)
-        } else if let postgres = makeDB() as? any PostgresDatabase {
-            found = try await WebhookStatements.lookUp([uuid], on: postgres, logger: postgres.logger)[0]
-        } else {
-            found = try await (makeDB() as! any SQLDatabase).raw(
-                """
-                SELECT e.id, e.user_id, e.secret_sealed, e.secret_digest, e.enabled, u.role
-                FROM webhook_endpoints e JOIN users u ON u.id = e.user_id
-                WHERE e.webhook_uuid = \(bind: uuid)
-                """
-            ).first().map { row in
-                WebhookStatements.Endpoint(
-                    webhookUUID: uuid, id: try row.decode(column: "id", as: UUID.self),
-                    userID: try row.decode(column: "user_id", as: UUID.self),
-                    secretSealed: try row.decode(column: "secret_sealed", as: String.self),
-                    secretDigest: try row.decode(column: "secret_digest", as: String.self),
-                    enabled: try row.decode(column: "enabled", as: Bool.self),
-                    role: try row.decode(column: "role", as: String.self))
-            }
-        }
-        return found
+        return try await app.stores.webhookEndpoints.endpoint(uuid: uuid, on: db())
     }
 
     static func digest(_ bytes: some DataProtocol) -> String {
@@ -84,7 +55,7 @@ struct WebhookIntake {
 
     /// Stores the alert as a `CREATED` signal unless it repeats an earlier one.
     func accept(
-        _ alert: TradingViewAlert, body: [UInt8], endpoint: WebhookStatements.Endpoint, source: SignalSource,
+        _ alert: TradingViewAlert, body: [UInt8], endpoint: WebhookEndpointRow, source: SignalSource,
         now: Date? = nil
     ) async throws -> Outcome {
         let now = now ?? app.wallClock.now()
@@ -105,8 +76,8 @@ struct WebhookIntake {
         let signal = NewSignal(
             userID: userID, symbol: alert.symbol.formatted(exchange.symbolStyle),
             module: alert.strategy ?? "tradingview",
-            side: alert.side ?? .long, exchange: exchange.rawValue, source: source.rawValue, orderType: alert.orderType,
-            action: alert.action == .close ? "close" : "open", entryPrice: alert.price, stopLoss: alert.stopLoss,
+            side: alert.side ?? .long, exchange: exchange, source: source, orderType: alert.orderType,
+            action: alert.action == .close ? .close : .open, entryPrice: alert.price, stopLoss: alert.stopLoss,
             takeProfit: alert.takeProfit, qty: alert.qty, webhookID: endpointID, alertID: key, bodyHash: bodyHash,
             createdAt: now)
         let details: [String: AuditValue] = [
@@ -130,19 +101,11 @@ struct WebhookIntake {
                 {
                     return try await duplicate(earlier, userID: userID, alert: alert)
                 }
-            } else if let batcher = app.webhookInsertBatcher {
-                let stored = try await batcher.submit(
-                    WebhookStatements.Accepted(signal: signal, details: try AuditLog.detailsJSON(details)))
-                if !stored {
-                    // Its alert id is taken; the signal holding it was deleted since only if its
-                    // user was removed in between.
-                    guard let outcome = try await twin() else { throw Failure.alertIDTaken }
-                    return outcome
-                }
-            } else {
-                try await db.transaction { tx in
-                    try await signal.insert(auditedAs: .webhookAccepted, details: details, on: tx)
-                }
+            } else if try await !app.stores.signalWrites.accept(signal, auditDetails: details, on: db) {
+                // Its alert id is taken; the signal holding it was deleted since only if its user
+                // was removed in between.
+                guard let outcome = try await twin() else { throw Failure.alertIDTaken }
+                return outcome
             }
         } catch {
             guard (error as? any DatabaseError)?.isConstraintFailure == true, let outcome = try await twin() else {
@@ -159,17 +122,6 @@ struct WebhookIntake {
         return .accepted(signal.id)
     }
 
-    /// `pg_advisory_xact_lock(class, key)` class of alert bodies ("SDwb" in ASCII). The two-key
-    /// form has its own key space, apart from the one-key locks (the audit sealer's).
-    static let bodyLockClass: Int32 = 0x5344_7762
-
-    /// The lock key of one (webhook, body hash): 32 bits of their SHA-256. Two bodies that share
-    /// a key only wait for each other; they are still compared by their full hash.
-    static func bodyLockKey(webhookID: UUID, bodyHash: String) -> Int32 {
-        let digest = Array(SHA256.hash(data: Array("\(webhookID.uuidString):\(bodyHash)".utf8)))
-        return Int32(bitPattern: digest[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
-    }
-
     /// An alert without an id: in one transaction that holds a lock on its (webhook, body hash),
     /// looks for the same body inside the window and stores the signal only if there is none.
     /// Returns the earlier signal when there is one. The lock is what makes this exact: two
@@ -179,11 +131,9 @@ struct WebhookIntake {
         _ signal: NewSignal, details: [String: AuditValue], endpointID: UUID, bodyHash: String, now: Date
     ) async throws -> Signal? {
         let since = now.addingTimeInterval(-Self.duplicateWindow)
-        return try await TradingTransactions(app: app, db: db).run { tx in
-            if let sql = tx as? any SQLDatabase, sql.dialect.name == "postgresql" {
-                let key = Self.bodyLockKey(webhookID: endpointID, bodyHash: bodyHash)
-                try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: Self.bodyLockClass), \(bind: key))").run()
-            }
+        let transactions = app.stores.transactions
+        return try await transactions.run(on: db) { tx in
+            try await transactions.lock(.alertBody(webhookID: endpointID, bodyHash: bodyHash), on: tx)
             if let earlier = try await Signal.query(on: tx)
                 .filter(\.$webhookID == endpointID).filter(\.$bodyHash == bodyHash).filter(\.$createdAt > since)
                 .sort(\.$createdAt).first()
@@ -201,60 +151,5 @@ struct WebhookIntake {
             AuditAction.webhookDuplicate, userID: userID, entityType: "signal", entityID: id.uuidString,
             details: ["alert_id": alert.alertID.map(AuditValue.string) ?? .null], on: db)
         return .duplicate(id)
-    }
-}
-
-extension Application {
-    private struct WebhookEndpointBatcherKey: StorageKey {
-        typealias Value = StatementBatcher<String, WebhookStatements.Endpoint?>
-    }
-
-    /// PostgreSQL only: groups the endpoint lookups of concurrent webhook alerts (installed by `configure`).
-    var webhookEndpointBatcher: StatementBatcher<String, WebhookStatements.Endpoint?>? {
-        get { storage[WebhookEndpointBatcherKey.self] }
-        set { storage[WebhookEndpointBatcherKey.self] = newValue }
-    }
-
-    /// A batcher that looks up each group of webhook uuids with one statement.
-    func makeWebhookEndpointBatcher() -> StatementBatcher<String, WebhookStatements.Endpoint?> {
-        postgresBatcher(WebhookStatements.lookUp)
-    }
-
-    private struct WebhookInsertBatcherKey: StorageKey {
-        typealias Value = StatementBatcher<WebhookStatements.Accepted, Bool>
-    }
-
-    /// PostgreSQL only: groups the inserts of concurrent webhook alerts (installed by `configure`).
-    var webhookInsertBatcher: StatementBatcher<WebhookStatements.Accepted, Bool>? {
-        get { storage[WebhookInsertBatcherKey.self] }
-        set { storage[WebhookInsertBatcherKey.self] = newValue }
-    }
-
-    /// A batcher that stores each group of accepted alerts with one statement.
-    func makeWebhookInsertBatcher() -> StatementBatcher<WebhookStatements.Accepted, Bool> {
-        postgresBatcher(WebhookStatements.storeAccepted)
-    }
-
-    /// A batcher whose groups run `statement` on this application's PostgreSQL. The database
-    /// handles (one per event loop, each with its own connection pool) are made once and taken in
-    /// turn: making one per group (`db(.psql)`) took the databases' lock and built a driver
-    /// context every time, 2 % of the server's CPU under load.
-    private func postgresBatcher<Item, Output>(
-        _ statement: @escaping @Sendable ([Item], any PostgresDatabase, Logger) async throws -> [Output]
-    ) -> StatementBatcher<Item, Output> {
-        let logger = logger
-        let handles = eventLoopGroup.makeIterator().compactMap { loop in
-            databases.database(.psql, logger: logger, on: loop) as? any PostgresDatabase
-        }
-        let turn = NIOLockedValueBox(0)
-        return StatementBatcher { [weak self] items in
-            // `self` is gone only after the application has shut down.
-            guard self != nil, !handles.isEmpty else { throw ServiceError.stopping }
-            let index = turn.withLockedValue { turn in
-                turn = (turn + 1) % handles.count
-                return turn
-            }
-            return try await statement(items, handles[index], logger)
-        }
     }
 }

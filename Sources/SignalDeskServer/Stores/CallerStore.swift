@@ -15,6 +15,15 @@ struct CallerRow: Decodable, Sendable {
     let role: String
     let displayName: String?
 
+    /// The lookup, one text for both databases: `$1` the user id, `$2` the session family, `$3`
+    /// the time.
+    static let lookupSQL = """
+        SELECT u.email, u.role, u.display_name FROM users u
+        WHERE u.id = $1 AND EXISTS (
+          SELECT 1 FROM sessions s WHERE s.user_id = u.id AND s.family_id = $2
+            AND s.revoked_at IS NULL AND s.expires_at > $3)
+        """
+
     // Column names spelled out: SQLKit's convertFromSnakeCase converts every key of every row.
     enum CodingKeys: String, CodingKey {
         case email

@@ -11,7 +11,7 @@ import SignalDeskCore
 /// (``SignalSQL``).
 protocol ClaimStore: Sendable {
     /// Moves up to `limit` of `claimant`'s oldest waiting signals to executing, leased until
-    /// `leaseUntil`; their ids. Runs on `tx`, a ``TradingTransactions`` transaction.
+    /// `leaseUntil`; their ids. Runs on `tx`, a ``TransactionStore`` transaction.
     func claim(
         _ claimant: SignalStore.Claimant, limit: Int, leaseUntil: Date, now: Date, on tx: any Database
     ) async throws -> [UUID]

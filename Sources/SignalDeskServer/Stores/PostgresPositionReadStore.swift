@@ -10,14 +10,9 @@ struct PostgresPositionReadStore: PositionReadStore {
         let postgres = try db.postgres(for: "PostgresPositionReadStore")
         var bindings = PostgresBindings(capacity: 3)
         bindings.append(userID)
-        var sql = "SELECT \(PositionRow.columns) FROM positions WHERE user_id = $1"
-        if let status {
-            bindings.append(status.rawValue)
-            sql += " AND status = $2"
-        }
+        if let status { bindings.append(status.rawValue) }
         bindings.append(limit)
-        sql += " ORDER BY opened_at DESC, id DESC LIMIT $\(bindings.count)"
-        let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
+        let query = PostgresQuery(unsafeSQL: Self.listSQL(byStatus: status != nil), binds: bindings)
         let logger = db.logger
         let result = try await postgres.withConnection { $0.query(query, logger: logger) }.get()
         var rows: [PositionRow] = []

@@ -10,7 +10,7 @@ struct SignalOut: Content {
     let module: String
     let side: TradeSide
     let exchange: String
-    let source: String
+    let source: SignalSource
     @NullEncodable var baseRiskPercent: Double?
     @NullEncodable var entryPrice: Double?
     @NullEncodable var stopLoss: Double?
@@ -22,7 +22,7 @@ struct SignalOut: Content {
 
     /// The one place that lists the fields; the other initialisers go through it.
     init(
-        id: UUID, userId: UUID, symbol: String, module: String, side: TradeSide, exchange: String, source: String,
+        id: UUID, userId: UUID, symbol: String, module: String, side: TradeSide, exchange: String, source: SignalSource,
         baseRiskPercent: Double?, entryPrice: Double?, stopLoss: Double?, takeProfit: Double?, status: SignalStatus,
         reasonCodes: [String], createdAt: Date, updatedAt: Date
     ) {
@@ -56,7 +56,7 @@ struct SignalOut: Content {
     init(_ signal: NewSignal) {
         self.init(
             id: signal.id, userId: signal.userID, symbol: signal.symbol, module: signal.module, side: signal.side,
-            exchange: signal.exchange, source: signal.source, baseRiskPercent: signal.baseRiskPercent,
+            exchange: signal.exchange.rawValue, source: signal.source, baseRiskPercent: signal.baseRiskPercent,
             entryPrice: signal.entryPrice, stopLoss: signal.stopLoss, takeProfit: signal.takeProfit,
             status: NewSignal.status, reasonCodes: [], createdAt: signal.createdAt, updatedAt: signal.createdAt)
     }

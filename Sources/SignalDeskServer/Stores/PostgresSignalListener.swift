@@ -4,12 +4,20 @@ import NIOConcurrencyHelpers
 import PostgresNIO
 import Vapor
 
-/// Wakes this process's execution worker when any process commits a signal to execute:
+/// ``SignalListener`` on PostgreSQL. Wakes this process's execution worker when any process
+/// commits a signal to execute:
 /// `LISTEN signaldesk_signals` on a dedicated PostgreSQL connection (the trigger of
 /// ``AddSignalNotifyTrigger`` sends the notifications). When the connection is lost (the database
 /// restarts, the network drops) it connects again with backoff; the worker's polling covers the
 /// gap, so a lost connection delays signals by at most one poll interval.
-final class SignalNotifications: Sendable {
+final class PostgresSignalListener: SignalListener {
+    /// The database's URL: the listener has a connection of its own, outside the pools.
+    let url: String
+
+    init(url: String) {
+        self.url = url
+    }
+
     private struct State {
         var connection: PostgresConnection?
         var stopped = false
@@ -18,7 +26,8 @@ final class SignalNotifications: Sendable {
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
     private let state = NIOLockedValueBox(State())
 
-    func start(app: Application, url: String, wakeup: SignalWakeup) {
+    func start(app: Application, wakeup: SignalWakeup) {
+        let url = url
         let logger = Logger(label: "signaldesk.signal-notifications")
         let started = Task { [state] in
             var attempt = 0

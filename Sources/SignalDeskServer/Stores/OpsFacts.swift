@@ -11,6 +11,8 @@ import Vapor
 /// per-user rows.
 struct OpsFacts {
     let db: any Database
+    /// What differs between the databases (``OpsFactsStore``): `app.stores.opsFacts`.
+    let store: any OpsFactsStore
 
     var sql: any SQLDatabase { db as! any SQLDatabase }
 
@@ -84,18 +86,10 @@ struct OpsFacts {
         return result
     }
 
-    /// `user_id` is one of `users` (nil: any user), or null when `nobody` is true. PostgreSQL
-    /// takes the set as one array parameter; SQLite as a list.
+    /// `user_id` is one of `users` (nil: any user), or null when `nobody` is true.
     func userPredicate(_ users: Set<UUID>?, nobody: Bool) -> SQLQueryString {
         guard let users else { return nobody ? "1 = 1" : "user_id IS NOT NULL" }
-        var predicate: SQLQueryString
-        if users.isEmpty {
-            predicate = "1 = 0"
-        } else if sql.dialect.name == "postgresql" {
-            predicate = "user_id = ANY(\(bind: Array(users)))"
-        } else {
-            predicate = "user_id IN (\(binds: Array(users)))"
-        }
+        let predicate: SQLQueryString = users.isEmpty ? "1 = 0" : store.userIDIn(Array(users))
         return nobody ? "(" + predicate + " OR user_id IS NULL)" : predicate
     }
 
@@ -240,4 +234,20 @@ struct OpsFacts {
         }
         return result
     }
+}
+
+/// The one thing the ops reports' SQL writes differently per database: a set of user ids.
+protocol OpsFactsStore: Sendable {
+    /// `user_id` is one of `users` (not empty).
+    func userIDIn(_ users: [UUID]) -> SQLQueryString
+}
+
+/// ``OpsFactsStore`` on PostgreSQL: the set as one array parameter, whatever its size.
+struct PostgresOpsFactsStore: OpsFactsStore {
+    func userIDIn(_ users: [UUID]) -> SQLQueryString { "user_id = ANY(\(bind: users))" }
+}
+
+/// ``OpsFactsStore`` on SQLite, which has no arrays: the set as a list of parameters.
+struct SQLiteOpsFactsStore: OpsFactsStore {
+    func userIDIn(_ users: [UUID]) -> SQLQueryString { "user_id IN (\(binds: users))" }
 }

@@ -1,0 +1,101 @@
+import Fluent
+import Foundation
+import SQLKit
+import SignalDeskCore
+
+/// A signal being created, as a plain Sendable value: what the two paths that create a signal per
+/// request (webhook alerts, `POST /signals`) build and store, without a Fluent model (creating one
+/// allocates a property wrapper per field and reflects over them). A new signal is always
+/// `CREATED`, with no reason codes, no lease, and `updated_at` = `created_at`.
+struct NewSignal: Sendable {
+    var id = UUID()
+    var userID: UUID
+    var symbol: String
+    var module: String
+    var side: TradeSide
+    var exchange: Exchange
+    var source: SignalSource
+    var orderType = SignalOrderType.market
+    var action = SignalAction.open
+    var baseRiskPercent: Double? = nil
+    var entryPrice: Double? = nil
+    var stopLoss: Double? = nil
+    var takeProfit: Double? = nil
+    var qty: Double? = nil
+    var webhookID: UUID? = nil
+    var alertID: String? = nil
+    var bodyHash: String? = nil
+    var createdAt: Date
+
+    static let status = SignalStatus.created
+    static let reasonCodesJSON = "[]"
+
+    /// One value of a new signal, typed as the column that stores it.
+    enum Value: Sendable {
+        case uuid(UUID?)
+        case text(String?)
+        case double(Double?)
+        case int(Int)
+        case date(Date?)
+
+        /// The value for SQLKit.
+        var bind: SQLBind {
+            switch self {
+            case .uuid(let value): SQLBind(value)
+            case .text(let value): SQLBind(value)
+            case .double(let value): SQLBind(value)
+            case .int(let value): SQLBind(value)
+            case .date(let value): SQLBind(value)
+            }
+        }
+    }
+
+    /// The columns a new signal writes, in the order of ``values``: all of them.
+    static let columns = SignalColumn.allCases
+
+    /// The value of each of ``columns``, in order.
+    var values: [Value] {
+        Self.columns.map { column in
+            switch column {
+            case .id: .uuid(id)
+            case .userID: .uuid(userID)
+            case .symbol: .text(symbol)
+            case .module: .text(module)
+            case .side: .text(side.rawValue)
+            case .exchange: .text(exchange.rawValue)
+            case .source: .text(source.rawValue)
+            case .orderType: .text(orderType.rawValue)
+            case .action: .text(action.rawValue)
+            case .baseRiskPercent: .double(baseRiskPercent)
+            case .entryPrice: .double(entryPrice)
+            case .stopLoss: .double(stopLoss)
+            case .takeProfit: .double(takeProfit)
+            case .qty: .double(qty)
+            case .status: .text(Self.status.rawValue)
+            case .reasonCodes: .text(Self.reasonCodesJSON)
+            case .webhookID: .uuid(webhookID)
+            case .alertID: .text(alertID)
+            case .bodyHash: .text(bodyHash)
+            case .leaseCount: .int(0)
+            case .leasedUntil: .date(nil)
+            case .createdAt, .updatedAt: .date(createdAt)
+            }
+        }
+    }
+
+    /// Inserts the signal with SQLKit (one statement) on either database.
+    func insert(on db: any Database) async throws {
+        try await db.sql(for: "NewSignal.insert").insert(into: Signal.schema)
+            .columns(Self.columns.map(\.rawValue))
+            .values(values.map(\.bind))
+            .run()
+    }
+
+    /// Inserts the signal and its `action` audit row on `db`, which the caller makes a transaction.
+    func insert(auditedAs action: AuditAction, details: [String: AuditValue], on db: any Database) async throws {
+        try await insert(on: db)
+        try await AuditLog.record(
+            action, userID: userID, entityType: "signal", entityID: id.uuidString, details: details, on: db,
+            at: createdAt)
+    }
+}
