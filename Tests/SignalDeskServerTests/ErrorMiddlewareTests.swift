@@ -20,7 +20,9 @@ import VaporTesting
         app.get("probe", "internal") { _ -> String in throw LeakyError() }
         app.get("probe", "abort-500") { _ -> String in throw Abort(.internalServerError, reason: "secret detail") }
         app.get("probe", "stopping") { _ -> String in throw ServiceError.stopping }
-        app.get("probe", "not-sql") { _ -> String in throw ServiceError.notSQLDatabase }
+        app.get("probe", "not-sql") { _ -> String in
+            throw StoreDatabaseMismatch(store: "probe", expected: "PostgreSQL")
+        }
     }
 
     /// Services throw domain errors; the middleware alone makes them HTTP answers.

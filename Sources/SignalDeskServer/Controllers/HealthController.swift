@@ -1,5 +1,4 @@
 import Fluent
-import SQLKit
 import Vapor
 
 /// Liveness and readiness endpoints of contract.md "Health", `/metrics`, crypto-saas's `GET /ops/health`
@@ -136,10 +135,7 @@ extension HealthController {
         var backlog: Int?
         do {
             latency = (try await DatabaseProbe.ping(req.db)).roundedSeconds * 1000
-            queueDepth = try await (req.db as! any SQLDatabase)
-                .select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "depth")
-                .from("signals").where("status", .equal, "CREATED")
-                .first(decodingColumn: "depth", as: Int.self)
+            queueDepth = try await GaugeStore.waitingSignals(on: req.db)
             if let oldest = try await Signal.query(on: req.db).filter(\.$status == .created).min(\.$createdAt) {
                 oldestAge = max(0, req.application.wallClock.now().timeIntervalSince(oldest))
             }

@@ -1,7 +1,6 @@
 import Fluent
 import NIOConcurrencyHelpers
 import Prometheus
-import SQLKit
 import SignalDeskCore
 import Vapor
 
@@ -116,18 +115,13 @@ struct DatabaseGauges: Sendable, Equatable {
     static let timeout: Duration = .seconds(2)
 
     static func read(_ database: any Database) async throws -> DatabaseGauges {
-        guard let sql = database as? any SQLDatabase else { throw ServiceError.notSQLDatabase }
         var signals = Dictionary(uniqueKeysWithValues: SignalStatus.allCases.map { ($0.rawValue, 0) })
-        for row in try await sql.raw("SELECT status, COUNT(*) AS n FROM signals GROUP BY status").all() {
-            let status = labelValue(try row.decode(column: "status", as: String.self))
-            signals[status, default: 0] += try row.decode(column: "n", as: Int.self)
+        for (status, count) in try await GaugeStore.signalsByStatus(on: database) {
+            signals[labelValue(status), default: 0] += count
         }
         var orders: [VenueStatus: Int] = [:]
-        for row in try await sql.raw("SELECT venue, status, COUNT(*) AS n FROM orders GROUP BY venue, status").all() {
-            let key = VenueStatus(
-                venue: labelValue(try row.decode(column: "venue", as: String.self)),
-                status: labelValue(try row.decode(column: "status", as: String.self)))
-            orders[key, default: 0] += try row.decode(column: "n", as: Int.self)
+        for (venue, status, count) in try await GaugeStore.ordersByVenueAndStatus(on: database) {
+            orders[VenueStatus(venue: labelValue(venue), status: labelValue(status)), default: 0] += count
         }
         return DatabaseGauges(signals: signals, orders: orders)
     }

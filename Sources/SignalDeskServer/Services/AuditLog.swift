@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import SQLKit
 import SignalDeskCore
 import Vapor
 
@@ -42,15 +41,9 @@ enum AuditLog {
         on db: any Database,
         at date: Date = Date()
     ) async throws {
-        // SQLKit rather than a Fluent model: every audited request writes one row, and creating a
-        // model reflects over all of its fields.
-        try await (db as! any SQLDatabase).insert(into: AuditEntry.schema)
-            .columns("user_id", "action", "entity_type", "entity_id", "details", "created_at")
-            .values(
-                SQLBind(userID), SQLBind(action.rawValue), SQLBind(entityType), SQLBind(entityID),
-                SQLBind(try details.map(detailsJSON)), SQLBind(date)
-            )
-            .run()
+        try await AuditStore.insert(
+            action: action.rawValue, userID: userID, entityType: entityType, entityID: entityID,
+            detailsJSON: try details.map(detailsJSON), at: date, on: db)
     }
 
     static func sanitized(_ details: [String: AuditValue]) -> [String: AuditValue] {

@@ -4,7 +4,4 @@ enum ServiceError: Error, Equatable {
     /// The application is stopping: work queued for it will not run (answered 503, as a
     /// password check queued at shutdown is).
     case stopping
-    /// A programming error: the configured database does not speak SQL (never with the SQLite or
-    /// PostgreSQL drivers; answered 500).
-    case notSQLDatabase
 }

@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import Fluent
 import Foundation
 import NIOConcurrencyHelpers
-import SQLKit
 import SignalDeskCore
 import SignalDeskVenues
 import Vapor
@@ -57,14 +56,9 @@ final class TelegramSender: LifecycleHandler, Sendable {
     private static func claim(_ message: OutboxMessage, app: Application, now: Date) async throws -> Bool {
         let id = try message.requireID()
         let leaseEnd = now.addingTimeInterval(claimLease)
-        let taken = try await (app.db as! any SQLDatabase).raw(
-            """
-            UPDATE outbox SET attempts = attempts + 1, next_attempt_at = \(bind: leaseEnd)
-            WHERE id = \(bind: id) AND status = 'PENDING' AND attempts = \(bind: message.attempts)
-            RETURNING id
-            """
-        ).all()
-        guard taken.count == 1 else { return false }
+        guard try await OutboxStore.claim(id: id, attempts: message.attempts, leaseEnd: leaseEnd, on: app.db) else {
+            return false
+        }
         // The row now holds these values; the model says so, so that saving it writes no others.
         message.attempts += 1
         message.nextAttemptAt = leaseEnd

@@ -9,7 +9,7 @@ enum DatabaseProbe {
 
     /// The round-trip time of `SELECT 1`, or an error when the database is unreachable or slow.
     static func ping(_ database: any Database, timeout: Duration = .seconds(2)) async throws -> Duration {
-        guard let sql = database as? any SQLDatabase else { throw ServiceError.notSQLDatabase }
+        let sql = try database.sql(for: "DatabaseProbe")
         let clock = ContinuousClock()
         let start = clock.now
         try await withDeadline(timeout) {

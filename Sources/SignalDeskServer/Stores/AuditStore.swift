@@ -1,0 +1,22 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// Writes `audit_log` rows (``AuditLog`` redacts and encodes their details first; the chain's
+/// columns are ``AuditChainStore``'s).
+enum AuditStore {
+    /// Inserts one unchained row. SQLKit rather than a Fluent model: every audited request writes
+    /// one row, and creating a model reflects over all of its fields.
+    static func insert(
+        action: String, userID: UUID?, entityType: String?, entityID: String?, detailsJSON: String?, at date: Date,
+        on db: any Database
+    ) async throws {
+        try await db.sql(for: "AuditStore").insert(into: AuditEntry.schema)
+            .columns("user_id", "action", "entity_type", "entity_id", "details", "created_at")
+            .values(
+                SQLBind(userID), SQLBind(action), SQLBind(entityType), SQLBind(entityID), SQLBind(detailsJSON),
+                SQLBind(date)
+            )
+            .run()
+    }
+}
