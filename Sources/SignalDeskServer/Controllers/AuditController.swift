@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import SQLKit
 import SignalDeskCore
 import Vapor
 
@@ -60,7 +59,7 @@ struct AuditController: RouteCollection {
         }
         var query = AuditEntry.query(on: req.db)
         if let action = req.query[String.self, at: "action"], !action.isEmpty {
-            query = query.filter(.custom(SQLText.hasPrefix("action", action)))
+            query = query.actionHasPrefix(action)
         }
         if let email = req.query[String.self, at: "user_email"], !email.isEmpty {
             let user = try await User.query(on: req.db).filter(\.$email == EmailAddress.normalized(email)).first()

@@ -1,5 +1,4 @@
 import Foundation
-import SQLKit
 import SignalDeskCore
 import Vapor
 

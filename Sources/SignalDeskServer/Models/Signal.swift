@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import SQLKit
 import SignalDeskCore
 
 final class Signal: Model, @unchecked Sendable {

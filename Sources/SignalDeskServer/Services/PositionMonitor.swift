@@ -1,7 +1,6 @@
 import Fluent
 import Foundation
 import NIOConcurrencyHelpers
-import SQLKit
 import SignalDeskCore
 import Vapor
 

@@ -20,3 +20,11 @@ enum AuditStore {
             .run()
     }
 }
+
+extension QueryBuilder where Model == AuditEntry {
+    /// Rows whose action starts with `prefix` (`auth.login.` matches both outcomes), taken
+    /// literally: `%` and `_` in it match themselves.
+    func actionHasPrefix(_ prefix: String) -> Self {
+        filter(.custom(SQLText.hasPrefix("action", prefix)))
+    }
+}
