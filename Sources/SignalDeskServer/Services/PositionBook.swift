@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import SQLKit
 import SignalDeskCore
 import Vapor
 
@@ -106,7 +105,7 @@ struct PositionBook {
         position.fees = fees
         try await position.create(on: tx)
         try await transition(signal, .open, now: now, on: tx)
-        try await ensureDailyRow(userID: userID, day: day, now: now, on: tx)
+        try await PositionStore().ensureDailyRow(userID: userID, day: day, now: now, on: tx)
         try await AuditLog.record(
             AuditAction.positionOpen, userID: userID, entityType: "position", entityID: position.id?.uuidString,
             details: [
@@ -145,15 +144,9 @@ struct PositionBook {
             {
                 try await transition(signal, .complete, now: now, on: tx)
             }
-            try await ensureDailyRow(userID: userID, day: day, now: now, on: tx)
+            try await PositionStore().ensureDailyRow(userID: userID, day: day, now: now, on: tx)
             // An increment in SQL, so a concurrent close on another connection cannot be lost.
-            try await (tx as! any SQLDatabase).raw(
-                """
-                UPDATE daily_risk_state SET trades_count = trades_count + 1, realized_pnl = realized_pnl + \(bind: pnl),
-                    updated_at = \(bind: now)
-                WHERE user_id = \(bind: userID) AND day = \(bind: day)
-                """
-            ).run()
+            try await PositionStore().addClosedTrade(userID: userID, day: day, realizedPnL: pnl, now: now, on: tx)
             try await AuditLog.record(
                 AuditAction.positionClose, userID: userID, entityType: "position", entityID: positionID.uuidString,
                 details: [
@@ -227,24 +220,9 @@ struct PositionBook {
     /// instead of being overwritten.
     func transition(_ signal: Signal, _ event: SignalEvent, now: Date, on db: any Database) async throws {
         let next = try signal.status.applying(event)
-        let changed = try await (db as! any SQLDatabase).raw(
-            """
-            UPDATE signals SET status = \(bind: next.rawValue), updated_at = \(bind: now)
-            WHERE id = \(bind: signal.requireID()) AND status = \(bind: signal.status.rawValue)
-            RETURNING id
-            """
-        ).all()
-        guard !changed.isEmpty else { throw IllegalSignalTransition(from: signal.status, event: event) }
+        let changed = try await PositionStore().transitionSignal(
+            try signal.requireID(), from: signal.status, to: next, now: now, on: db)
+        guard changed else { throw IllegalSignalTransition(from: signal.status, event: event) }
         signal.status = next
-    }
-
-    private func ensureDailyRow(userID: UUID, day: String, now: Date, on db: any Database) async throws {
-        try await (db as! any SQLDatabase).raw(
-            """
-            INSERT INTO daily_risk_state (id, user_id, day, trades_count, realized_pnl, updated_at)
-            VALUES (\(bind: UUID()), \(bind: userID), \(bind: day), 0, 0, \(bind: now))
-            ON CONFLICT (user_id, day) DO NOTHING
-            """
-        ).run()
     }
 }

@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import SQLKit
 import SignalDeskCore
 import SignalDeskVenues
 import Vapor
@@ -163,15 +162,14 @@ struct SignalExecution {
         let filledQty = result.filledQty > 0 ? result.filledQty : qty
         try await app.executionFault?(signal)
         try await book.withUserLock(userID) { tx in
-            try await markOrder(request.clientOrderID, result: result, on: tx)
+            try await OrderStore().recordResult(
+                result, clientOrderID: request.clientOrderID, now: app.wallClock.now(), on: tx)
             let filledAt = app.wallClock.now()
             let position = try await book.insertPosition(
                 from: signal, qty: filledQty, entry: fill, fees: result.fees, userID: userID,
                 day: book.calendar.day(of: filledAt), now: filledAt, on: tx)
-            try await (tx as! any SQLDatabase).update("orders").set(
-                "position_id", to: SQLBind(try position.requireID())
-            )
-            .where("client_order_id", .equal, SQLBind(request.clientOrderID)).run()
+            try await OrderStore().attachPosition(
+                try position.requireID(), clientOrderID: request.clientOrderID, on: tx)
             try await AuditLog.record(
                 AuditAction.executionOrderFilled, userID: userID, entityType: "order", entityID: request.clientOrderID,
                 details: [
@@ -194,16 +192,8 @@ struct SignalExecution {
     static func reserveOrder(_ request: OrderRequest, signal: Signal, venueName: String, now: Date, on db: any Database)
         async throws -> Bool
     {
-        let inserted = try await (db as! any SQLDatabase).raw(
-            """
-            INSERT INTO orders (id, user_id, signal_id, venue, client_order_id, symbol, side, qty, price, status, created_at, updated_at)
-            VALUES (\(bind: UUID()), \(bind: signal.$user.id), \(bind: signal.requireID()), \(bind: venueName), \(bind: request.clientOrderID),
-                    \(bind: request.symbol), \(bind: request.side.orderWord), \(bind: request.qty), \(bind: request.price), 'PENDING', \(bind: now), \(bind: now))
-            ON CONFLICT (client_order_id) DO NOTHING
-            RETURNING id
-            """
-        ).all()
-        return !inserted.isEmpty
+        try await OrderStore().reserve(
+            request, userID: signal.$user.id, signalID: try signal.requireID(), venue: venueName, now: now, on: db)
     }
 
     /// Places `request` at most once: an existing order row means an earlier attempt, so the venue
@@ -233,7 +223,7 @@ struct SignalExecution {
                     return known
                 }
             } catch {
-                try await setOrder(request.clientOrderID, status: "UNKNOWN", error: "\(error)")
+                try await setOrder(request.clientOrderID, .unknown, error: "\(error)")
                 return nil
             }
         }
@@ -245,10 +235,10 @@ struct SignalExecution {
             {
                 return known
             }
-            try await setOrder(request.clientOrderID, status: "UNKNOWN", error: "\(error)")
+            try await setOrder(request.clientOrderID, .unknown, error: "\(error)")
             return nil
         } catch {
-            try await setOrder(request.clientOrderID, status: "REJECTED", error: "\(error)")
+            try await setOrder(request.clientOrderID, .rejected, error: "\(error)")
             let message: String
             if venue.name == "PAPER", case .invalid(let reason) = error {
                 message = "Paper order failed: \(reason)"
@@ -262,21 +252,11 @@ struct SignalExecution {
         }
     }
 
-    private func setOrder(_ clientOrderID: String, status: String, error: String?) async throws {
-        try await (db as! any SQLDatabase).update("orders").set("status", to: SQLBind(status)).set(
-            "error", to: SQLBind(error)
-        )
-        .set("updated_at", to: SQLBind(app.wallClock.now())).where("client_order_id", .equal, SQLBind(clientOrderID))
-        .run()
-    }
-
-    private func markOrder(_ clientOrderID: String, result: OrderResult, on tx: any Database) async throws {
-        try await (tx as! any SQLDatabase).update("orders")
-            .set("status", to: SQLBind(result.status.rawValue)).set("venue_order_id", to: SQLBind(result.venueOrderID))
-            .set("filled_qty", to: SQLBind(result.filledQty)).set("average_price", to: SQLBind(result.averagePrice))
-            .set("updated_at", to: SQLBind(app.wallClock.now())).where(
-                "client_order_id", .equal, SQLBind(clientOrderID)
-            ).run()
+    private func setOrder(_ clientOrderID: String, _ failure: OrderStore.PlacementFailure, error: String)
+        async throws
+    {
+        try await OrderStore().recordFailure(
+            failure, error: error, clientOrderID: clientOrderID, now: app.wallClock.now(), on: db)
     }
 
     func reject(_ signal: Signal, _ reasons: [String]) async throws {
@@ -297,10 +277,7 @@ struct SignalExecution {
         let now = app.wallClock.now()
         try await db.transaction { tx in
             try await PositionBook(app: app, db: tx).transition(signal, event, now: now, on: tx)
-            try await (tx as! any SQLDatabase).update("signals").set(
-                "reason_codes", to: SQLBind(ReasonCodes.encode(reasons))
-            )
-            .where("id", .equal, SQLBind(try signal.requireID())).run()
+            try await PositionStore().setReasonCodes(reasons, signalID: try signal.requireID(), on: tx)
             try await AuditLog.record(
                 audit, userID: signal.$user.id, entityType: "signal", entityID: signal.id?.uuidString,
                 details: ["reasons": .string(reasons.joined(separator: ","))], on: tx, at: now)
