@@ -1,7 +1,6 @@
 import Crypto
 import Fluent
 import JWT
-import SQLKit
 import SignalDeskCore
 import Vapor
 
@@ -56,14 +55,9 @@ struct TokenService {
             let newSessionID = UUID()
             let pair = try await db.transaction { tx in
                 // Only one of two concurrent refreshes with the same token may win.
-                let claimed = try await (tx as! any SQLDatabase).update("sessions")
-                    .set("revoked_at", to: SQLBind(now))
-                    .set("replaced_by", to: SQLBind(newSessionID))
-                    .where("id", .equal, SQLBind(sessionID))
-                    .where("revoked_at", .is, SQLLiteral.null)
-                    .returning("id")
-                    .all()
-                guard !claimed.isEmpty else { throw RefreshFailure.reused(userID: user.id ?? session.$user.id) }
+                let claimed = try await SessionStore().revokeForRotation(
+                    sessionID: sessionID, replacement: newSessionID, now: now, on: tx)
+                guard claimed else { throw RefreshFailure.reused(userID: user.id ?? session.$user.id) }
                 return try await issue(for: user, family: session.familyID, sessionID: newSessionID, now: now, on: tx)
             }
             return (pair, user)

@@ -1,5 +1,4 @@
 import Fluent
-import SQLKit
 import SignalDeskCore
 import Vapor
 
@@ -41,17 +40,9 @@ struct TwoFactorService {
         let seed = try keyRing.open(enrolment.secretSealed, context: Self.sealContext(userID: userID))
         guard let step = TOTP.validate(secret: seed, code: code, at: now) else { return false }
         if let last = enrolment.lastUsedStep, step <= last { return false }
-        let updated = try await (db as! any SQLDatabase).update(TwoFactor.schema)
-            .set("last_used_step", to: SQLBind(step))
-            .set("updated_at", to: SQLBind(now))
-            .where("id", .equal, SQLBind(try enrolment.requireID()))
-            .where { clause in
-                clause.where("last_used_step", .is, SQLLiteral.null)
-                    .orWhere("last_used_step", .lessThan, SQLBind(step))
-            }
-            .returning("id")
-            .all()
-        guard !updated.isEmpty else { return false }
+        let spent = try await TwoFactorStore().spend(
+            step: step, enrolmentID: try enrolment.requireID(), now: now, on: db)
+        guard spent else { return false }
         enrolment.lastUsedStep = step
         return true
     }

@@ -1,7 +1,6 @@
 import Fluent
 import Foundation
 import Logging
-import SQLKit
 import SignalDeskCore
 
 /// Re-seals every stored secret that is not under the active key of the ring.
@@ -37,37 +36,27 @@ struct KeyRotation {
 
     private struct PendingUpdate {
         let id: UUID
-        /// (column, value read, value re-sealed)
-        let changes: [(column: String, old: String, new: String)]
+        let changes: [SealedSecretStore.Change]
     }
 
     private func rotate(_ table: SealedTable, dryRun: Bool, report: inout Report) async throws {
-        let sql = db as! any SQLDatabase
+        let store = SealedSecretStore()
         var lastID: UUID?
         while true {
-            var query = sql.select().column("id").column(SQLColumn(table.ownerColumn), as: "owner")
-                .columns(table.columns.map { SQLColumn($0.name) })
-                .from(table.name)
-                .orderBy("id")
-                .limit(Self.batchSize)
-            if table.hasExchangeColumn { query = query.column("exchange") }
-            if let lastID { query = query.where("id", .greaterThan, SQLBind(lastID)) }
-            let rows = try await query.all()
+            let rows = try await store.rows(of: table, after: lastID, limit: Self.batchSize, on: db)
             guard let last = rows.last else { return }
-            lastID = try last.decode(column: "id", as: UUID.self)
+            lastID = last.id
 
             var pending: [PendingUpdate] = []
             for row in rows {
-                let id = try row.decode(column: "id", as: UUID.self)
-                let owner = try row.decode(column: "owner", as: UUID.self)
-                let exchange =
-                    table.hasExchangeColumn
-                    ? Exchange(rawValue: try row.decode(column: "exchange", as: String.self)) : nil
-                var changes: [(String, String, String)] = []
+                let id = row.id
+                let owner = row.owner
+                let exchange = row.exchange
+                var changes: [SealedSecretStore.Change] = []
                 var sealedValues = 0
                 var unreadable = false
-                for column in table.columns {
-                    guard let sealed = try row.decode(column: column.name, as: String?.self) else { continue }
+                for (column, value) in zip(table.columns, row.values) {
+                    guard let sealed = value.sealed else { continue }
                     sealedValues += 1
                     guard KeyRing.keyID(ofSealed: sealed) != keyRing.activeKeyID else { continue }
                     guard let field = column.field(exchange) else {
@@ -77,7 +66,9 @@ struct KeyRotation {
                     do {
                         let plaintext = try keyRing.open(sealed, context: field.context(owner: owner))
                         changes.append(
-                            (column.name, sealed, try keyRing.seal(plaintext, context: field.context(owner: owner))))
+                            SealedSecretStore.Change(
+                                column: column.name, old: sealed,
+                                new: try keyRing.seal(plaintext, context: field.context(owner: owner))))
                     } catch {
                         logger.warning("Key rotation: cannot open \(table.name).\(column.name) of row \(id) (\(error))")
                         unreadable = true
@@ -102,20 +93,13 @@ struct KeyRotation {
 
     /// Writes one batch in one transaction; returns how many rows were still as read.
     private func write(_ batch: [PendingUpdate], to table: SealedTable) async throws -> Int {
-        try await db.transaction { tx in
-            let sql = tx as! any SQLDatabase
+        let store = SealedSecretStore()
+        return try await db.transaction { tx in
             var written = 0
             for update in batch {
-                var statement = sql.update(table.name).where("id", .equal, SQLBind(update.id))
-                for change in update.changes {
-                    statement = statement.set(SQLColumn(change.column), to: SQLBind(change.new))
-                        .where(SQLColumn(change.column), .equal, SQLBind(change.old))
-                }
-                if let keyIDColumn = table.keyIDColumn {
-                    statement = statement.set(SQLColumn(keyIDColumn), to: SQLBind(keyRing.activeKeyID))
-                }
-                let touched = try await statement.returning("id").all()
-                written += touched.count
+                let touched = try await store.reseal(
+                    id: update.id, of: table, changes: update.changes, keyID: keyRing.activeKeyID, on: tx)
+                if touched { written += 1 }
             }
             return written
         }

@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import SQLKit
 import SignalDeskCore
 import Vapor
 
@@ -46,12 +45,6 @@ struct SecurityPosture {
     /// `app.stores.opsFacts`.
     let opsFacts: any OpsFactsStore
 
-    private struct SecretFacts {
-        let userID: UUID
-        let exchange: Exchange?
-        let updatedAt: Date?
-    }
-
     /// `everyone`: the users, ordered by email, when the caller has them loaded already.
     func report(realOnly: Bool, maxSecretAgeDays: Int, now: Date = Date(), everyone: [OpsFacts.UserFacts]? = nil)
         async throws -> Report
@@ -60,19 +53,8 @@ struct SecurityPosture {
         if let everyone { loaded = everyone } else { loaded = try await OpsFacts(db: db, store: opsFacts).users() }
         let users = loaded.filter { !realOnly || RealUser.isReal(email: $0.email) }
         // Only the columns the report needs: sealed values are never loaded here.
-        let sql = db as! any SQLDatabase
-        let twoFactorUsers = Set(
-            try await sql.select().column("user_id").from("two_factor")
-                .where("enabled", .equal, true).all(decodingColumn: "user_id", as: UUID.self))
-        let secretRows = try await sql.select().columns("user_id", "exchange", "updated_at").from("exchange_secrets")
-            .all()
-        let secrets = Dictionary(
-            grouping: try secretRows.map { row in
-                SecretFacts(
-                    userID: try row.decode(column: "user_id", as: UUID.self),
-                    exchange: Exchange(rawValue: try row.decode(column: "exchange", as: String.self)),
-                    updatedAt: try row.decode(column: "updated_at", as: Date?.self))
-            }, by: \.userID)
+        let twoFactorUsers = try await TwoFactorStore().enabledUserIDs(on: db)
+        let secrets = Dictionary(grouping: try await SealedSecretStore().exchangeSecretAges(on: db), by: \.userID)
 
         let rows: [UserRow] = users.map { user in
             let id = user.id
@@ -99,30 +81,7 @@ struct SecurityPosture {
     /// Stored secrets (rows of every sealed table) with a value sealed under any key but the
     /// active one, across all users: what `keys rotate` would still have to re-seal.
     func secretsOnRetiredKeys() async throws -> Int {
-        let sql = db as! any SQLDatabase
         let prefix = "\(KeyRing.formatVersion).\(keyRing.activeKeyID)."
-        var total = 0
-        for table in SealedTable.all {
-            let count =
-                try await sql.select()
-                .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-                .from(table.name)
-                .where { group in
-                    for column in table.columns {
-                        group.orWhere { clause in
-                            clause.where(SQLColumn(column.name), .isNot, SQLLiteral.null)
-                                .where(
-                                    SQLFunction(
-                                        "substr", args: SQLColumn(column.name), SQLLiteral.numeric("1"),
-                                        SQLLiteral.numeric(String(prefix.utf8.count))),
-                                    .notEqual, SQLBind(prefix))
-                        }
-                    }
-                    return group
-                }
-                .first(decodingColumn: "n", as: Int.self) ?? 0
-            total += count
-        }
-        return total
+        return try await SealedSecretStore().rowsNotSealed(withPrefix: prefix, on: db)
     }
 }

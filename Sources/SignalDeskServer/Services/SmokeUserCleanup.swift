@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import SQLKit
 import SignalDeskCore
 import Vapor
 
@@ -30,20 +29,8 @@ struct SmokeUserCleanup {
         let users: [UserOut]
     }
 
-    /// Tables with a `user_id` column and the time column that says when the user last touched a row.
-    static let activity: [(table: String, column: String)] = [
-        ("sessions", "created_at"), ("two_factor", "updated_at"), ("exchange_secrets", "updated_at"),
-        ("strategy_assignments", "updated_at"), ("webhook_endpoints", "updated_at"), ("signals", "updated_at"),
-        ("positions", "opened_at"), ("positions", "closed_at"), ("orders", "updated_at"),
-        ("daily_risk_state", "updated_at"), ("outbox", "created_at"), ("idempotency_keys", "created_at"),
-        ("audit_log", "created_at"),
-    ]
-
-    /// Deleted children first, so no foreign key is left pointing at a deleted row.
-    static let owned = [
-        "orders", "positions", "signals", "daily_risk_state", "idempotency_keys", "outbox", "webhook_endpoints",
-        "strategy_assignments", "exchange_secrets", "two_factor", "sessions",
-    ]
+    /// Where a user's last activity is read from: ``UserStore/activity``.
+    static var activity: [(table: String, column: String)] { UserStore.activity }
 
     func run(dryRun: Bool, olderThanDays: Int, now: Date? = nil) async throws -> Report {
         let now = now ?? app.wallClock.now()
@@ -56,19 +43,9 @@ struct SmokeUserCleanup {
         return try await transactions.run(on: db) { tx in
             // New rows that point at these users (sessions, signals...) wait for this transaction.
             try await transactions.lock(.smokeUsers, on: tx)
-            let sql = try tx.sql(for: "SmokeUserCleanup")
             let scan = try await scan(olderThanDays: olderThanDays, now: now, on: tx)
             let doomed = scan.users.filter(\.eligibleForDelete)
-            for chunk in stride(from: 0, to: doomed.count, by: 200).map({
-                Array(doomed[$0..<min($0 + 200, doomed.count)])
-            }) {
-                let ids = chunk.map(\.userId)
-                for table in Self.owned {
-                    try await sql.delete(from: table).where("user_id", .in, ids).run()
-                }
-                try await sql.delete(from: "login_attempts").where("email", .in, chunk.map(\.email)).run()
-                try await sql.delete(from: "users").where("id", .in, ids).run()
-            }
+            try await UserStore().delete(users: doomed.map { ($0.userId, $0.email) }, on: tx)
             return scan.report(dryRun: false, deleted: doomed.count)
         }
     }
@@ -85,9 +62,8 @@ struct SmokeUserCleanup {
     }
 
     private func scan(olderThanDays: Int, now: Date, on db: any Database) async throws -> Scan {
-        let smoke = try await User.query(on: db)
-            .filter(.custom(SQLText.hasPrefix("email", SmokeUsers.prefix)))
-            .sort(\.$email).all()
+        let store = UserStore()
+        let smoke = try await store.users(emailPrefix: SmokeUsers.prefix, on: db)
         guard !smoke.isEmpty else { return Scan(olderThanDays: olderThanDays, users: []) }
         let facts = OpsFacts(db: db, store: app.stores.opsFacts)
         var latest: [UUID: Date] = [:]
@@ -95,21 +71,10 @@ struct SmokeUserCleanup {
             for (id, date) in values where latest[id].map({ date > $0 }) ?? true { latest[id] = date }
         }
         let smokeIDs = Set(try smoke.map { try $0.requireID() })
-        for source in Self.activity {
+        for source in UserStore.activity {
             merge(try await facts.latest(table: source.table, column: source.column, users: smokeIDs))
         }
-        let attempts = try await db.sql(for: "SmokeUserCleanup").raw(
-            """
-            SELECT email, MAX(created_at) AS latest FROM login_attempts
-            WHERE \(SQLText.hasPrefix("email", SmokeUsers.prefix)) GROUP BY email
-            """
-        ).all()
-        var byEmail: [String: Date] = [:]
-        for row in attempts {
-            if let date = try row.decode(column: "latest", as: Date?.self) {
-                byEmail[try row.decode(column: "email", as: String.self)] = date
-            }
-        }
+        let byEmail = try await store.latestLoginAttempts(emailPrefix: SmokeUsers.prefix, on: db)
         let users = try smoke.map { user -> UserOut in
             let id = try user.requireID()
             let last = [user.createdAt, user.updatedAt, latest[id], byEmail[user.email]].compactMap { $0 }.max() ?? now
