@@ -385,7 +385,7 @@ extension Client {
                 try await sql.raw(
                     "UPDATE users SET created_at = \(bind: past), updated_at = \(bind: past) WHERE id = \(bind: id)"
                 ).run()
-                for source in SmokeUserCleanup.activity {
+                for source in UserStore.activity {
                     try await sql.raw(
                         "UPDATE \(ident: source.table) SET \(ident: source.column) = \(bind: past) WHERE user_id = \(bind: id)"
                     ).run()

@@ -7,7 +7,7 @@ import VaporTesting
 
 @testable import SignalDeskServer
 
-/// ``OrderStore`` and ``PositionStore`` called directly on both databases: every write changes only
+/// ``OrderStore`` and ``SignalStateStore`` and ``DailyRiskStore`` called directly on both databases: every write changes only
 /// the row it names, and the conditional ones leave a row in another state as it was. The
 /// execution tests (ExecutionTests, ExecutionEngineTests, ConcurrentOpenTests, PositionsTests)
 /// check the flows built on them.
@@ -126,7 +126,7 @@ import VaporTesting
             let userID = try await Self.user(app, "lifecycle@example.com")
             let moved = try await Self.signal(app, userID: userID)
             let other = try await Self.signal(app, userID: userID)
-            let store = PositionStore()
+            let store = SignalStateStore()
             let later = Self.start.addingTimeInterval(60)
             func status(_ id: UUID) async throws -> SignalStatus? { try await Signal.find(id, on: app.db)?.status }
 
@@ -152,7 +152,7 @@ import VaporTesting
         try await withTestApp(database) { app in
             let userID = try await Self.user(app, "daily@example.com")
             let otherUser = try await Self.user(app, "daily-other@example.com")
-            let store = PositionStore()
+            let store = DailyRiskStore()
             let later = Self.start.addingTimeInterval(60)
             try await store.ensureDailyRow(userID: userID, day: "2026-05-28", now: Self.start, on: app.db)
             try await store.ensureDailyRow(userID: userID, day: "2026-05-29", now: Self.start, on: app.db)

@@ -155,7 +155,7 @@ import VaporTesting
             let (token, _) = try await client.signIn("ana@trading.co")
             let id = try await client.createSignal(token)
             _ = try await client.claim(token)
-            let store = SignalStore(app: app, db: app.db)
+            let store = SignalClaims(app: app, db: app.db)
             // Still leased: nothing happens.
             #expect(try await store.expireLeases().returned == 0)
             let later = Date().addingTimeInterval(Double(app.appConfig.signalLeaseSeconds) + 1)

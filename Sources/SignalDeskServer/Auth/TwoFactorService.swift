@@ -35,7 +35,7 @@ struct TwoFactorService {
 
     /// True when `code` is valid now and newer than any code this user used before; the code is
     /// then spent.
-    func consume(code: String, for enrolment: TwoFactor, now: Date = Date()) async throws -> Bool {
+    func consume(code: String, for enrolment: TwoFactor, now: Date) async throws -> Bool {
         let userID = enrolment.$user.id
         let seed = try keyRing.open(enrolment.secretSealed, context: Self.sealContext(userID: userID))
         guard let step = TOTP.validate(secret: seed, code: code, at: now) else { return false }

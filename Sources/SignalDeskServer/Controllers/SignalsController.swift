@@ -96,7 +96,7 @@ struct SignalsController: RouteCollection {
     @Sendable static func claim(req: Request) async throws -> [SignalOut] {
         let caller = try req.caller
         let limit = try QueryValue.int(req, "limit", default: 10, range: 1...100)
-        let store = SignalStore(app: req.application, db: req.db)
+        let store = SignalClaims(app: req.application, db: req.db)
         _ = try await store.expireLeases()
         // While trading is halted, claims hand out nothing.
         let halted = try await req.application.killSwitch.state(on: req.db).enabled

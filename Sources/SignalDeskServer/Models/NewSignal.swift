@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import SQLKit
 import SignalDeskCore
 
 /// A signal being created, as a plain Sendable value: what the two paths that create a signal per
@@ -37,17 +36,6 @@ struct NewSignal: Sendable {
         case double(Double?)
         case int(Int)
         case date(Date?)
-
-        /// The value for SQLKit.
-        var bind: SQLBind {
-            switch self {
-            case .uuid(let value): SQLBind(value)
-            case .text(let value): SQLBind(value)
-            case .double(let value): SQLBind(value)
-            case .int(let value): SQLBind(value)
-            case .date(let value): SQLBind(value)
-            }
-        }
     }
 
     /// The columns a new signal writes, in the order of ``values``: all of them.
@@ -81,21 +69,5 @@ struct NewSignal: Sendable {
             case .createdAt, .updatedAt: .date(createdAt)
             }
         }
-    }
-
-    /// Inserts the signal with SQLKit (one statement) on either database.
-    func insert(on db: any Database) async throws {
-        try await db.sql(for: "NewSignal.insert").insert(into: Signal.schema)
-            .columns(Self.columns.map(\.rawValue))
-            .values(values.map(\.bind))
-            .run()
-    }
-
-    /// Inserts the signal and its `action` audit row on `db`, which the caller makes a transaction.
-    func insert(auditedAs action: AuditAction, details: [String: AuditValue], on db: any Database) async throws {
-        try await insert(on: db)
-        try await AuditLog.record(
-            action, userID: userID, entityType: "signal", entityID: id.uuidString, details: details, on: db,
-            at: createdAt)
     }
 }

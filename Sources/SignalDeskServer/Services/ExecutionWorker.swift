@@ -40,7 +40,7 @@ final class ExecutionWorker: LifecycleHandler, Sendable {
     /// Claims and executes one batch. True when there was work.
     static func runOnce(app: Application) async throws -> Bool {
         guard try await !app.killSwitch.state(on: app.db).enabled else { return false }
-        let store = SignalStore(app: app, db: app.db)
+        let store = SignalClaims(app: app, db: app.db)
         _ = try await store.expireLeases()
         let claimed = try await store.claim(.worker, limit: app.appConfig.workerConcurrency)
         guard !claimed.isEmpty else { return false }

@@ -105,7 +105,7 @@ struct PositionBook {
         position.fees = fees
         try await position.create(on: tx)
         try await transition(signal, .open, now: now, on: tx)
-        try await PositionStore().ensureDailyRow(userID: userID, day: day, now: now, on: tx)
+        try await DailyRiskStore().ensureDailyRow(userID: userID, day: day, now: now, on: tx)
         try await AuditLog.record(
             AuditAction.positionOpen, userID: userID, entityType: "position", entityID: position.id?.uuidString,
             details: [
@@ -144,9 +144,9 @@ struct PositionBook {
             {
                 try await transition(signal, .complete, now: now, on: tx)
             }
-            try await PositionStore().ensureDailyRow(userID: userID, day: day, now: now, on: tx)
+            try await DailyRiskStore().ensureDailyRow(userID: userID, day: day, now: now, on: tx)
             // An increment in SQL, so a concurrent close on another connection cannot be lost.
-            try await PositionStore().addClosedTrade(userID: userID, day: day, realizedPnL: pnl, now: now, on: tx)
+            try await DailyRiskStore().addClosedTrade(userID: userID, day: day, realizedPnL: pnl, now: now, on: tx)
             try await AuditLog.record(
                 AuditAction.positionClose, userID: userID, entityType: "position", entityID: positionID.uuidString,
                 details: [
@@ -220,7 +220,7 @@ struct PositionBook {
     /// instead of being overwritten.
     func transition(_ signal: Signal, _ event: SignalEvent, now: Date, on db: any Database) async throws {
         let next = try signal.status.applying(event)
-        let changed = try await PositionStore().transitionSignal(
+        let changed = try await SignalStateStore().transitionSignal(
             try signal.requireID(), from: signal.status, to: next, now: now, on: db)
         guard changed else { throw IllegalSignalTransition(from: signal.status, event: event) }
         signal.status = next

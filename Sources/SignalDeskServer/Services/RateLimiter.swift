@@ -16,7 +16,7 @@ actor RateLimiter {
     }
 
     /// Records an event for `key` when allowed; otherwise the seconds until one is.
-    func attempt(_ key: String, now: Date = Date()) -> Int? {
+    func attempt(_ key: String, now: Date) -> Int? {
         sweep(now: now)
         return senders[key, default: SlidingWindowLimit(limit: limit, window: window)]
             .attempt(now: now.timeIntervalSinceReferenceDate)

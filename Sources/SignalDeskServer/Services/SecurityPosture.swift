@@ -46,7 +46,7 @@ struct SecurityPosture {
     let opsFacts: any OpsFactsStore
 
     /// `everyone`: the users, ordered by email, when the caller has them loaded already.
-    func report(realOnly: Bool, maxSecretAgeDays: Int, now: Date = Date(), everyone: [OpsFacts.UserFacts]? = nil)
+    func report(realOnly: Bool, maxSecretAgeDays: Int, now: Date, everyone: [OpsFacts.UserFacts]? = nil)
         async throws -> Report
     {
         let loaded: [OpsFacts.UserFacts]

@@ -277,7 +277,7 @@ struct SignalExecution {
         let now = app.wallClock.now()
         try await db.transaction { tx in
             try await PositionBook(app: app, db: tx).transition(signal, event, now: now, on: tx)
-            try await PositionStore().setReasonCodes(reasons, signalID: try signal.requireID(), on: tx)
+            try await SignalStateStore().setReasonCodes(reasons, signalID: try signal.requireID(), on: tx)
             try await AuditLog.record(
                 audit, userID: signal.$user.id, entityType: "signal", entityID: signal.id?.uuidString,
                 details: ["reasons": .string(reasons.joined(separator: ","))], on: tx, at: now)

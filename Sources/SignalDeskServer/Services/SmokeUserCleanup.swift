@@ -29,9 +29,6 @@ struct SmokeUserCleanup {
         let users: [UserOut]
     }
 
-    /// Where a user's last activity is read from: ``UserStore/activity``.
-    static var activity: [(table: String, column: String)] { UserStore.activity }
-
     func run(dryRun: Bool, olderThanDays: Int, now: Date? = nil) async throws -> Report {
         let now = now ?? app.wallClock.now()
         if dryRun {

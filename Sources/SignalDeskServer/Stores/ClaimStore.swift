@@ -3,7 +3,7 @@ import Foundation
 import SQLKit
 import SignalDeskCore
 
-/// Claims and leases of signals in SQL (``SignalStore`` runs them in its transaction). A claim
+/// Claims and leases of signals in SQL (``SignalClaims`` runs them in its transaction). A claim
 /// is atomic: on PostgreSQL the candidates are locked with `FOR UPDATE SKIP LOCKED`, so concurrent
 /// claimers skip each other's rows instead of waiting; on SQLite one guarded
 /// `UPDATE ... WHERE status = 'CREATED'` runs inside the serialized transaction. Either way a signal
@@ -13,13 +13,13 @@ protocol ClaimStore: Sendable {
     /// Moves up to `limit` of `claimant`'s oldest waiting signals to executing, leased until
     /// `leaseUntil`; their ids. Runs on `tx`, a ``TransactionStore`` transaction.
     func claim(
-        _ claimant: SignalStore.Claimant, limit: Int, leaseUntil: Date, now: Date, on tx: any Database
+        _ claimant: SignalClaims.Claimant, limit: Int, leaseUntil: Date, now: Date, on tx: any Database
     ) async throws -> [UUID]
 }
 
 extension ClaimStore {
     /// The `WHERE` part that picks `claimant`'s signals.
-    static func owner(_ claimant: SignalStore.Claimant) -> SQLQueryString {
+    static func owner(_ claimant: SignalClaims.Claimant) -> SQLQueryString {
         switch claimant {
         case .client(let userID): "user_id = \(bind: userID) AND source = '\(unsafeRaw: SignalSource.api.rawValue)'"
         case .worker: "\(unsafeRaw: SignalSQL.executedByWorker())"
@@ -65,7 +65,7 @@ extension ClaimStore {
 /// PostgreSQL: the candidates in a CTE, locked `FOR UPDATE SKIP LOCKED`.
 struct PostgresClaimStore: ClaimStore {
     func claim(
-        _ claimant: SignalStore.Claimant, limit: Int, leaseUntil: Date, now: Date, on tx: any Database
+        _ claimant: SignalClaims.Claimant, limit: Int, leaseUntil: Date, now: Date, on tx: any Database
     ) async throws -> [UUID] {
         let waiting = SignalSQL.literal(.created)
         // The CTE runs once; an IN (subquery ... LIMIT) may be re-evaluated per row and lock more
@@ -87,7 +87,7 @@ struct PostgresClaimStore: ClaimStore {
 /// SQLite: one guarded `UPDATE`, inside the serialized transaction.
 struct SQLiteClaimStore: ClaimStore {
     func claim(
-        _ claimant: SignalStore.Claimant, limit: Int, leaseUntil: Date, now: Date, on tx: any Database
+        _ claimant: SignalClaims.Claimant, limit: Int, leaseUntil: Date, now: Date, on tx: any Database
     ) async throws -> [UUID] {
         let waiting = SignalSQL.literal(.created)
         let rows = try await tx.sql(for: "SQLiteClaimStore").raw(

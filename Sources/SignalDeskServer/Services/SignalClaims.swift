@@ -5,7 +5,7 @@ import Vapor
 
 /// Claims and leases of signals: the transaction and the rows around ``ClaimStore``'s SQL.
 /// Either database hands a signal to exactly one claimer.
-struct SignalStore {
+struct SignalClaims {
     let app: Application
     let db: any Database
 
