@@ -34,16 +34,30 @@ struct NewSignal: Sendable {
         case uuid(UUID?)
         case text(String?)
         case double(Double?)
-        case int(Int)
-        case date(Date?)
+        case date(Date)
     }
 
-    /// The columns a new signal writes, in the order of ``values``: all of them.
+    /// The SQL literal of a column whose value is the same for every new signal (written into the
+    /// statement, not bound); nil for the columns ``values`` binds.
+    static func fixedSQL(_ column: SignalColumn) -> String? {
+        switch column {
+        case .status: "'\(status.rawValue)'"
+        case .reasonCodes: "'\(reasonCodesJSON)'"
+        case .leaseCount: "0"
+        case .leasedUntil: "NULL"
+        default: nil
+        }
+    }
+
+    /// Every column, in the order of the inserts.
     static let columns = SignalColumn.allCases
 
-    /// The value of each of ``columns``, in order.
+    /// The columns whose values are bound, in the order of ``values``.
+    static let boundColumns = columns.filter { fixedSQL($0) == nil }
+
+    /// The value of each of ``boundColumns``, in order.
     var values: [Value] {
-        Self.columns.map { column in
+        Self.boundColumns.map { column in
             switch column {
             case .id: .uuid(id)
             case .userID: .uuid(userID)
@@ -59,14 +73,12 @@ struct NewSignal: Sendable {
             case .stopLoss: .double(stopLoss)
             case .takeProfit: .double(takeProfit)
             case .qty: .double(qty)
-            case .status: .text(Self.status.rawValue)
-            case .reasonCodes: .text(Self.reasonCodesJSON)
             case .webhookID: .uuid(webhookID)
             case .alertID: .text(alertID)
             case .bodyHash: .text(bodyHash)
-            case .leaseCount: .int(0)
-            case .leasedUntil: .date(nil)
             case .createdAt, .updatedAt: .date(createdAt)
+            case .status, .reasonCodes, .leaseCount, .leasedUntil:
+                preconditionFailure("\(column.rawValue) is written as SQL (fixedSQL), not bound")
             }
         }
     }

@@ -7,9 +7,16 @@ import SignalDeskCore
 extension NewSignal {
     /// Inserts the signal with SQLKit (one statement) on either database.
     func insert(on db: any Database) async throws {
+        var row: [any SQLExpression] = values.map(\.bind)
+        var columns = Self.boundColumns.map(\.rawValue)
+        for column in Self.columns {
+            guard let fixed = Self.fixedSQL(column) else { continue }
+            columns.append(column.rawValue)
+            row.append(SQLRaw(fixed))
+        }
         try await db.sql(for: "NewSignal.insert").insert(into: Signal.schema)
-            .columns(Self.columns.map(\.rawValue))
-            .values(values.map(\.bind))
+            .columns(columns)
+            .values(row)
             .run()
     }
 
@@ -29,7 +36,6 @@ extension NewSignal.Value {
         case .uuid(let value): SQLBind(value)
         case .text(let value): SQLBind(value)
         case .double(let value): SQLBind(value)
-        case .int(let value): SQLBind(value)
         case .date(let value): SQLBind(value)
         }
     }

@@ -82,9 +82,9 @@ struct PostgresSignalWriteStore: SignalWriteStore {
         }
     }
 
-    /// The types of one row of the statement's `VALUES`, in binding order: the signal's columns
-    /// (``NewSignal/columns``), then the audit row's entity id and details.
-    static let batchColumnTypes = NewSignal.columns.map(postgresType) + ["text", "text"]
+    /// The types of one row of the statement's `VALUES`, in binding order: the signal's bound
+    /// columns (``NewSignal/boundColumns``), then the audit row's entity id and details.
+    static let batchColumnTypes = NewSignal.boundColumns.map(postgresType) + ["text", "text"]
 
     /// The bindings of one row of ``insertSQL(rowCount:action:)``'s `VALUES`, in column order.
     static func append(_ row: Accepted, to bindings: inout PostgresBindings) {
@@ -93,7 +93,6 @@ struct PostgresSignalWriteStore: SignalWriteStore {
             case .uuid(let value): bindings.append(value)
             case .text(let value): bindings.append(value)
             case .double(let value): bindings.append(value)
-            case .int(let value): bindings.append(value)
             case .date(let value): bindings.append(value)
             }
         }
@@ -110,13 +109,15 @@ struct PostgresSignalWriteStore: SignalWriteStore {
             let casts = batchColumnTypes.enumerated().map { "$\(first + $0.offset)::\($0.element)" }
             return "(" + casts.joined(separator: ", ") + ")"
         }
+        let bound = NewSignal.boundColumns.map(\.rawValue).joined(separator: ", ")
         let columns = NewSignal.columns.map(\.rawValue).joined(separator: ", ")
+        let selected = NewSignal.columns.map { NewSignal.fixedSQL($0) ?? $0.rawValue }.joined(separator: ", ")
         return """
-            WITH batch (\(columns), entity_id, details) AS (
+            WITH batch (\(bound), entity_id, details) AS (
               VALUES \(values.joined(separator: ", "))
             ), inserted AS (
               INSERT INTO signals (\(columns))
-              SELECT \(columns) FROM batch
+              SELECT \(selected) FROM batch
               ON CONFLICT (webhook_id, alert_id) DO NOTHING
               RETURNING id
             )
