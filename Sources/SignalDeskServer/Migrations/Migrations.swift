@@ -22,5 +22,6 @@ enum SignalDeskMigrations {
         AddAuditChainSequence(),
         AddSignalNotifyTrigger(),
         AddAuditPendingIndex(),
+        AddExecutionIndexes(),
     ]
 }

@@ -37,19 +37,65 @@ final class ExecutionWorker: LifecycleHandler, Sendable {
         await loop.stop(logger: application.logger, deadline: application.shutdownDeadline)
     }
 
-    /// Claims and executes one batch. True when there was work.
+    /// Claims and executes signals until none is waiting. True when there was work.
+    ///
+    /// A claim takes up to ``claimSize(concurrency:)`` waiting signals and splits them by user; up
+    /// to WORKER_CONCURRENCY users' signals execute at once, each user's in their order with one
+    /// locked decision for a run of opens (``SignalExecution/execute(userSignals:)``), so a
+    /// burst of one user's alerts costs one lock and one commit, not one each. A slot that frees
+    /// takes the next user's signals; when none is left the next claim refills the queue, so a
+    /// slow venue holds only its own slot. A claim that finds fewer signals than it asked for
+    /// ends the claiming; what runs then finishes, and the loop runs again when woken or polled.
     static func runOnce(app: Application) async throws -> Bool {
         guard try await !app.killSwitch.state(on: app.db).enabled else { return false }
         let store = SignalClaims(app: app, db: app.db)
         _ = try await store.expireLeases()
-        let claimed = try await store.claim(.worker, limit: app.appConfig.workerConcurrency)
+        let slots = app.appConfig.workerConcurrency
+        let claimSize = Self.claimSize(concurrency: slots)
+        var claimed = try await store.claim(.worker, limit: claimSize)
         guard !claimed.isEmpty else { return false }
-        await withTaskGroup(of: Void.self) { group in
-            for signal in claimed {
-                group.addTask { await SignalExecution(app: app).execute(signal) }
+        var more = claimed.count == claimSize
+        var queue = Self.byUser(claimed)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var running = 0
+            while true {
+                while running < slots, !queue.isEmpty {
+                    let signals = queue.removeFirst()
+                    group.addTask { await SignalExecution(app: app).execute(userSignals: signals) }
+                    running += 1
+                }
+                // A stopping worker or an engaged kill switch claims no more.
+                if queue.isEmpty, more, running < slots, app.executionWorker?.isRunning ?? true,
+                    try await !app.killSwitch.state(on: app.db).enabled
+                {
+                    claimed = try await store.claim(.worker, limit: claimSize)
+                    more = claimed.count == claimSize
+                    queue = Self.byUser(claimed)
+                    if !queue.isEmpty { continue }
+                }
+                if running == 0 { break }
+                _ = try await group.next()
+                running -= 1
             }
         }
         return true
+    }
+
+    /// How many signals one claim takes: enough that a bar-close burst's alerts of one user meet
+    /// in one claim, bounded so a claim's leases (SIGNAL_LEASE_SECONDS) outlast its execution.
+    static func claimSize(concurrency: Int) -> Int { min(256, concurrency * 32) }
+
+    /// `signals` (in claim order: oldest first) split by user, each user's in their order, users
+    /// in the order of their oldest signal.
+    static func byUser(_ signals: [Signal]) -> [[Signal]] {
+        var order: [UUID] = []
+        var groups: [UUID: [Signal]] = [:]
+        for signal in signals {
+            let userID = signal.$user.id
+            if groups[userID] == nil { order.append(userID) }
+            groups[userID, default: []].append(signal)
+        }
+        return order.map { groups[$0] ?? [] }
     }
 }
 

@@ -188,32 +188,7 @@ struct PositionBook {
     /// user's lock (``WriterLock/user(_:)``) when an open follows from it: only
     /// then is the state still true when the open is booked or reserved.
     func riskState(userID: UUID, day: String, on db: any Database) async throws -> OpenRiskCheck.State {
-        let open = try await Position.query(on: db).filter(\.$user.$id == userID).filter(\.$status == .open).count()
-        let lastOpen = try await Position.query(on: db).filter(\.$user.$id == userID).max(\.$openedAt)
-        let lastClose = try await Position.query(on: db).filter(\.$user.$id == userID).max(\.$closedAt)
-        let daily = try await DailyRiskState.query(on: db).filter(\.$user.$id == userID).filter(\.$day == day).first()
-        // Opens in flight are few (at most one per signal being executed): one query reads them all.
-        let reservedAt = try await Self.pendingOpens(userID: userID, on: db).all(\.$createdAt)
-        return OpenRiskCheck.State(
-            openPositions: open,
-            pendingOpens: reservedAt.count,
-            lastActivityAt: ([lastOpen, lastClose.flatMap { $0 }].compactMap { $0 } + reservedAt).max(),
-            tradesToday: daily?.tradesCount ?? 0,
-            realizedPnLToday: daily?.realizedPnL ?? 0)
-    }
-
-    /// The user's opens in flight: an order reserved for an open signal that is still being
-    /// executed (`CREATED` after a lease ran out, or `EXECUTING`), with no position booked. An
-    /// order whose outcome is unknown stays reserved while its signal may be retried; once the
-    /// signal has failed, expired or been rejected, the reservation no longer counts.
-    static func pendingOpens(userID: UUID, on db: any Database) -> QueryBuilder<Order> {
-        Order.query(on: db)
-            .join(Signal.self, on: \Order.$signal.$id == \Signal.$id)
-            .filter(\Order.$user.$id == userID)
-            .filter(\Order.$position.$id == nil)
-            .filter(\Order.$status ~~ ["PENDING", "UNKNOWN"])
-            .filter(Signal.self, \Signal.$action == SignalAction.open)
-            .filter(Signal.self, \Signal.$status ~~ [SignalStatus.created, SignalStatus.executing])
+        try await RiskStateStore.state(userID: userID, day: day, on: db)
     }
 
     /// Moves `signal` through the lifecycle; a conditional update, so a concurrent change fails

@@ -27,16 +27,42 @@ struct SignalExecution {
     }
 
     func execute(_ signal: Signal) async {
-        do {
-            if signal.action == .close {
-                try await executeClose(signal)
-            } else {
-                try await executeOpen(signal)
+        await execute(userSignals: [signal])
+    }
+
+    /// Executes claimed signals of one user in their order: each run of opens together
+    /// (``executeOpens(_:)``: one locked decision for the run), each close on its own.
+    func execute(userSignals signals: [Signal]) async {
+        var opens: [Signal] = []
+        func openRun() async {
+            guard !opens.isEmpty else { return }
+            do {
+                try await executeOpens(opens)
+            } catch {
+                // Left EXECUTING: the lease returns them for one more attempt, which starts by
+                // asking the venue about any order reserved.
+                for signal in opens { Self.logStopped(signal, error, logger: app.logger) }
             }
-        } catch {
-            // Left EXECUTING: the lease returns it for one more attempt, which starts by asking the venue.
-            app.logger.error("Signal \(signal.id?.uuidString ?? "?") execution stopped: \(String(reflecting: error))")
+            opens = []
         }
+        for signal in signals {
+            if signal.action == .close {
+                await openRun()
+                do {
+                    try await executeClose(signal)
+                } catch {
+                    Self.logStopped(signal, error, logger: app.logger)
+                }
+            } else {
+                opens.append(signal)
+            }
+        }
+        await openRun()
+    }
+
+    /// A signal left `EXECUTING` by an error: the lease returns it for one more attempt.
+    static func logStopped(_ signal: Signal, _ error: any Error, logger: Logger) {
+        logger.error("Signal \(signal.id?.uuidString ?? "?") execution stopped: \(String(reflecting: error))")
     }
 
     /// The venue and credentials for a signal under EXECUTION_MODE.
@@ -53,107 +79,191 @@ struct SignalExecution {
 
     /// What the locked step of an open decided.
     private enum OpenDecision: Sendable {
-        /// Refused by these checks; nothing was reserved.
-        case reject([String])
+        /// Refused by the checks, and recorded so in the same transaction; nothing was reserved.
+        case rejected
         /// An order was reserved now; place it.
         case place(qty: Double, price: Double?)
         /// An earlier attempt reserved this order (and may have placed it): ask the venue first.
         case resume(qty: Double, price: Double?)
     }
 
-    /// Opens a position from a claimed signal in three steps:
+    /// Opens a position from a claimed signal (``executeOpens(_:)`` with one signal).
+    func executeOpen(_ signal: Signal) async throws {
+        try await executeOpens([signal])
+    }
+
+    /// What an open needs that is read before the user's lock: the signal, its venue and
+    /// strategy, its price.
+    private struct OpenContext: Sendable {
+        let signal: Signal
+        let exchange: Exchange
+        let strategy: EffectiveStrategy
+        let venue: any Venue
+        let credentials: VenueCredentials?
+        let entry: Double?
+        let clientOrderID: String
+    }
+
+    /// Opens positions from claimed open signals of ONE user, in their order, in three steps:
     /// 1. ``PositionBook/decideOpen(userID:now:_:)``, the step every open goes through: under the
     ///    user's lock the pretrade and risk checks read the user's state, including opens still in
-    ///    flight (``PositionBook/pendingOpens(userID:on:)``), and a passing signal reserves its
-    ///    order row (`PENDING`) in the same transaction, so N alerts at once are limited exactly as
-    ///    N one after another.
-    /// 2. The venue call, outside any transaction.
-    /// 3. Under the user's lock again, the fill is booked: order, position, audit, notification.
-    func executeOpen(_ signal: Signal) async throws {
-        let userID = signal.$user.id
-        guard let user = try await User.find(userID, on: db) else { return try await reject(signal, ["user_missing"]) }
-        // A stored exchange this build does not know is refused, never traded somewhere else.
-        guard let exchange = Exchange(rawValue: signal.exchange) else {
-            return try await reject(signal, ["exchange_unknown"])
+    ///    flight (``RiskStateStore/inFlight``). Each signal in turn is decided against that state:
+    ///    a refused one is recorded as rejected, a passing one reserves its order row (`PENDING`),
+    ///    and the state the next signal is decided against counts that reservation as the state
+    ///    read again would (one more open in flight, activity now). All in one transaction, so N
+    ///    alerts at once are limited exactly as N one after another, and a burst of one user's
+    ///    alerts costs one lock, one read of the state and one commit.
+    /// 2. The venue call of each reserved order, outside any transaction.
+    /// 3. Under the user's lock again, each fill is booked: order, position, audit, notification.
+    func executeOpens(_ signals: [Signal]) async throws {
+        guard let userID = signals.first?.$user.id else { return }
+        precondition(signals.allSatisfy { $0.$user.id == userID }, "executeOpens takes one user's signals")
+        guard let user = try await User.find(userID, on: db) else {
+            for signal in signals { try await reject(signal, ["user_missing"]) }
+            return
         }
-        let strategy = try await EffectiveStrategy.load(userID: userID, exchange: exchange, on: db)
         let book = PositionBook(app: app, db: db)
         let limits = book.limits(for: user)
-        let (venue, credentials) = try await venue(for: exchange, userID: userID)
-        var knownEntry = signal.entryPrice
-        if knownEntry == nil { knownEntry = await app.marketPrices.last(signal.symbol) }
-        let entry = knownEntry
-        let rules = strategy.strategy.rules(on: exchange)
-        let clientOrderID = Self.clientOrderID(try signal.requireID())
-        let mode = config.executionMode
-        let venueName = venue.name
-        let configured = credentials != nil
+        var strategies: [Exchange: EffectiveStrategy] = [:]
+        var venues: [Exchange: (any Venue, VenueCredentials?)] = [:]
+        var contexts: [OpenContext] = []
+        for signal in signals {
+            // A stored exchange this build does not know is refused, never traded somewhere else.
+            guard let exchange = Exchange(rawValue: signal.exchange) else {
+                try await reject(signal, ["exchange_unknown"])
+                continue
+            }
+            if strategies[exchange] == nil {
+                strategies[exchange] = try await EffectiveStrategy.load(userID: userID, exchange: exchange, on: db)
+            }
+            if venues[exchange] == nil { venues[exchange] = try await venue(for: exchange, userID: userID) }
+            guard let strategy = strategies[exchange], let (venue, credentials) = venues[exchange] else { continue }
+            var entry = signal.entryPrice
+            if entry == nil { entry = await app.marketPrices.last(signal.symbol) }
+            contexts.append(
+                OpenContext(
+                    signal: signal, exchange: exchange, strategy: strategy, venue: venue, credentials: credentials,
+                    entry: entry, clientOrderID: Self.clientOrderID(try signal.requireID())))
+        }
+        guard !contexts.isEmpty else { return }
 
         let now = app.wallClock.now()
-        let decision: OpenDecision = try await book.decideOpen(userID: userID, now: now) { tx, risk in
-            if let earlier = try await Order.query(on: tx).filter(\.$clientOrderID == clientOrderID).first() {
-                return .resume(qty: earlier.qty, price: earlier.price)
+        let decided = contexts
+        let decisions: [OpenDecision] = try await book.decideOpen(userID: userID, now: now) { tx, risk in
+            var state = risk
+            var decisions: [OpenDecision] = []
+            for context in decided {
+                let decision = try await decide(context, limits: limits, state: state, now: now, on: tx)
+                if case .place = decision {
+                    // What the state read again would say: one more open in flight, reserved now.
+                    state.pendingOpens += 1
+                    state.lastActivityAt = max(state.lastActivityAt ?? now, now)
+                }
+                decisions.append(decision)
             }
-            // Alerts carry no timeframes or liquidity figures: those checks take the strategy's own
-            // values; everything about the account and the levels is checked for real.
-            let proposal = PretradeCheck.Proposal(
-                rewardRisk: entry.flatMap {
-                    PositionSizing.rewardRisk(entry: $0, stop: signal.stopLoss, take: signal.takeProfit)
-                } ?? rules.minRewardRisk,
-                trendTimeframe: rules.trendTimeframes[0], signalTimeframe: rules.signalTimeframes[0],
-                timingTimeframe: rules.timingTimeframes[0],
-                spreadBps: 0, slippageBps: 0, volume24hUSDT: rules.minVolume24hUSDT ?? 0)
-            var failed = PretradeCheck.evaluate(
-                exchange: exchange,
-                account: .init(
-                    strategyEnabled: strategy.enabled, strategy: strategy.strategy, secretConfigured: configured,
-                    limits: limits, risk: risk),
-                proposal: proposal, now: now
-            ).filter { !$0.passed }.map(\.name)
-            if mode == .live { failed.append("live_trading_not_enabled") }
-            guard let entry else { return .reject(failed + ["price_unknown"]) }
-            let qty =
-                signal.qty
-                ?? PositionSizing.quantity(
-                    limits: limits, entry: entry, stop: signal.stopLoss, requestedRiskPct: signal.baseRiskPercent)
-            guard let qty else { return .reject(failed + ["size_unknown"]) }
-            if let stop = signal.stopLoss,
-                RiskLimits.riskOf(qty: qty, entry: entry, stop: stop) > limits.maxRiskPerTrade + 1e-9
-            {
-                failed.append("risk_per_trade")
-            }
-            guard failed.isEmpty, configured else { return .reject(failed) }
-            // The paper venue fills a market order at the alert's price: in a worker process of its
-            // own the alert never reached this process's price cache.
-            let price = signal.orderType == .limit || mode == .paper ? entry : nil
-            let request = OrderRequest(
-                symbol: signal.symbol, side: signal.side, qty: qty,
-                type: OrderType(signal.orderType),
-                price: price, clientOrderID: clientOrderID)
-            // The user's lock is held and no row existed: the insert cannot meet a conflict, but
-            // should it, the row is an earlier attempt's and the venue is asked first.
-            let reserved = try await Self.reserveOrder(request, signal: signal, venueName: venueName, now: now, on: tx)
-            return reserved ? .place(qty: qty, price: price) : .resume(qty: qty, price: price)
+            return decisions
         }
+        if decisions.contains(where: { if case .rejected = $0 { true } else { false } }) {
+            app.outboxWakeup?.signal()
+        }
+        for (context, decision) in zip(contexts, decisions) {
+            do {
+                switch decision {
+                case .rejected: continue
+                case .place(let qty, let price):
+                    try await complete(context, qty: qty, price: price, earlierAttempt: false, book: book)
+                case .resume(let qty, let price):
+                    try await complete(context, qty: qty, price: price, earlierAttempt: true, book: book)
+                }
+            } catch {
+                // Left EXECUTING with its order reserved: the lease returns it for one more
+                // attempt, which starts by asking the venue. The user's other opens go on.
+                Self.logStopped(context.signal, error, logger: app.logger)
+            }
+        }
+    }
 
-        let qty: Double, price: Double?, earlierAttempt: Bool
-        switch decision {
-        case .reject(let reasons): return try await reject(signal, reasons)
-        case .place(let q, let p): (qty, price, earlierAttempt) = (q, p, false)
-        case .resume(let q, let p): (qty, price, earlierAttempt) = (q, p, true)
+    /// The locked decision about one open (``executeOpens(_:)``, step 1) against `state`.
+    private func decide(
+        _ context: OpenContext, limits: RiskLimits, state risk: OpenRiskCheck.State, now: Date, on tx: any Database
+    ) async throws -> OpenDecision {
+        let signal = context.signal
+        let clientOrderID = context.clientOrderID
+        if let earlier = try await Order.query(on: tx).filter(\.$clientOrderID == clientOrderID).first() {
+            return .resume(qty: earlier.qty, price: earlier.price)
         }
-        guard let credentials else { return try await reject(signal, ["exchange_secret_configured"]) }
+        let exchange = context.exchange
+        let strategy = context.strategy
+        let rules = strategy.strategy.rules(on: exchange)
+        let entry = context.entry
+        let mode = config.executionMode
+        // Alerts carry no timeframes or liquidity figures: those checks take the strategy's own
+        // values; everything about the account and the levels is checked for real.
+        let proposal = PretradeCheck.Proposal(
+            rewardRisk: entry.flatMap {
+                PositionSizing.rewardRisk(entry: $0, stop: signal.stopLoss, take: signal.takeProfit)
+            } ?? rules.minRewardRisk,
+            trendTimeframe: rules.trendTimeframes[0], signalTimeframe: rules.signalTimeframes[0],
+            timingTimeframe: rules.timingTimeframes[0],
+            spreadBps: 0, slippageBps: 0, volume24hUSDT: rules.minVolume24hUSDT ?? 0)
+        var failed = PretradeCheck.evaluate(
+            exchange: exchange,
+            account: .init(
+                strategyEnabled: strategy.enabled, strategy: strategy.strategy,
+                secretConfigured: context.credentials != nil, limits: limits, risk: risk),
+            proposal: proposal, now: now
+        ).filter { !$0.passed }.map(\.name)
+        if mode == .live { failed.append("live_trading_not_enabled") }
+        func rejected(_ reasons: [String]) async throws -> OpenDecision {
+            try await rejectInside(signal, reasons, now: now, on: tx)
+            return .rejected
+        }
+        guard let entry else { return try await rejected(failed + ["price_unknown"]) }
+        let qty =
+            signal.qty
+            ?? PositionSizing.quantity(
+                limits: limits, entry: entry, stop: signal.stopLoss, requestedRiskPct: signal.baseRiskPercent)
+        guard let qty else { return try await rejected(failed + ["size_unknown"]) }
+        if let stop = signal.stopLoss,
+            RiskLimits.riskOf(qty: qty, entry: entry, stop: stop) > limits.maxRiskPerTrade + 1e-9
+        {
+            failed.append("risk_per_trade")
+        }
+        guard failed.isEmpty, context.credentials != nil else { return try await rejected(failed) }
+        // The paper venue fills a market order at the alert's price: in a worker process of its
+        // own the alert never reached this process's price cache.
+        let price = signal.orderType == .limit || mode == .paper ? entry : nil
+        let request = OrderRequest(
+            symbol: signal.symbol, side: signal.side, qty: qty, type: OrderType(signal.orderType), price: price,
+            clientOrderID: clientOrderID)
+        // The user's lock is held and no row existed: the insert cannot meet a conflict, but
+        // should it, the row is an earlier attempt's and the venue is asked first.
+        let reserved = try await Self.reserveOrder(
+            request, signal: signal, venueName: context.venue.name, now: now, on: tx)
+        return reserved ? .place(qty: qty, price: price) : .resume(qty: qty, price: price)
+    }
+
+    /// Places a reserved open and books its fill (``executeOpens(_:)``, steps 2 and 3).
+    private func complete(
+        _ context: OpenContext, qty: Double, price: Double?, earlierAttempt: Bool, book: PositionBook
+    ) async throws {
+        let signal = context.signal
+        let userID = signal.$user.id
+        let venue = context.venue
+        guard let credentials = context.credentials else {
+            return try await reject(signal, ["exchange_secret_configured"])
+        }
         let request = OrderRequest(
             symbol: signal.symbol, side: signal.side, qty: qty, type: OrderType(signal.orderType),
-            price: price, clientOrderID: clientOrderID)
-        let reference = price ?? entry
+            price: price, clientOrderID: context.clientOrderID)
+        let reference = price ?? context.entry
         if let reference, await app.marketPrices.last(signal.symbol) == nil {
             // Give this process's position monitor a price to start from.
             await app.marketPrices.update(signal.symbol, reference)
         }
         guard
             let result = try await place(
-                request, signal: signal, exchange: exchange, venue: venue, credentials: credentials,
+                request, signal: signal, exchange: context.exchange, venue: venue, credentials: credentials,
                 earlierAttempt: earlierAttempt)
         else { return }
         guard let fill = result.averagePrice ?? reference else {
@@ -276,14 +386,30 @@ struct SignalExecution {
     {
         let now = app.wallClock.now()
         try await db.transaction { tx in
-            try await PositionBook(app: app, db: tx).transition(signal, event, now: now, on: tx)
-            try await SignalStateStore().setReasonCodes(reasons, signalID: try signal.requireID(), on: tx)
-            try await AuditLog.record(
-                audit, userID: signal.$user.id, entityType: "signal", entityID: signal.id?.uuidString,
-                details: ["reasons": .string(reasons.joined(separator: ","))], on: tx, at: now)
-            try await OutboxMessage(userID: signal.$user.id, text: text, now: now).create(on: tx)
+            try await record(signal, event, reasons: reasons, audit: audit, text: text, now: now, on: tx)
         }
         app.outboxWakeup?.signal()
+    }
+
+    /// Rejects `signal` inside the caller's transaction `tx` (the open's locked step, so a refused
+    /// open costs no transaction of its own); the caller wakes the outbox after the commit.
+    private func rejectInside(_ signal: Signal, _ reasons: [String], now: Date, on tx: any Database) async throws {
+        try await record(
+            signal, .reject, reasons: reasons, audit: AuditAction.signalRejected,
+            text: NotificationText.rejected(symbol: signal.symbol, reasons: reasons), now: now, on: tx)
+    }
+
+    /// The signal's last step, its reasons, its audit row and its notification, on `tx`.
+    private func record(
+        _ signal: Signal, _ event: SignalEvent, reasons: [String], audit: AuditAction, text: String, now: Date,
+        on tx: any Database
+    ) async throws {
+        try await PositionBook(app: app, db: tx).transition(signal, event, now: now, on: tx)
+        try await SignalStateStore().setReasonCodes(reasons, signalID: try signal.requireID(), on: tx)
+        try await AuditLog.record(
+            audit, userID: signal.$user.id, entityType: "signal", entityID: signal.id?.uuidString,
+            details: ["reasons": .string(reasons.joined(separator: ","))], on: tx, at: now)
+        try await OutboxMessage(userID: signal.$user.id, text: text, now: now).create(on: tx)
     }
 
     /// A close/exit alert: closes the user's open positions in the symbol at the venue's fill.
