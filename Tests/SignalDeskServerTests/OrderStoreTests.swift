@@ -139,9 +139,18 @@ import VaporTesting
             #expect(try await !store.transitionSignal(moved, from: .executing, to: .failed, now: later, on: app.db))
             #expect(try await status(moved) == .opened)
 
-            try await store.setReasonCodes(["risk_per_trade", "cooldown_passed"], signalID: moved, on: app.db)
-            #expect(try await Signal.find(moved, on: app.db)?.reasonCodes == ["risk_per_trade", "cooldown_passed"])
+            // Reason codes travel with the transition, and only when it happens.
+            let reasons = ["risk_per_trade", "cooldown_passed"]
+            #expect(
+                try await !store.transitionSignal(
+                    other, from: .created, to: .rejected, reasons: reasons, now: later, on: app.db))
             #expect(try await Signal.find(other, on: app.db)?.reasonCodes == [])
+            #expect(
+                try await store.transitionSignal(
+                    other, from: .executing, to: .rejected, reasons: reasons, now: later, on: app.db))
+            #expect(try await Signal.find(other, on: app.db)?.reasonCodes == reasons)
+            #expect(try await status(other) == .rejected)
+            #expect(try await Signal.find(moved, on: app.db)?.reasonCodes == [])
         }
     }
 

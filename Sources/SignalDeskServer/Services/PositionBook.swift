@@ -193,10 +193,13 @@ struct PositionBook {
 
     /// Moves `signal` through the lifecycle; a conditional update, so a concurrent change fails
     /// instead of being overwritten.
-    func transition(_ signal: Signal, _ event: SignalEvent, now: Date, on db: any Database) async throws {
+    /// With `reasons`, its reason codes are written in the same statement.
+    func transition(
+        _ signal: Signal, _ event: SignalEvent, reasons: [String]? = nil, now: Date, on db: any Database
+    ) async throws {
         let next = try signal.status.applying(event)
         let changed = try await SignalStateStore().transitionSignal(
-            try signal.requireID(), from: signal.status, to: next, now: now, on: db)
+            try signal.requireID(), from: signal.status, to: next, reasons: reasons, now: now, on: db)
         guard changed else { throw IllegalSignalTransition(from: signal.status, event: event) }
         signal.status = next
     }

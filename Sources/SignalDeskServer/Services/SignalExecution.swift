@@ -152,8 +152,14 @@ struct SignalExecution {
         let decisions: [OpenDecision] = try await book.decideOpen(userID: userID, now: now) { tx, risk in
             var state = risk
             var decisions: [OpenDecision] = []
+            // Orders an earlier attempt at any of these signals reserved, in one query.
+            let earlier = try await Order.query(on: tx).filter(\.$clientOrderID ~~ decided.map(\.clientOrderID)).all()
+            let earlierByID = Dictionary(
+                earlier.map { ($0.clientOrderID, $0) }, uniquingKeysWith: { first, _ in first })
             for context in decided {
-                let decision = try await decide(context, limits: limits, state: state, now: now, on: tx)
+                let decision = try await decide(
+                    context, earlier: earlierByID[context.clientOrderID], limits: limits, state: state, now: now,
+                    on: tx)
                 if case .place = decision {
                     // What the state read again would say: one more open in flight, reserved now.
                     state.pendingOpens += 1
@@ -184,14 +190,14 @@ struct SignalExecution {
     }
 
     /// The locked decision about one open (``executeOpens(_:)``, step 1) against `state`.
+    /// `earlier` is the order an earlier attempt reserved for this signal, if any.
     private func decide(
-        _ context: OpenContext, limits: RiskLimits, state risk: OpenRiskCheck.State, now: Date, on tx: any Database
+        _ context: OpenContext, earlier: Order?, limits: RiskLimits, state risk: OpenRiskCheck.State, now: Date,
+        on tx: any Database
     ) async throws -> OpenDecision {
         let signal = context.signal
         let clientOrderID = context.clientOrderID
-        if let earlier = try await Order.query(on: tx).filter(\.$clientOrderID == clientOrderID).first() {
-            return .resume(qty: earlier.qty, price: earlier.price)
-        }
+        if let earlier { return .resume(qty: earlier.qty, price: earlier.price) }
         let exchange = context.exchange
         let strategy = context.strategy
         let rules = strategy.strategy.rules(on: exchange)
@@ -404,8 +410,7 @@ struct SignalExecution {
         _ signal: Signal, _ event: SignalEvent, reasons: [String], audit: AuditAction, text: String, now: Date,
         on tx: any Database
     ) async throws {
-        try await PositionBook(app: app, db: tx).transition(signal, event, now: now, on: tx)
-        try await SignalStateStore().setReasonCodes(reasons, signalID: try signal.requireID(), on: tx)
+        try await PositionBook(app: app, db: tx).transition(signal, event, reasons: reasons, now: now, on: tx)
         try await AuditLog.record(
             audit, userID: signal.$user.id, entityType: "signal", entityID: signal.id?.uuidString,
             details: ["reasons": .string(reasons.joined(separator: ","))], on: tx, at: now)
