@@ -30,9 +30,12 @@ def user_with_webhook(register_base, webhook_base, email, before_webhook=None):
     """Registers and logs in a user, runs before_webhook(token) if given, rotates the webhook
     secret; returns (webhook uuid, webhook secret)."""
     password = secrets.token_urlsafe(18)
-    status, _ = call("POST", f"{register_base}/auth/register", {"email": email, "password": password})
+    # Registration and login hash with Bcrypt at the lowest scheduling priority (PasswordHashing):
+    # on a machine busy with other work they wait for idle CPU, so they get a minute, not 10 s.
+    status, _ = call("POST", f"{register_base}/auth/register", {"email": email, "password": password}, timeout=60)
     assert status in (200, 201), f"register {email}: {status}"
-    status, login = call("POST", f"{register_base}/auth/login", {"username": email, "password": password}, form=True)
+    status, login = call(
+        "POST", f"{register_base}/auth/login", {"username": email, "password": password}, form=True, timeout=60)
     assert status == 200, f"login {email}: {status}"
     if before_webhook:
         before_webhook(login["access_token"])
