@@ -14,7 +14,9 @@
 # is the first page again).
 #   scripts/bench/signals_list.sh                      a release build of this checkout
 #   scripts/bench/signals_list.sh OLD_BINARY NEW_BINARY
-# Environment: DB, ROUNDS (1), DURATION, CONNECTIONS, SIGNALS, AUDIT_ROWS, CRYPTO_SAAS_RPS.
+# Environment: DB, ROUNDS (1), DURATION, CONNECTIONS, SIGNALS, AUDIT_ROWS, CRYPTO_SAAS_RPS, and
+# SIGNALS_INDEX=1 to create idx_signals_user_created (user_id, created_at, id) before measuring
+# (the list's order as an index; without it every page reads and sorts all of the user's signals).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/common.sh
@@ -56,6 +58,7 @@ SELECT u.id, 'signal.create', 'signal', upper(gen_random_uuid()::text),
        '{"exchange":"BINANCE","module":"swing","side":"LONG","source":"api","symbol":"BTCUSDT"}',
        now() - k * interval '1 minute'
 FROM users u CROSS JOIN generate_series(1, $AUDIT_ROWS) AS k WHERE u.email = 'bench@signaldesk.test';
+$([ "${SIGNALS_INDEX:-0}" = 1 ] && echo 'CREATE INDEX IF NOT EXISTS idx_signals_user_created ON signals (user_id, created_at, id);')
 ANALYZE;
 SQL
   # The sealer chains the new audit rows; measure after it is done.
@@ -63,7 +66,7 @@ SQL
 }
 
 seed_sqlite() {
-  python3 - "$work/bench.sqlite" "$SIGNALS" "$AUDIT_ROWS" <<'PY'
+  python3 - "$work/bench.sqlite" "$SIGNALS" "$AUDIT_ROWS" "${SIGNALS_INDEX:-0}" <<'PY'
 import sqlite3, sys, uuid, datetime
 db = sqlite3.connect(sys.argv[1], timeout=30)
 signals, audit_rows = int(sys.argv[2]), int(sys.argv[3])
@@ -81,6 +84,8 @@ db.executemany("""INSERT INTO signals (id, user_id, symbol, module, side, exchan
 db.executemany("""INSERT INTO audit_log (user_id, action, entity_type, entity_id, details, created_at)
     VALUES (?, 'signal.create', 'signal', ?, '{"exchange":"BINANCE","module":"swing","side":"LONG","source":"api","symbol":"BTCUSDT"}', ?)""",
     [(user, str(uuid.uuid4()).upper(), now - 60 * k) for k in range(1, audit_rows + 1)])
+if sys.argv[4] == "1":
+    db.execute("CREATE INDEX IF NOT EXISTS idx_signals_user_created ON signals (user_id, created_at, id)")
 db.commit()
 PY
 }
@@ -120,7 +125,8 @@ PY
   measure audit_me_500 "/ops/audit/me?limit=500"
 )
 
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); server on $DB; $SIGNALS signals;" \
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); server on $DB; $SIGNALS signals" \
+  "(idx_signals_user_created: $([ "${SIGNALS_INDEX:-0}" = 1 ] && echo created || echo 'as migrated'));" \
   "$CONNECTIONS connections, $DURATION each; crypto-saas reference $CRYPTO_SAAS_RPS req/s"
 printf '%-17s %-34s %8s %7s %8s %8s %7s %7s %6s %6s\n' request binary req/s x_cs "p50 ms" "p99 ms" srv_ms pg_ms all_ms steal
 for round in $(seq "$ROUNDS"); do

@@ -205,15 +205,10 @@ enum ListPaging {
             case _ where "-._~!$&'()*+,;=:@/?%".utf8.contains(byte):
                 safe.unicodeScalars.append(UnicodeScalar(byte))
             default:
-                safe += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+                let hex = Array("0123456789ABCDEF".unicodeScalars)
+                safe.unicodeScalars.append(contentsOf: ["%", hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
             }
         }
         return safe
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to count: Int) -> String {
-        self.count >= count ? self : String(repeating: "0", count: count - self.count) + self
     }
 }

@@ -130,6 +130,7 @@ struct SignalListJSON {
     /// (compact, no escapes: `[]` and nearly every other) are copied; the others are decoded and
     /// encoded again, as the model did (text that is not a list of strings reads as `[]`).
     static func reasonCodes(_ stored: String) -> [UInt8] {
+        if stored == "[]" { return emptyList }
         var bytes = Array(stored.utf8)
         if isPlainList(bytes) {
             LowercaseUUIDs.apply(&bytes)
@@ -138,6 +139,8 @@ struct SignalListJSON {
         let codes = (try? JSONDecoder().decode([String].self, from: Data(bytes))) ?? []
         return (try? JSONCoding.encode(codes)) ?? Array("[]".utf8)
     }
+
+    private static let emptyList = Array("[]".utf8)
 
     /// `[]`, or `["a","b"]` with no space and no byte in a string that `JSONEncoder` would
     /// escape or that is not plain ASCII text.
