@@ -32,7 +32,7 @@ server_url="$bench_url"
 [ "$DB" = sqlite ] && server_url="sqlite:$work/bench.sqlite"
 worker=()
 [ -n "${WORKER_CONCURRENCY:-}" ] && worker=(WORKER_CONCURRENCY="$WORKER_CONCURRENCY")
-bench_serve DATABASE_URL="$server_url" WEBHOOK_RATE_PER_MINUTE=1000000 PAPER_SLIPPAGE_BPS=0 PAPER_FEE_BPS=0 \
+bench_serve DATABASE_URL="$server_url" WEBHOOK_RATE_PER_MINUTE=100000 PAPER_SLIPPAGE_BPS=0 PAPER_FEE_BPS=0 \
   "${worker[@]}"
 echo "machine: $(nproc) cores; server on $DB; $TRADERS traders, $ALERTS alerts, $CONNECTIONS connections, history $HISTORY"
 

@@ -56,6 +56,10 @@ final class ExecutionWorker: LifecycleHandler, Sendable {
         guard !claimed.isEmpty else { return false }
         var more = claimed.count == claimSize
         var queue = Self.byUser(claimed)
+        // A step claims for at most this long, then lets what runs finish and returns (the loop
+        // runs the next step at once): a step stays far below the loop's 60 s step deadline
+        // however long a burst lasts.
+        let claimUntil = ContinuousClock.now + Self.claimingWindow
         try await withThrowingTaskGroup(of: Void.self) { group in
             var running = 0
             while true {
@@ -65,7 +69,8 @@ final class ExecutionWorker: LifecycleHandler, Sendable {
                     running += 1
                 }
                 // A stopping worker or an engaged kill switch claims no more.
-                if queue.isEmpty, more, running < slots, app.executionWorker?.isRunning ?? true,
+                if queue.isEmpty, more, running < slots, ContinuousClock.now < claimUntil,
+                    app.executionWorker?.isRunning ?? true,
                     try await !app.killSwitch.state(on: app.db).enabled
                 {
                     claimed = try await store.claim(.worker, limit: claimSize)
@@ -80,6 +85,9 @@ final class ExecutionWorker: LifecycleHandler, Sendable {
         }
         return true
     }
+
+    /// How long one step goes on claiming (``runOnce(app:)``).
+    static let claimingWindow: Duration = .seconds(10)
 
     /// How many signals one claim takes: enough that a bar-close burst's alerts of one user meet
     /// in one claim, bounded so a claim's leases (SIGNAL_LEASE_SECONDS) outlast its execution.
