@@ -34,7 +34,8 @@ import VaporTesting
         let claimed = [signal(a, "1"), signal(b, "2"), signal(a, "3"), signal(b, "4"), signal(a, "5")]
         let groups = ExecutionWorker.byUser(claimed)
         #expect(groups.map { $0.map(\.symbol) } == [["1", "3", "5"], ["2", "4"]])
-        #expect(ExecutionWorker.claimSize(concurrency: 4) == 128 && ExecutionWorker.claimSize(concurrency: 64) == 256)
+        #expect(ExecutionWorker.claimSize(concurrency: 1) == 256 && ExecutionWorker.claimSize(concurrency: 4) == 1024)
+        #expect(ExecutionWorker.claimSize(concurrency: 64) == 1024)
     }
 
     /// Three users with four alerts each, queued, then one pass of the worker: every user's run is
@@ -86,6 +87,31 @@ import VaporTesting
             #expect(positions.count == 1 && positions.first?.status == .closed && positions.first?.symbol == "BTCUSDT")
             // The second open came right after a close: the cooldown counts the close.
             #expect(signals.last?.reasonCodes == ["cooldown_passed"])
+        }
+    }
+
+    /// Refusals are written together: one statement moves every refused signal that is still
+    /// `EXECUTING` to `REJECTED` with its own reasons, and says how many moved.
+    @Test(arguments: TestDatabase.all)
+    func refusalsMoveTogetherOnlyFromExecuting(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let client = Client(app: app)
+            let (_, uuid, secret) = try await client.webhookUser()
+            try await Self.queue(
+                client, uuid: uuid, secret: secret, [("BTCUSDT", "buy"), ("ETHUSDT", "buy"), ("SOLUSDT", "buy")])
+            let claimed = try await SignalClaims(app: app, db: app.db).claim(.worker, limit: 2)
+            let waiting = try #require(try await Signal.query(on: app.db).filter(\.$status == .created).first())
+            let changes =
+                try claimed.map { (try $0.requireID(), ["a_\($0.symbol)"]) } + [(try waiting.requireID(), ["x"])]
+            let moved = try await SignalStateStore().transitionSignals(
+                changes, from: .executing, to: .rejected, now: Date(), on: app.db)
+            #expect(moved == 2)
+            for signal in claimed {
+                let stored = try #require(try await Signal.find(signal.id, on: app.db))
+                #expect(stored.status == .rejected && stored.reasonCodes == ["a_\(signal.symbol)"])
+            }
+            let untouched = try #require(try await Signal.find(waiting.id, on: app.db))
+            #expect(untouched.status == .created && untouched.reasonCodes == [])
         }
     }
 

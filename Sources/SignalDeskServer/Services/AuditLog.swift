@@ -46,6 +46,22 @@ enum AuditLog {
             detailsJSON: try details.map(detailsJSON), at: date, on: db)
     }
 
+    /// Several rows written at `date`, in one statement.
+    static func recordMany(
+        _ rows: [(
+            action: AuditAction, userID: UUID?, entityType: String?, entityID: String?,
+            details: [String: AuditValue]?
+        )],
+        on db: any Database, at date: Date
+    ) async throws {
+        try await AuditStore.insertMany(
+            try rows.map {
+                AuditStore.Row(
+                    action: $0.action.rawValue, userID: $0.userID, entityType: $0.entityType, entityID: $0.entityID,
+                    detailsJSON: try $0.details.map(detailsJSON))
+            }, at: date, on: db)
+    }
+
     static func sanitized(_ details: [String: AuditValue]) -> [String: AuditValue] {
         details.reduce(into: [:]) { result, pair in
             result[pair.key] = SecretFieldName.isSecret(pair.key) ? .string("[redacted]") : pair.value

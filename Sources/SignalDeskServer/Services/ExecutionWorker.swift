@@ -91,7 +91,7 @@ final class ExecutionWorker: LifecycleHandler, Sendable {
 
     /// How many signals one claim takes: enough that a bar-close burst's alerts of one user meet
     /// in one claim, bounded so a claim's leases (SIGNAL_LEASE_SECONDS) outlast its execution.
-    static func claimSize(concurrency: Int) -> Int { min(256, concurrency * 32) }
+    static func claimSize(concurrency: Int) -> Int { min(1024, concurrency * 256) }
 
     /// `signals` (in claim order: oldest first) split by user, each user's in their order, users
     /// in the order of their oldest signal.

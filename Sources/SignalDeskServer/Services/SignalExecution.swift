@@ -79,8 +79,9 @@ struct SignalExecution {
 
     /// What the locked step of an open decided.
     private enum OpenDecision: Sendable {
-        /// Refused by the checks, and recorded so in the same transaction; nothing was reserved.
-        case rejected
+        /// Refused by the checks for these reasons (recorded in the same transaction); nothing
+        /// was reserved.
+        case rejected([String])
         /// An order was reserved now; place it.
         case place(qty: Double, price: Double?)
         /// An earlier attempt reserved this order (and may have placed it): ask the venue first.
@@ -167,6 +168,11 @@ struct SignalExecution {
                 }
                 decisions.append(decision)
             }
+            // The refusals, together: one update, one insert of audit rows, one of notifications.
+            let refused: [(context: OpenContext, reasons: [String])] = zip(decided, decisions).compactMap {
+                if case .rejected(let reasons) = $1 { ($0, reasons) } else { nil }
+            }
+            try await recordRejections(refused, now: now, on: tx)
             return decisions
         }
         if decisions.contains(where: { if case .rejected = $0 { true } else { false } }) {
@@ -220,22 +226,18 @@ struct SignalExecution {
             proposal: proposal, now: now
         ).filter { !$0.passed }.map(\.name)
         if mode == .live { failed.append("live_trading_not_enabled") }
-        func rejected(_ reasons: [String]) async throws -> OpenDecision {
-            try await rejectInside(signal, reasons, now: now, on: tx)
-            return .rejected
-        }
-        guard let entry else { return try await rejected(failed + ["price_unknown"]) }
+        guard let entry else { return .rejected(failed + ["price_unknown"]) }
         let qty =
             signal.qty
             ?? PositionSizing.quantity(
                 limits: limits, entry: entry, stop: signal.stopLoss, requestedRiskPct: signal.baseRiskPercent)
-        guard let qty else { return try await rejected(failed + ["size_unknown"]) }
+        guard let qty else { return .rejected(failed + ["size_unknown"]) }
         if let stop = signal.stopLoss,
             RiskLimits.riskOf(qty: qty, entry: entry, stop: stop) > limits.maxRiskPerTrade + 1e-9
         {
             failed.append("risk_per_trade")
         }
-        guard failed.isEmpty, context.credentials != nil else { return try await rejected(failed) }
+        guard failed.isEmpty, context.credentials != nil else { return .rejected(failed) }
         // The paper venue fills a market order at the alert's price: in a worker process of its
         // own the alert never reached this process's price cache.
         let price = signal.orderType == .limit || mode == .paper ? entry : nil
@@ -397,12 +399,38 @@ struct SignalExecution {
         app.outboxWakeup?.signal()
     }
 
-    /// Rejects `signal` inside the caller's transaction `tx` (the open's locked step, so a refused
-    /// open costs no transaction of its own); the caller wakes the outbox after the commit.
-    private func rejectInside(_ signal: Signal, _ reasons: [String], now: Date, on tx: any Database) async throws {
-        try await record(
-            signal, .reject, reasons: reasons, audit: AuditAction.signalRejected,
-            text: NotificationText.rejected(symbol: signal.symbol, reasons: reasons), now: now, on: tx)
+    /// Records refused opens inside the caller's transaction `tx` (the open's locked step, so a
+    /// refusal costs no transaction of its own): their transitions and reasons in one statement,
+    /// their audit rows in one, their notifications in one. The caller wakes the outbox after the
+    /// commit.
+    private func recordRejections(
+        _ refused: [(context: OpenContext, reasons: [String])], now: Date, on tx: any Database
+    )
+        async throws
+    {
+        guard !refused.isEmpty else { return }
+        let signals = refused.map(\.context.signal)
+        // The lifecycle's step, from Core; every refused signal is EXECUTING (claimed).
+        let from = SignalStatus.executing
+        let to = try from.applying(.reject)
+        let moved = try await SignalStateStore().transitionSignals(
+            try refused.map { (try $0.context.signal.requireID(), $0.reasons) }, from: from, to: to, now: now, on: tx)
+        guard moved == refused.count else {
+            throw IllegalSignalTransition(from: from, event: .reject)
+        }
+        for signal in signals { signal.status = to }
+        try await AuditLog.recordMany(
+            refused.map {
+                (
+                    AuditAction.signalRejected, $0.context.signal.$user.id, "signal", $0.context.signal.id?.uuidString,
+                    ["reasons": .string($0.reasons.joined(separator: ","))]
+                )
+            }, on: tx, at: now)
+        try await refused.map {
+            OutboxMessage(
+                userID: $0.context.signal.$user.id,
+                text: NotificationText.rejected(symbol: $0.context.signal.symbol, reasons: $0.reasons), now: now)
+        }.create(on: tx)
     }
 
     /// The signal's last step, its reasons, its audit row and its notification, on `tx`.

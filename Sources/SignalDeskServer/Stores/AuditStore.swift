@@ -19,6 +19,28 @@ enum AuditStore {
             )
             .run()
     }
+
+    /// One row of ``insertMany(_:at:on:)``.
+    struct Row: Sendable {
+        let action: String
+        let userID: UUID?
+        let entityType: String?
+        let entityID: String?
+        let detailsJSON: String?
+    }
+
+    /// Inserts unchained rows written at `date` in one statement.
+    static func insertMany(_ rows: [Row], at date: Date, on db: any Database) async throws {
+        guard !rows.isEmpty else { return }
+        var insert = try db.sql(for: "AuditStore").insert(into: AuditEntry.schema)
+            .columns("user_id", "action", "entity_type", "entity_id", "details", "created_at")
+        for row in rows {
+            insert = insert.values(
+                SQLBind(row.userID), SQLBind(row.action), SQLBind(row.entityType), SQLBind(row.entityID),
+                SQLBind(row.detailsJSON), SQLBind(date))
+        }
+        try await insert.run()
+    }
 }
 
 extension QueryBuilder where Model == AuditEntry {

@@ -24,4 +24,24 @@ struct SignalStateStore: Sendable {
         ).all()
         return !changed.isEmpty
     }
+
+    /// Moves every signal of `changes` from `from` to `to` with its reason codes, in one
+    /// statement (`UPDATE ... FROM (VALUES ...)`, which both databases accept), only while it is
+    /// still `from`; returns how many moved (fewer than asked: a concurrent change).
+    func transitionSignals(
+        _ changes: [(id: UUID, reasons: [String])], from: SignalStatus, to: SignalStatus, now: Date,
+        on db: any Database
+    ) async throws -> Int {
+        guard !changes.isEmpty else { return 0 }
+        let rows: [SQLQueryString] = changes.map { "(\(bind: $0.id), \(bind: ReasonCodes.encode($0.reasons)))" }
+        let changed = try await db.sql(for: "SignalStateStore").raw(
+            """
+            UPDATE signals SET status = \(bind: to.rawValue), updated_at = \(bind: now), reason_codes = v.column2
+            FROM (VALUES \(rows.joined(separator: ", "))) AS v
+            WHERE signals.id = v.column1 AND signals.status = \(bind: from.rawValue)
+            RETURNING signals.id
+            """
+        ).all()
+        return changed.count
+    }
 }
