@@ -10,8 +10,10 @@
 # HISTORY (0): prior signals seeded for every trader before the burst (completed opens with their
 # closed positions and filled orders, and rejected signals), to show whether execution slows as a
 # user's history grows. Environment: DB, TRADERS, ALERTS, CONNECTIONS, HISTORY, WORKER_CONCURRENCY
-# (the server's setting, 8 unless given), SIGNALDESK_BIN (reuse a release binary), TIMEOUT (120 s:
-# the longest wait for the execution to finish).
+# (the server's setting, 4 unless given), SIGNALDESK_BIN (reuse a release binary), TIMEOUT (120 s:
+# the longest wait for the execution to finish), DRAIN (0): 1 runs the server with its worker off,
+# and after the last answer starts one `signaldesk worker` process on the same database: the time
+# from its start to the last execution is the worker's own rate, apart from the intake.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/common.sh
@@ -24,17 +26,19 @@ TRADERS="${TRADERS:-100}"
 ALERTS="${ALERTS:-2000}"
 CONNECTIONS="${CONNECTIONS:-64}"
 HISTORY="${HISTORY:-0}"
+DRAIN="${DRAIN:-0}"
 TIMEOUT="${TIMEOUT:-120}"
 case "$DB" in postgres | sqlite) ;; *) echo "DB must be postgres or sqlite" >&2; exit 64 ;; esac
 bench_binaries signaldesk
 bench_start
 server_url="$bench_url"
 [ "$DB" = sqlite ] && server_url="sqlite:$work/bench.sqlite"
-worker=()
-[ -n "${WORKER_CONCURRENCY:-}" ] && worker=(WORKER_CONCURRENCY="$WORKER_CONCURRENCY")
-bench_serve DATABASE_URL="$server_url" WEBHOOK_RATE_PER_MINUTE=100000 PAPER_SLIPPAGE_BPS=0 PAPER_FEE_BPS=0 \
-  "${worker[@]}"
-echo "machine: $(nproc) cores; server on $DB; $TRADERS traders, $ALERTS alerts, $CONNECTIONS connections, history $HISTORY"
+worker=(PAPER_SLIPPAGE_BPS=0 PAPER_FEE_BPS=0)
+[ -n "${WORKER_CONCURRENCY:-}" ] && worker+=(WORKER_CONCURRENCY="$WORKER_CONCURRENCY")
+serve_worker=()
+[ "$DRAIN" = 1 ] && serve_worker=(WORKER_ENABLED=false)
+bench_serve DATABASE_URL="$server_url" WEBHOOK_RATE_PER_MINUTE=100000 "${worker[@]}" "${serve_worker[@]}"
+echo "machine: $(nproc) cores; server on $DB; $TRADERS traders, $ALERTS alerts, $CONNECTIONS connections, history $HISTORY, drain $DRAIN"
 
 echo "== registering $TRADERS traders"
 python3 - "$base" "$TRADERS" >"$work/hooks.txt" <<'PY'
@@ -133,10 +137,17 @@ fi
 echo "== burst"
 # The burst client: one keep-alive connection per thread; then it polls the database until no
 # signal is CREATED or EXECUTING (or TIMEOUT passes) and prints the report.
+# DRAIN=1: the worker process the client starts after the last answer (a clean environment, the
+# server's database and settings).
+cat >"$work/start_worker.sh" <<WORKER
+cd "$work" && exec env -i PATH="$PATH" HOME="$work" DATABASE_URL="$server_url" LOG_LEVEL=warning ${worker[*]} \
+  "$SIGNALDESK_BIN" worker >"$work/worker.log" 2>&1
+WORKER
 python3 - "$base" "$work/hooks.txt" "$ALERTS" "$CONNECTIONS" "$DB" "$work/bench.sqlite" "$TIMEOUT" \
-  "$PG_BIN/psql" "$PG_PORT" "$PG_PASSWORD" <<'PY'
+  "$PG_BIN/psql" "$PG_PORT" "$PG_PASSWORD" "$DRAIN" "$work/start_worker.sh" "$work/worker.pid" <<'PY'
 import http.client, json, os, sqlite3, statistics, subprocess, sys, threading, time, urllib.parse
 base, hooks_file, alerts, connections, db_kind, sqlite_path, timeout, psql, pg_port, pg_password = sys.argv[1:11]
+drain, start_worker, worker_pid = sys.argv[11] == "1", sys.argv[12], sys.argv[13]
 alerts, connections, timeout = int(alerts), int(connections), float(timeout)
 hooks = [line.split() for line in open(hooks_file) if line.strip()]
 host = urllib.parse.urlparse(base)
@@ -184,6 +195,11 @@ for thread in threads: thread.start()
 for thread in threads: thread.join()
 last_answer = time.monotonic()
 last_answer_wall = time.time()
+worker_started_wall = None
+if drain:
+    worker_started_wall = time.time()
+    worker = subprocess.Popen(["bash", start_worker])
+    open(worker_pid, "w").write(str(worker.pid))
 pending = None
 while time.monotonic() - last_answer < timeout:
     pending = int(query("SELECT count(*) FROM signals WHERE status IN ('CREATED', 'EXECUTING')")[0][0])
@@ -206,7 +222,14 @@ print(f"answers: {dict(sorted(statuses.items()))} in {answered:.2f} s ({alerts /
       f"p50 {p(0.5):.1f} ms, p99 {p(0.99):.1f} ms")
 print(f"signals: {dict(sorted(by_status.items()))}; still pending: {pending}")
 print(f"last execution {lag:.2f} s after the last answer (database time; polled: {polled_done - last_answer:.2f} s)")
+exec_start = worker_started_wall if drain else first_wall
+if drain:
+    print(f"the worker process ran {last_change - worker_started_wall:.2f} s from its start to the last execution "
+          f"(its start-up included)")
+    worker.terminate()
+    worker.wait(timeout=20)
 print(f"RESULT db={db_kind} alerts={alerts} answer_s={answered:.2f} accept_rps={alerts / answered:.0f} "
-      f"lag_s={lag:.2f} executed={executed} exec_rps={executed / (last_change - first_wall):.0f} pending={pending}")
+      f"lag_s={lag:.2f} executed={executed} exec_rps={executed / (last_change - exec_start):.0f} pending={pending} "
+      f"drain={int(drain)}")
 PY
 echo "server CPU: $(awk '{printf "%.1f s", ($14 + $15) / '"$(getconf CLK_TCK)"'}' "/proc/$server_pid/stat")"
