@@ -360,4 +360,17 @@ import VaporTesting
             }
         }
     }
+
+    /// SQLite's UUID texts are parsed by hand (`UUID(hexText:)`): the same as `UUID(uuidString:)`.
+    @Test func uuidTextsParseAsFoundationParsesThem() {
+        var texts = (0..<100).map { _ in UUID().uuidString }
+        texts += texts.prefix(20).map { $0.lowercased() }
+        texts += [
+            "", "not-a-uuid", "00000000-0000-0000-0000-000000000000", "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF",
+            "0000000-00000-0000-0000-000000000000", "00000000-0000-0000-0000-00000000000g",
+            "00000000-0000-0000-0000-0000000000000", "00000000-0000-0000-0000-00000000000",
+            "{00000000-0000-0000-0000-000000000000}", "00000000000000000000000000000000",
+        ]
+        for text in texts { #expect(UUID(hexText: text) == UUID(uuidString: text), "\(text)") }
+    }
 }

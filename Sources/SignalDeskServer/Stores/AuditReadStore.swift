@@ -16,7 +16,7 @@ struct AuditRow: Sendable {
 
     init(_ row: any SQLRow) throws {
         id = try row.decode(column: "id", as: Int.self)
-        userId = try row.decode(column: "user_id", as: UUID?.self)
+        userId = try row.decodeUUID(column: "user_id")
         action = try row.decode(column: "action", as: String.self)
         entityType = try row.decode(column: "entity_type", as: String?.self)
         entityId = try row.decode(column: "entity_id", as: String?.self)

@@ -28,8 +28,8 @@ struct SignalRow: Sendable {
     let updatedAt: Date
 
     init(_ row: any SQLRow) throws {
-        id = try row.decode(column: "id", as: UUID.self)
-        userId = try row.decode(column: "user_id", as: UUID.self)
+        id = try row.decodeUUID(column: "id")
+        userId = try row.decodeUUID(column: "user_id")
         symbol = try row.decode(column: "symbol", as: String.self)
         module = try row.decode(column: "module", as: String.self)
         side = try row.decode(column: "side", as: String.self)
@@ -85,5 +85,51 @@ struct PostgresCells {
     struct MissingColumn: Error, CustomStringConvertible {
         let table: String
         var description: String { "a \(table) row has fewer columns than its list's SELECT" }
+    }
+}
+
+extension SQLRow {
+    /// A UUID column: SQLite keeps them as text, and `UUID`'s `Decodable` reads that text through
+    /// `sscanf`, a tenth of a 500-signal list on SQLite; the text is parsed here instead.
+    func decodeUUID(column: String) throws -> UUID {
+        if let text = try? decode(column: column, as: String.self), let uuid = UUID(hexText: text) { return uuid }
+        return try decode(column: column, as: UUID.self)
+    }
+
+    func decodeUUID(column: String) throws -> UUID? {
+        if try decodeNil(column: column) { return nil }
+        return try decodeUUID(column: column) as UUID
+    }
+}
+
+extension UUID {
+    /// `8-4-4-4-12` hexadecimal digits in either case, as `UUID(uuidString:)` reads them.
+    init?(hexText text: String) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        var high: UInt8?
+        var index = 0
+        for byte in text.utf8 {
+            defer { index += 1 }
+            if index == 8 || index == 13 || index == 18 || index == 23 {
+                guard byte == UInt8(ascii: "-") else { return nil }
+                continue
+            }
+            let nibble: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            if let first = high {
+                bytes.append(first << 4 | nibble)
+                high = nil
+            } else {
+                high = nibble
+            }
+        }
+        guard index == 36, bytes.count == 16 else { return nil }
+        self = bytes.withUnsafeBytes { raw in UUID(uuid: raw.loadUnaligned(as: uuid_t.self)) }
     }
 }
