@@ -61,7 +61,8 @@ struct ListStatement: Sendable {
     var sql: String
     var binds: [ListBind]
 
-    /// `text` with its `$n` numbered as `bind` appends values.
+    /// `sql` with the values of its `$1`, `$2`, ...; or an empty statement that ``bind(_:)``
+    /// numbers as it is written.
     init(_ sql: String = "", binds: [ListBind] = []) {
         self.sql = sql
         self.binds = binds
