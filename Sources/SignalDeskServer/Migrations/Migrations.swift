@@ -23,5 +23,6 @@ enum SignalDeskMigrations {
         AddSignalNotifyTrigger(),
         AddAuditPendingIndex(),
         AddExecutionIndexes(),
+        AddSignalListIndex(),
     ]
 }

@@ -42,11 +42,3 @@ enum AuditStore {
         try await insert.run()
     }
 }
-
-extension QueryBuilder where Model == AuditEntry {
-    /// Rows whose action starts with `prefix` (`auth.login.` matches both outcomes), taken
-    /// literally: `%` and `_` in it match themselves.
-    func actionHasPrefix(_ prefix: String) -> Self {
-        filter(.custom(SQLText.hasPrefix("action", prefix)))
-    }
-}
