@@ -20,6 +20,9 @@ struct AuditChainSealing {
     func sealPending(limit: Int = AuditChainSealing.batchSize) async throws -> Int {
         let transactions = app.stores.transactions
         let store = app.stores.auditChain
+        // Nothing to chain: one read instead of a transaction and its lock (on SQLite, the write
+        // gate and the write lock that every writer of the process waits for).
+        guard try await store.hasPending(on: db) else { return 0 }
         return try await transactions.run(on: db) { tx in
             try await transactions.lock(.auditSealer, on: tx)
             let pending = try await store.pending(limit: limit, on: tx)
@@ -53,17 +56,30 @@ struct AuditChainSealing {
     }
 }
 
-/// Runs the sealer in the background: within about a second of a row's commit it is chained.
+/// Runs the sealer in the background: while rows keep coming, each is chained within about a
+/// second of its commit; after passes that found nothing the sealer looks less often, every 2 s,
+/// then every `idleInterval` (4 s), until it finds rows again. Rows come from every request and
+/// process that audits, so nothing can wake it; an idle pass is one read (``AuditChainStore``'s
+/// `hasPending`), where it used to be a transaction with the sealer's lock, every second.
 final class AuditSealer: LifecycleHandler, Sendable {
+    static let idleInterval: Duration = .seconds(4)
+
     let loop: BackgroundLoop
 
-    init(interval: Duration = .seconds(1)) {
-        loop = BackgroundLoop(name: "Audit chain sealer", interval: interval)
+    init(interval: Duration = .seconds(1), idleInterval: Duration = AuditSealer.idleInterval) {
+        loop = BackgroundLoop(name: "Audit chain sealer", interval: interval, idleInterval: idleInterval)
     }
 
     func didBootAsync(_ application: Application) async throws {
-        loop.start(app: application, wakeup: nil) { app in
-            try await AuditChainSealing(app: app, db: app.db).sealPending() == AuditChainSealing.batchSize
+        loop.start(app: application, wakeup: nil, paced: Self.step)
+    }
+
+    /// One pass: a full batch means more is waiting; none at all, an idle pass.
+    @Sendable static func step(_ app: Application) async throws -> BackgroundLoop.Pace {
+        switch try await AuditChainSealing(app: app, db: app.db).sealPending() {
+        case AuditChainSealing.batchSize: .again
+        case 0: .idle
+        default: .worked
         }
     }
 

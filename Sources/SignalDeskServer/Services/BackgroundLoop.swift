@@ -10,6 +10,12 @@ import Vapor
 /// another, competing with the requests that bring the prices. Wakeups that arrive meanwhile are
 /// not lost: the step after the spacing sees all of them.
 ///
+/// A loop whose work has other ways to arrive than its wakeup (the audit sealer: rows written by any
+/// request or process) can back off while idle: a step that reports ``Pace/idle`` (it found
+/// nothing to do) makes each following wait twice as long, from `interval` up to `idleInterval`;
+/// a step that found work, or a wakeup, returns to `interval`. An idle server then does next to
+/// nothing instead of asking the database the same question every second.
+///
 /// Two deadlines keep one stuck await from stopping the loop or the process. A step that has not
 /// finished after `stepDeadline` is cancelled and left behind, and the loop goes on with the next
 /// step (claims, leases and unique client order ids make a late finish of the abandoned step
@@ -20,6 +26,8 @@ import Vapor
 final class BackgroundLoop: Sendable {
     let name: String
     let interval: Duration
+    /// The longest wait after steps that found nothing to do (``Pace/idle``).
+    let idleInterval: Duration
     let stepDeadline: Duration
     let minimumSpacing: Duration
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
@@ -27,20 +35,47 @@ final class BackgroundLoop: Sendable {
 
     static let minimumStopWait: Duration = .milliseconds(250)
 
-    init(name: String, interval: Duration, stepDeadline: Duration = .seconds(60), minimumSpacing: Duration = .zero) {
+    /// What a step found, which sets the loop's next wait.
+    enum Pace: Sendable, Equatable {
+        /// More work is waiting: the next step runs at once.
+        case again
+        /// The step did work and none is left: the next runs after `interval` or on a wakeup.
+        case worked
+        /// The step found nothing to do: the next runs after a wait that doubles with each such
+        /// step, from `interval` up to `idleInterval`, or on a wakeup.
+        case idle
+    }
+
+    init(
+        name: String, interval: Duration, idleInterval: Duration? = nil, stepDeadline: Duration = .seconds(60),
+        minimumSpacing: Duration = .zero
+    ) {
         self.name = name
         self.interval = interval
+        self.idleInterval = max(interval, idleInterval ?? interval)
         self.stepDeadline = stepDeadline
         self.minimumSpacing = minimumSpacing
     }
 
-    /// Starts the loop. `step` returns true when there is more work to do right away.
+    /// Starts the loop. `step` returns true when there is more work to do right away (``Pace/again``;
+    /// false is ``Pace/worked``: the loop never backs off).
     func start(app: Application, wakeup: SignalWakeup?, step: @escaping @Sendable (Application) async throws -> Bool) {
+        start(app: app, wakeup: wakeup, paced: { try await step($0) ? .again : .worked })
+    }
+
+    /// Starts the loop. `paced` tells what it found (``Pace``); a step that fails counts as
+    /// ``Pace/worked``.
+    func start(
+        app: Application, wakeup: SignalWakeup?, paced step: @escaping @Sendable (Application) async throws -> Pace
+    ) {
         self.wakeup.withLockedValue { $0 = wakeup }
         let (name, interval, deadline, spacing) = (self.name, self.interval, self.stepDeadline, self.minimumSpacing)
+        let idleInterval = self.idleInterval
         let logger = app.logger
         let started = Task { [weak app] in
             var lastStart: ContinuousClock.Instant?
+            // The wait after the next step that finds nothing.
+            var idleWait = interval
             while !Task.isCancelled {
                 if let lastStart, spacing > .zero, ContinuousClock.now < lastStart + spacing {
                     try? await Task.sleep(until: lastStart + spacing)
@@ -48,7 +83,7 @@ final class BackgroundLoop: Sendable {
                 }
                 lastStart = .now
                 guard let app else { return }
-                var more = false
+                var pace = Pace.worked
                 // The step runs as a task of its own so that the loop can leave it behind; stopping
                 // the loop cancels it as before.
                 let current = Task { try await step(app) }
@@ -58,19 +93,41 @@ final class BackgroundLoop: Sendable {
                     current.cancel()
                 }
                 switch outcome {
-                case .finished(let result): more = result
+                case .finished(let result): pace = result
                 case .failed(let error): logger.warning("\(name) failed: \(String(reflecting: error))")
                 case .overdue:
                     current.cancel()
                     logger.error("\(name): a step did not finish within \(deadline); it was cancelled and left behind")
                 }
-                if more { continue }
-                await withTaskGroup(of: Void.self) { group in
-                    group.addTask { try? await Task.sleep(for: interval) }
-                    if let wakeup { group.addTask { await wakeup.wait() } }
-                    await group.next()
-                    group.cancelAll()
+                let wait: Duration
+                switch pace {
+                case .again:
+                    idleWait = interval
+                    continue
+                case .worked:
+                    idleWait = interval
+                    wait = interval
+                case .idle:
+                    wait = idleWait
+                    idleWait = min(idleInterval, idleWait * 2)
                 }
+                let woken = await withTaskGroup(of: Bool.self) { group in
+                    group.addTask {
+                        try? await Task.sleep(for: wait)
+                        return false
+                    }
+                    if let wakeup {
+                        group.addTask {
+                            await wakeup.wait()
+                            return true
+                        }
+                    }
+                    let first = await group.next() ?? false
+                    group.cancelAll()
+                    return first
+                }
+                // Something arrived: back to the short interval.
+                if woken { idleWait = interval }
             }
         }
         task.withLockedValue { $0 = started }

@@ -30,15 +30,25 @@ final class PositionMonitor: LifecycleHandler, Sendable {
     }
 
     /// Evaluates every open position with a known price once; returns how many were closed.
+    /// Each user's strategy on an exchange is read once per sweep, not once per position: a
+    /// trader's positions after a burst share it.
     @discardableResult
     static func sweep(app: Application, now: Date? = nil) async throws -> Int {
         let now = now ?? app.wallClock.now()
         var closed = 0
+        var strategies: [StrategyKey: EffectiveStrategy] = [:]
         for position in try await Position.query(on: app.db).filter(\.$status == .open).all() {
             guard let price = await app.marketPrices.last(position.symbol),
                 let exchange = Exchange(rawValue: position.exchange)
             else { continue }
-            let strategy = try await EffectiveStrategy.load(userID: position.$user.id, exchange: exchange, on: app.db)
+            let key = StrategyKey(userID: position.$user.id, exchange: exchange)
+            let strategy: EffectiveStrategy
+            if let known = strategies[key] {
+                strategy = known
+            } else {
+                strategy = try await EffectiveStrategy.load(userID: key.userID, exchange: exchange, on: app.db)
+                strategies[key] = strategy
+            }
             let outcome = ExitRules.evaluate(
                 position: position, price: price, strategy: strategy, exchange: exchange, now: now)
             guard let reason = outcome.reasons.first else { continue }
@@ -51,6 +61,12 @@ final class PositionMonitor: LifecycleHandler, Sendable {
         }
         return closed
     }
+}
+
+/// A user's strategy on an exchange, within one sweep.
+private struct StrategyKey: Hashable {
+    let userID: UUID
+    let exchange: Exchange
 }
 
 extension Application {

@@ -20,8 +20,14 @@ struct SignalClaims {
         let now = now ?? app.wallClock.now()
         let leaseUntil = now.addingTimeInterval(Double(app.appConfig.signalLeaseSeconds))
         let claims = app.stores.claims
-        let ids: [UUID] = try await app.stores.transactions.run(on: db) { tx in
-            try await claims.claim(claimant, limit: limit, leaseUntil: leaseUntil, now: now, on: tx)
+        // Nothing waiting (a signal committed after this read wakes its worker again).
+        guard try await claims.hasWaiting(claimant, on: db) else { return [] }
+        // The claim is one statement, atomic by itself: no transaction around it (on PostgreSQL
+        // that was a BEGIN and a COMMIT more; on SQLite those and a write to take the lock first),
+        // only the write gate on SQLite.
+        let db = self.db
+        let ids: [UUID] = try await app.stores.transactions.writing {
+            try await claims.claim(claimant, limit: limit, leaseUntil: leaseUntil, now: now, on: db)
         }
         guard !ids.isEmpty else { return [] }
         return try await Signal.query(on: db).filter(\.$id ~~ ids).sort(\.$createdAt).sort(\.$id).all()

@@ -9,20 +9,35 @@ import Vapor
 /// Delivers the outbox to Telegram (`POST {base}/bot<token>/sendMessage`): the user's own bot when
 /// set, else the platform bot. Retries with exponential backoff (honouring `retry_after` on 429);
 /// a delivery failure never touches the trade it reports.
+///
+/// Pace (issue 21): a full batch of due messages is followed by the next at once, so the messages
+/// of a burst go out as fast as they are sent, not 20 a second for minutes after it (2,000 alerts
+/// left 1,200 messages due when the last signal had executed). With nothing due the loop looks
+/// every second, then every 2 s, then every `idleInterval` (4 s), until it finds a message again
+/// or a new one wakes it (retries become due up to that much later).
 final class TelegramSender: LifecycleHandler, Sendable {
     static let maxAttempts = 8
+    /// Messages read per pass.
+    static let batchSize = 20
+    static let idleInterval: Duration = .seconds(4)
     let loop: BackgroundLoop
 
-    init(interval: Duration = .seconds(1)) {
-        loop = BackgroundLoop(name: "Outbox delivery", interval: interval)
+    init(interval: Duration = .seconds(1), idleInterval: Duration = TelegramSender.idleInterval) {
+        loop = BackgroundLoop(name: "Outbox delivery", interval: interval, idleInterval: idleInterval)
     }
 
     func didBootAsync(_ application: Application) async throws {
         let wake = SignalWakeup()
         application.outboxWakeup = wake
-        loop.start(app: application, wakeup: wake) { app in
-            try await TelegramSender.deliverDue(app: app)
-            return false
+        loop.start(app: application, wakeup: wake, paced: Self.step)
+    }
+
+    /// One pass: a full batch means more may be due at once; none, an idle pass.
+    @Sendable static func step(_ app: Application) async throws -> BackgroundLoop.Pace {
+        switch try await deliverBatch(app: app).due {
+        case batchSize: .again
+        case 0: .idle
+        default: .worked
         }
     }
 
@@ -33,15 +48,20 @@ final class TelegramSender: LifecycleHandler, Sendable {
     /// Sends every due message once. Returns how many were sent.
     @discardableResult
     static func deliverDue(app: Application, now: Date? = nil) async throws -> Int {
+        try await deliverBatch(app: app, now: now).sent
+    }
+
+    /// Sends up to ``batchSize`` due messages once: how many were due and how many were sent.
+    static func deliverBatch(app: Application, now: Date? = nil) async throws -> (due: Int, sent: Int) {
         let now = now ?? app.wallClock.now()
         let due = try await OutboxMessage.query(on: app.db)
             .filter(\.$status == "PENDING").filter(\.$nextAttemptAt <= now)
-            .sort(\.$createdAt).limit(20).all()
+            .sort(\.$createdAt).limit(batchSize).all()
         var sent = 0
         for message in due where try await claim(message, app: app, now: now) {
             if try await deliver(message, app: app, now: now) { sent += 1 }
         }
-        return sent
+        return (due.count, sent)
     }
 
     /// How long a claimed message is left to its sender before another may try it (the send's
@@ -56,7 +76,10 @@ final class TelegramSender: LifecycleHandler, Sendable {
     private static func claim(_ message: OutboxMessage, app: Application, now: Date) async throws -> Bool {
         let id = try message.requireID()
         let leaseEnd = now.addingTimeInterval(claimLease)
-        guard try await OutboxStore.claim(id: id, attempts: message.attempts, leaseEnd: leaseEnd, on: app.db) else {
+        let claimed = try await app.stores.transactions.writing {
+            try await OutboxStore.claim(id: id, attempts: message.attempts, leaseEnd: leaseEnd, on: app.db)
+        }
+        guard claimed else {
             return false
         }
         // The row now holds these values; the model says so, so that saving it writes no others.
@@ -86,7 +109,7 @@ final class TelegramSender: LifecycleHandler, Sendable {
         guard let (token, chat) = try await destination(for: message, app: app) else {
             message.status = "SKIPPED"
             message.lastError = "no Telegram bot configured"
-            try await message.save(on: app.db)
+            try await app.stores.transactions.writing { try await message.save(on: app.db) }
             return false
         }
         let base = app.appConfig.telegramAPIBaseURL.absoluteString.trimmingCharacters(
@@ -106,7 +129,7 @@ final class TelegramSender: LifecycleHandler, Sendable {
                 message.status = "SENT"
                 message.sentAt = now
                 message.lastError = nil
-                try await message.save(on: app.db)
+                try await app.stores.transactions.writing { try await message.save(on: app.db) }
                 return true
             }
             retryAfter = ((object?["parameters"] as? [String: Any])?["retry_after"] as? NSNumber)?.doubleValue
@@ -122,7 +145,7 @@ final class TelegramSender: LifecycleHandler, Sendable {
             let backoff = retryAfter ?? min(300, pow(2, Double(message.attempts)))
             message.nextAttemptAt = now.addingTimeInterval(backoff)
         }
-        try await message.save(on: app.db)
+        try await app.stores.transactions.writing { try await message.save(on: app.db) }
         return false
     }
 }

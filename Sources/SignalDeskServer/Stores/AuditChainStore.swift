@@ -35,6 +35,15 @@ extension AuditChainStore {
         }
     }
 
+    /// Whether any row is unchained: one read of `idx_audit_pending` in id order (a plain index
+    /// scan, which stops at the first entry), outside any transaction. An idle sealer asks only this
+    /// instead of opening a transaction, taking its lock and reading the batch.
+    func hasPending(on db: any Database) async throws -> Bool {
+        try await db.sql(for: "AuditChainStore").raw(
+            "SELECT id FROM audit_log WHERE chain_seq IS NULL ORDER BY id LIMIT 1"
+        ).first() != nil
+    }
+
     /// The last chained row's hash and sequence number; nil while the chain is empty.
     func tip(on tx: any Database) async throws -> (rowHash: String?, sequence: Int64)? {
         try await tx.sql(for: "AuditChainStore").raw(

@@ -3,15 +3,16 @@ import Foundation
 import SQLKit
 import SignalDeskCore
 
-/// Claims and leases of signals in SQL (``SignalClaims`` runs them in its transaction). A claim
+/// Claims and leases of signals in SQL (``SignalClaims`` runs them, each one statement). A claim
 /// is atomic: on PostgreSQL the candidates are locked with `FOR UPDATE SKIP LOCKED`, so concurrent
 /// claimers skip each other's rows instead of waiting; on SQLite one guarded
-/// `UPDATE ... WHERE status = 'CREATED'` runs inside the serialized transaction. Either way a signal
+/// `UPDATE ... WHERE status = 'CREATED'` runs inside the write gate. Either way a signal
 /// is handed to exactly one claimer. Statuses and the worker's predicate come from Core
 /// (``SignalSQL``).
 protocol ClaimStore: Sendable {
     /// Moves up to `limit` of `claimant`'s oldest waiting signals to executing, leased until
-    /// `leaseUntil`; their ids. Runs on `tx`, a ``TransactionStore`` transaction.
+    /// `leaseUntil`; their ids. One statement, atomic by itself; on SQLite run inside the write
+    /// gate (``TransactionStore/writing(_:)``).
     func claim(
         _ claimant: SignalClaims.Claimant, limit: Int, leaseUntil: Date, now: Date, on tx: any Database
     ) async throws -> [UUID]
@@ -24,6 +25,18 @@ extension ClaimStore {
         case .client(let userID): "user_id = \(bind: userID) AND source = '\(unsafeRaw: SignalSource.api.rawValue)'"
         case .worker: "\(unsafeRaw: SignalSQL.executedByWorker())"
         }
+    }
+
+    /// Whether `claimant` has a waiting signal: a read, so that a claim with nothing to take costs
+    /// no transaction (on SQLite none that takes the write lock, on PostgreSQL no `BEGIN`, locking
+    /// `SELECT` and `COMMIT`). The worker claims after every step that executed something, to find
+    /// the queue empty, and on every poll.
+    func hasWaiting(_ claimant: SignalClaims.Claimant, on db: any Database) async throws -> Bool {
+        try await db.sql(for: "ClaimStore").raw(
+            """
+            SELECT id FROM signals WHERE status = \(SignalSQL.literal(.created)) AND \(Self.owner(claimant)) LIMIT 1
+            """
+        ).first() != nil
     }
 
     /// The `SET` part of a claim.
@@ -40,6 +53,13 @@ extension ClaimStore {
     func expireLeases(now: Date, on db: any Database) async throws -> (returned: Int, expired: Int) {
         let sql = try db.sql(for: "ClaimStore")
         let executing = SignalSQL.literal(.executing)
+        // Almost always no lease has run out: one read says so, where the two updates would each
+        // take SQLite's write lock (and wait for it, spinning, while the worker or an alert
+        // writes) to change nothing. The worker asks before every claim, and the sweeper every 15 s.
+        let ended = try await sql.raw(
+            "SELECT id FROM signals WHERE status = \(executing) AND leased_until < \(bind: now) LIMIT 1"
+        ).first()
+        guard ended != nil else { return (0, 0) }
         // The lifecycle's answers for a lease that ran out after the first claim and after a later one.
         let returnedTo = SignalSQL.literal(try SignalStatus.executing.applying(.leaseExpired(previousLeases: 1)))
         let expiredTo = SignalSQL.literal(try SignalStatus.executing.applying(.leaseExpired(previousLeases: 2)))
@@ -84,7 +104,7 @@ struct PostgresClaimStore: ClaimStore {
     }
 }
 
-/// SQLite: one guarded `UPDATE`, inside the serialized transaction.
+/// SQLite: one guarded `UPDATE`, inside the write gate.
 struct SQLiteClaimStore: ClaimStore {
     func claim(
         _ claimant: SignalClaims.Claimant, limit: Int, leaseUntil: Date, now: Date, on tx: any Database

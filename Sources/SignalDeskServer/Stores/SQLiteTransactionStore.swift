@@ -29,4 +29,16 @@ struct SQLiteTransactionStore: TransactionStore {
     }
 
     func lock(_ lock: WriterLock, on tx: any Database) async throws {}
+
+    func writing<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        await gate.acquire()
+        do {
+            let result = try await body()
+            await gate.release()
+            return result
+        } catch {
+            await gate.release()
+            throw error
+        }
+    }
 }

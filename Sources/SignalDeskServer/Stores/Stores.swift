@@ -45,8 +45,10 @@ struct Stores: Sendable {
 
     /// The SQLite implementations.
     static func sqlite() -> Stores {
-        Stores(
-            transactions: SQLiteTransactionStore(gate: AsyncGate()), signalWrites: SQLiteSignalWriteStore(),
+        // One write gate for every transaction that writes: SQLite has one writer.
+        let transactions = SQLiteTransactionStore(gate: AsyncGate())
+        return Stores(
+            transactions: transactions, signalWrites: SQLiteSignalWriteStore(transactions: transactions),
             positionReads: SQLitePositionReadStore(), callers: SQLiteCallerStore(), claims: SQLiteClaimStore(),
             webhookEndpoints: SQLiteWebhookEndpointStore(), auditChain: SQLiteAuditChainStore(),
             opsFacts: SQLiteOpsFactsStore(), makeSignalListener: { SQLiteSignalListener() })

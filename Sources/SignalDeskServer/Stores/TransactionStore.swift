@@ -18,6 +18,16 @@ protocol TransactionStore: Sendable {
 
     /// Takes `lock` until the transaction `tx` (made by ``run(on:_:)``) ends.
     func lock(_ lock: WriterLock, on tx: any Database) async throws
+
+    /// Runs `body`, statements that write outside a ``run(on:_:)`` transaction (or a transaction of
+    /// its own whose first statement writes), as the process's one writer meanwhile: on SQLite inside the write gate, because a connection that finds the write
+    /// lock taken retries at once, over and over, on a core, until it is free (and the writer it
+    /// waits for runs slower for it); on PostgreSQL as it is.
+    func writing<T: Sendable>(_ body: () async throws -> T) async throws -> T
+}
+
+extension TransactionStore {
+    func writing<T: Sendable>(_ body: () async throws -> T) async throws -> T { try await body() }
 }
 
 /// What a ``TransactionStore`` transaction can lock.
