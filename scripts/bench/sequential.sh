@@ -39,9 +39,18 @@ results="$work/results.txt"
 : >"$results"
 echo "machine: $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg); binary $SIGNALDESK_BIN"
 
-# steal_since "CPU_SPLIT": the share of all CPU time stolen by the hypervisor since then, in %.
+# cpu_steal: "STEAL TOTAL" clock ticks of all CPUs so far (/proc/stat). Not cpu_split: its read of
+# every process's stat fails when one ends meanwhile, which on a busy machine ended this script.
+cpu_steal() {
+  awk '/^cpu / {total = 0; for (i = 2; i <= NF; i++) total += $i; print $9, total}' /proc/stat
+}
+
+# steal_since "CPU_STEAL": the share of all CPU time stolen by the hypervisor since then, in %.
 steal_since() {
-  cpu_per_request "$1" 1 | sed -n 's/.*steal_pct=\([0-9.]*\).*/\1/p'
+  local steal0 total0 steal1 total1
+  read -r steal0 total0 <<<"$1"
+  read -r steal1 total1 < <(cpu_steal)
+  awk -v s=$((steal1 - steal0)) -v t=$((total1 - total0)) 'BEGIN {printf "%.1f", (t > 0) ? 100 * s / t : 0}'
 }
 
 # signal_counts: "created executing total" signals in the server's database.
@@ -74,15 +83,16 @@ PY
 
 # cpu_ticks: "SERVER POSTGRES" CPU clock ticks so far: the server's, and this benchmark's PostgreSQL
 # cluster's (its postmaster and every process it started; other clusters on the machine are not
-# counted, unlike cpu_split's total).
+# counted, unlike cpu_split's total). Processes that end meanwhile are skipped.
 cpu_ticks() {
   local postmaster
   postmaster="$(head -1 "$PG_DIR/data/postmaster.pid")"
-  awk -v pm="$postmaster" -v server="${server_pid:-0}" '
-    { sub(/^[0-9]+ \(.*\) /, "S "); }
-    FILENAME ~ "^/proc/" server "/stat$" { srv = $13 + $14 }
-    FILENAME ~ "^/proc/" pm "/stat$" || $3 == pm { pg += $13 + $14 + $15 + $16 }
-    END { print srv + 0, pg + 0 }' /proc/[0-9]*/stat 2>/dev/null || true
+  # cat, not awk over the files: mawk stops at a file that is gone (a process that ended).
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$postmaster" -v server="${server_pid:-0}" '
+    { pid = $1; sub(/^[0-9]+ \(.*\) /, "S "); }
+    pid == server { srv = $13 + $14 }
+    pid == pm || $3 == pm { pg += $13 + $14 + $15 + $16 }
+    END { print srv + 0, pg + 0 }'
 }
 
 # pg_log_statements on|off: PostgreSQL logs every statement, each line with its client's
@@ -108,7 +118,7 @@ idle_window() {
     pg_log_statements on
     from="$(($(wc -l <"$PG_DIR/server.log") + 1))"
   fi
-  split="$(cpu_split)"
+  split="$(cpu_steal)"
   ticks="$(cpu_ticks)"
   sleep "$IDLE"
   local server0 postgres0 server1 postgres1 steal server_pct pg_pct
@@ -139,7 +149,7 @@ run_database() {
 
   echo "== $db: $ALERTS sequential alerts on one keep-alive connection (after $WARMUP)"
   local split line
-  split="$(cpu_split)"
+  split="$(cpu_steal)"
   line="$(python3 - "$base" "$WARMUP" "$ALERTS" <<'PY'
 import http.client, json, os, statistics, sys, time, urllib.parse
 base, warmup, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
