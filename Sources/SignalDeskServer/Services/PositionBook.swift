@@ -35,7 +35,7 @@ struct PositionBook {
     }
 
     /// Runs `body` in one ``TransactionStore`` transaction that holds `userID`'s lock: on PostgreSQL
-    /// the user's row `FOR UPDATE` (every instance waits for it), on SQLite the single writer.
+    /// the user's row `FOR NO KEY UPDATE` (every instance waits for it), on SQLite the single writer.
     /// Everything that decides or books an open or a close for the user goes through here.
     func withUserLock<T: Sendable>(
         _ userID: UUID, _ body: @escaping @Sendable (_ tx: any Database) async throws -> T
