@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
-# Build stage: Swift 6.3 (the version the project builds and is tested with) + liboath headers.
+# Build stage: Swift 6.3 (the version the project builds and is tested with) + the headers of
+# liboath (TOTP), libsecp256k1 and Botan 2 (wallet signatures, Keccak-256, RIPEMD-160).
 FROM swift:6.3-noble AS build
 RUN apt-get update -qq \
- && apt-get install -y -qq --no-install-recommends liboath-dev pkg-config \
+ && apt-get install -y -qq --no-install-recommends liboath-dev libsecp256k1-dev libbotan-2-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /build
 COPY Package.swift ./
@@ -17,7 +18,7 @@ RUN swift build -c release --product signaldesk --static-swift-stdlib \
 # Run stage: only the binary, its resources and the shared libraries it links.
 FROM ubuntu:noble
 RUN apt-get update -qq \
- && apt-get install -y -qq --no-install-recommends liboath0t64 ca-certificates tzdata libcurl4 libxml2 \
+ && apt-get install -y -qq --no-install-recommends liboath0t64 libsecp256k1-1 libbotan-2-19 ca-certificates tzdata libcurl4 libxml2 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /app --shell /usr/sbin/nologin signaldesk
 WORKDIR /app

@@ -33,11 +33,24 @@ let package = Package(
             pkgConfig: "liboath",
             providers: [.apt(["liboath-dev"])]
         ),
+        .systemLibrary(
+            name: "CSecp256k1",
+            pkgConfig: "libsecp256k1",
+            providers: [.apt(["libsecp256k1-dev"])]
+        ),
+        .systemLibrary(
+            name: "CBotan",
+            pkgConfig: "botan-2",
+            providers: [.apt(["libbotan-2-dev"])]
+        ),
         .target(
             name: "SignalDeskCore",
             dependencies: [
                 "COath",
+                "CSecp256k1",
+                "CBotan",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         .target(

@@ -29,8 +29,9 @@ else
 fi
 
 section B "System packages"
-if ensure_packages curl:curl python3:python3 pkg-config:pkg-config pkgconfig=liboath:liboath-dev; then
-  pass "system packages: curl, python3, pkg-config, liboath-dev"
+if ensure_packages curl:curl python3:python3 pkg-config:pkg-config pkgconfig=liboath:liboath-dev \
+  pkgconfig=libsecp256k1:libsecp256k1-dev pkgconfig=botan-2:libbotan-2-dev; then
+  pass "system packages: curl, python3, pkg-config, liboath-dev, libsecp256k1-dev, libbotan-2-dev"
 else
   fail "system packages missing (see above)"
 fi

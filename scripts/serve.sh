@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs SignalDesk on http://127.0.0.1:8080 with SQLite at var/signaldesk.sqlite.
-# Installs what is missing (liboath-dev) when run as root, builds, migrates and serves.
+# Installs what is missing (liboath-dev, libsecp256k1-dev, libbotan-2-dev) when run as root, builds, migrates and serves.
 # Extra arguments go to `signaldesk serve` (e.g. --port 9000, --env production).
 # CONFIGURATION=release builds with optimisations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/common.sh
 
-ensure_packages pkg-config:pkg-config pkgconfig=liboath:liboath-dev
+ensure_packages pkg-config:pkg-config pkgconfig=liboath:liboath-dev pkgconfig=libsecp256k1:libsecp256k1-dev \
+  pkgconfig=botan-2:libbotan-2-dev
 ensure_swift
 
 configuration="${CONFIGURATION:-debug}"

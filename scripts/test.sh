@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every SignalDesk test on a fresh machine:
-#   1. installs what is missing (liboath-dev, postgresql) when run as root;
+#   1. installs what is missing (liboath-dev, libsecp256k1-dev, libbotan-2-dev, postgresql) when run as root;
 #   2. starts a throwaway PostgreSQL cluster on a free loopback port;
 #   3. checks that every target declares what it imports (scripts/check_imports.sh, and SwiftPM's
 #      own check in the build), that the server's layers hold (scripts/check_layers.sh) and that
@@ -15,6 +15,7 @@ source scripts/lib/common.sh
 source scripts/lib/postgres.sh
 
 ensure_packages curl:curl python3:python3 pkg-config:pkg-config pkgconfig=liboath:liboath-dev \
+  pkgconfig=libsecp256k1:libsecp256k1-dev pkgconfig=botan-2:libbotan-2-dev \
   "path=/usr/lib/postgresql:postgresql" runuser:util-linux
 ensure_swift
 
