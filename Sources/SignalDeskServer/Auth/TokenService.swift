@@ -53,7 +53,7 @@ struct TokenService {
                 throw RefreshFailure.unknown
             }
             let newSessionID = UUID()
-            let pair = try await db.transaction { tx in
+            let pair = try await app.stores.transactions.run(on: db) { tx in
                 // Only one of two concurrent refreshes with the same token may win.
                 let claimed = try await SessionStore().revokeForRotation(
                     sessionID: sessionID, replacement: newSessionID, now: now, on: tx)

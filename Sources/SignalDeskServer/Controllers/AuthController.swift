@@ -44,7 +44,7 @@ struct AuthController: RouteCollection {
         let hash = try await req.passwordHashing.hash(body.password)
         let user = User(email: email, passwordHash: hash, role: .trader)
         do {
-            try await req.db.transaction { tx in
+            try await req.application.stores.transactions.run(on: req.db) { tx in
                 try await user.create(on: tx)
                 try await AuditLog.record(
                     AuditAction.authRegisterSuccess, userID: user.id, entityType: "user", entityID: user.id?.uuidString,

@@ -117,7 +117,7 @@ struct ExchangeSecretsController: RouteCollection {
             let row = try await ExchangeSecret.query(on: req.db)
                 .filter(\.$user.$id == caller.id).filter(\.$exchange == exchange).first()
         else { throw APIError(.notFound, "No credentials found for this exchange") }
-        try await req.db.transaction { tx in
+        try await req.application.stores.transactions.run(on: req.db) { tx in
             try await row.delete(on: tx)
             try await AuditLog.record(
                 AuditAction.exchangeSecretDelete, userID: caller.id, entityType: "exchange_secret",

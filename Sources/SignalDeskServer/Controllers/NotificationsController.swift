@@ -58,7 +58,7 @@ struct NotificationsController: RouteCollection {
         user.telegramChatIDSealed = try ring.seal(
             body.telegramChatId.trimmingCharacters(in: .whitespaces),
             context: SealedField.telegramChatID.context(owner: caller.id))
-        try await req.db.transaction { tx in
+        try await req.application.stores.transactions.run(on: req.db) { tx in
             try await user.save(on: tx)
             try await AuditLog.record(
                 AuditAction.notificationsTelegramSet, userID: caller.id, entityType: "user",
@@ -73,7 +73,7 @@ struct NotificationsController: RouteCollection {
         guard let user = try await User.find(caller.id, on: req.db) else { throw BearerAuthMiddleware.invalid }
         user.telegramBotTokenSealed = nil
         user.telegramChatIDSealed = nil
-        try await req.db.transaction { tx in
+        try await req.application.stores.transactions.run(on: req.db) { tx in
             try await user.save(on: tx)
             try await AuditLog.record(
                 AuditAction.notificationsTelegramCleared, userID: caller.id, entityType: "user",

@@ -49,7 +49,7 @@ struct RiskAdminController: RouteCollection {
         if let profile = profile.flatMap({ $0 }) { user.riskProfile = profile.rawValue }
         if let capital = body.capitalBaseUsd { user.capitalBaseUSD = capital }
         let limits = PositionBook(app: req.application, db: req.db).limits(for: user)
-        try await req.db.transaction { tx in
+        try await req.application.stores.transactions.run(on: req.db) { tx in
             try await user.save(on: tx)
             try await AuditLog.record(
                 AuditAction.riskProfileUpdated, userID: caller.id, entityType: "user", entityID: userID.uuidString,

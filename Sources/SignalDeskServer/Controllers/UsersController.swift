@@ -76,7 +76,7 @@ struct UsersController: RouteCollection {
             email: email, passwordHash: try await req.passwordHashing.hash(body.password),
             displayName: displayName?.isEmpty == false ? displayName : nil, role: role)
         do {
-            try await req.db.transaction { tx in
+            try await req.application.stores.transactions.run(on: req.db) { tx in
                 try await user.create(on: tx)
                 try await AuditLog.record(
                     AuditAction.userCreate, userID: caller.id, entityType: "user", entityID: user.id?.uuidString,

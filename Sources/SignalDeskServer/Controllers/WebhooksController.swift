@@ -93,7 +93,7 @@ struct WebhooksController: RouteCollection {
         let endpoint = try await endpoint(for: caller.id, req: req)
         let secret = Hex.encode(SecureBytes.random(count: 32))
         try setSecret(secret, on: endpoint, ring: req.application.appConfig.keyRing)
-        try await req.db.transaction { tx in
+        try await req.application.stores.transactions.run(on: req.db) { tx in
             try await endpoint.save(on: tx)
             try await AuditLog.record(
                 AuditAction.webhookSecretRotated, userID: caller.id, entityType: "webhook",
@@ -108,7 +108,7 @@ struct WebhooksController: RouteCollection {
         let body = try req.content.decode(EnabledBody.self)
         let endpoint = try await endpoint(for: caller.id, req: req)
         endpoint.enabled = body.enabled
-        try await req.db.transaction { tx in
+        try await req.application.stores.transactions.run(on: req.db) { tx in
             try await endpoint.save(on: tx)
             try await AuditLog.record(
                 body.enabled ? AuditAction.webhookEnabled : AuditAction.webhookDisabled, userID: caller.id,
