@@ -208,4 +208,72 @@ import VaporTesting
             #expect(first.userId == userID)
         }
     }
+
+    /// ``Durability``: every write waits for the disk unless it asks not to, and a connection
+    /// that served a deferred write waits again afterwards, even when the write failed.
+    @Test(arguments: TestDatabase.all)
+    func onlyDeferredWritesSkipWaitingForTheDisk(_ database: TestDatabase) async throws {
+        struct Refused: Error {}
+        if database == .postgres {
+            // The test cluster runs with synchronous_commit = off, a server's default is on: the
+            // sessions of the next test app start with on.
+            try await withTestApp(database, migrate: false) { app in
+                try await app.db.sql(for: "StoresTests").raw("ALTER ROLE CURRENT_USER SET synchronous_commit TO ON")
+                    .run()
+            }
+        }
+        // SQLite: PRAGMA synchronous (2 = FULL, 1 = NORMAL); PostgreSQL: synchronous_commit.
+        let setting: @Sendable (any Database) async throws -> String = { db in
+            let sql = try db.sql(for: "StoresTests")
+            switch database {
+            case .sqlite:
+                let row = try await sql.raw("PRAGMA synchronous").first()
+                return String(try #require(row).decode(column: "synchronous", as: Int.self))
+            case .postgres:
+                let row = try await sql.raw("SHOW synchronous_commit").first()
+                return try #require(row).decode(column: "synchronous_commit", as: String.self)
+            }
+        }
+        let (durable, deferred) = database == .sqlite ? ("2", "1") : ("on", "off")
+        do {
+            try await withTestApp(database) { app in
+                let transactions = app.stores.transactions
+                #expect(try await transactions.run(on: app.db) { try await setting($0) } == durable)
+                #expect(
+                    try await transactions.run(on: app.db, durability: .beforeReturn) { try await setting($0) }
+                        == durable)
+                #expect(
+                    try await transactions.run(on: app.db, durability: .deferred) { try await setting($0) } == deferred)
+                // Outside a transaction PostgreSQL stays durable (a SET and a RESET would cost more).
+                #expect(
+                    try await transactions.writing(on: app.db, durability: .deferred) { try await setting($0) }
+                        == (database == .sqlite ? deferred : durable))
+                #expect(
+                    try await transactions.writing(on: app.db, durability: .beforeReturn) { try await setting($0) }
+                        == durable)
+                #expect(try await setting(app.db) == durable)
+                guard database == .sqlite else { return }
+                // SQLite's setting belongs to the connection: the same connection afterwards, after a
+                // deferred write that succeeded and one that threw. (PostgreSQL's is the transaction's.)
+                try await app.db.withConnection { connection in
+                    _ = try await transactions.writing(on: connection, durability: .deferred) { try await setting($0) }
+                    #expect(try await setting(connection) == durable)
+                    await #expect(throws: Refused.self) {
+                        try await transactions.run(on: connection, durability: .deferred) { _ in throw Refused() }
+                    }
+                    #expect(try await setting(connection) == durable)
+                }
+            }
+        } catch {
+            if database == .postgres { try await resetRoleSetting() }
+            throw error
+        }
+        if database == .postgres { try await resetRoleSetting() }
+    }
+
+    private func resetRoleSetting() async throws {
+        try await withTestApp(.postgres, migrate: false) { app in
+            try await app.db.sql(for: "StoresTests").raw("ALTER ROLE CURRENT_USER RESET synchronous_commit").run()
+        }
+    }
 }

@@ -15,8 +15,8 @@
 #    240 s later), the same again ("quiet"). Judged by how close to zero it is: an idle server
 #    should do (almost) nothing, and its backlog should be gone soon after the burst.
 # Environment: DBS ("postgres sqlite"), ALERTS (200), WARMUP (20), USERS (100), BURST (2000),
-# BURST_CONNECTIONS (64), SETTLE (5), IDLE (30), SIGNALDESK_BIN (reuse a release binary),
-# SERVER_ENV (extra VAR=VALUE words for the server).
+# BURST_CONNECTIONS (64), SETTLE (5), IDLE (30), SEQUENTIAL_ONLY (1: measurement 1 only),
+# SIGNALDESK_BIN (reuse a release binary), SERVER_ENV (extra VAR=VALUE words for the server).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/common.sh
@@ -33,6 +33,7 @@ BURST="${BURST:-2000}"
 BURST_CONNECTIONS="${BURST_CONNECTIONS:-64}"
 SETTLE="${SETTLE:-5}"
 IDLE="${IDLE:-30}"
+SEQUENTIAL_ONLY="${SEQUENTIAL_ONLY:-0}"
 bench_binaries signaldesk
 bench_start
 results="$work/results.txt"
@@ -179,6 +180,10 @@ print(f"n={len(times)} p50_ms={pct(50):.2f} p90_ms={pct(90):.2f} p99_ms={pct(99)
 PY
 )"
   echo "sequential db=$db $line steal_pct=$(steal_since "$split")" | tee -a "$results"
+  if [ "$SEQUENTIAL_ONLY" = 1 ]; then
+    bench_stop_servers
+    return
+  fi
 
   echo "== $db: registering $USERS users"
   python3 - "$base" "$USERS" >"$work/hooks.txt" <<'PY'

@@ -38,10 +38,11 @@ struct PositionBook {
     /// the user's row `FOR NO KEY UPDATE` (every instance waits for it), on SQLite the single writer.
     /// Everything that decides or books an open or a close for the user goes through here.
     func withUserLock<T: Sendable>(
-        _ userID: UUID, _ body: @escaping @Sendable (_ tx: any Database) async throws -> T
+        _ userID: UUID, durability: Durability = .beforeReturn,
+        _ body: @escaping @Sendable (_ tx: any Database) async throws -> T
     ) async throws -> T {
         let transactions = app.stores.transactions
-        return try await transactions.run(on: db) { tx in
+        return try await transactions.run(on: db, durability: durability) { tx in
             try await transactions.lock(.user(userID), on: tx)
             return try await body(tx)
         }
@@ -52,11 +53,11 @@ struct PositionBook {
     /// state at `now`, opens in flight included (``riskState(userID:day:on:)``), and books or
     /// reserves what it allows in the same transaction, so no other open can pass the same limit.
     func decideOpen<T: Sendable>(
-        userID: UUID, now: Date,
+        userID: UUID, now: Date, durability: Durability = .beforeReturn,
         _ decide: @escaping @Sendable (_ tx: any Database, _ state: OpenRiskCheck.State) async throws -> T
     ) async throws -> T {
         let day = calendar.day(of: now)
-        return try await withUserLock(userID) { tx in
+        return try await withUserLock(userID, durability: durability) { tx in
             try await decide(tx, try await riskState(userID: userID, day: day, on: tx))
         }
     }

@@ -24,9 +24,9 @@ struct SignalClaims {
         guard try await claims.hasWaiting(claimant, on: db) else { return [] }
         // The claim is one statement, atomic by itself: no transaction around it (on PostgreSQL
         // that was a BEGIN and a COMMIT more; on SQLite those and a write to take the lock first),
-        // only the write gate on SQLite.
-        let db = self.db
-        let ids: [UUID] = try await app.stores.transactions.writing {
+        // only the write gate on SQLite. A lost claim returns its signals to the queue, so its
+        // commit is not waited for on the disk (``Durability/deferred``).
+        let ids: [UUID] = try await app.stores.transactions.writing(on: db, durability: .deferred) { db in
             try await claims.claim(claimant, limit: limit, leaseUntil: leaseUntil, now: now, on: db)
         }
         guard !ids.isEmpty else { return [] }

@@ -150,7 +150,11 @@ struct SignalExecution {
 
         let now = app.wallClock.now()
         let decided = contexts
-        let decisions: [OpenDecision] = try await book.decideOpen(userID: userID, now: now) { tx, risk in
+        // The reserved orders are on the disk before any venue hears of them; only the paper
+        // venue, inside this process, needs no such promise (``Durability``).
+        let durability: Durability = decided.allSatisfy { $0.venue is PaperVenue } ? .deferred : .beforeReturn
+        let decisions: [OpenDecision] = try await book.decideOpen(userID: userID, now: now, durability: durability) {
+            tx, risk in
             var state = risk
             var decisions: [OpenDecision] = []
             // Orders an earlier attempt at any of these signals reserved, in one query.
@@ -279,7 +283,9 @@ struct SignalExecution {
         }
         let filledQty = result.filledQty > 0 ? result.filledQty : qty
         try await app.executionFault?(signal)
-        try await book.withUserLock(userID) { tx in
+        // Deferred (``Durability``): a booking lost with the machine leaves the order reserved,
+        // and the retry asks the venue about it before placing anything.
+        try await book.withUserLock(userID, durability: .deferred) { tx in
             try await OrderStore().recordResult(
                 result, clientOrderID: request.clientOrderID, now: app.wallClock.now(), on: tx)
             let filledAt = app.wallClock.now()
@@ -319,8 +325,10 @@ struct SignalExecution {
     func placeOnce(
         _ request: OrderRequest, signal: Signal, exchange: Exchange, venue: any Venue, credentials: VenueCredentials
     ) async throws -> OrderResult? {
-        let inserted = try await Self.reserveOrder(
-            request, signal: signal, venueName: venue.name, now: app.wallClock.now(), on: db)
+        let inserted = try await app.stores.transactions.writing {
+            try await Self.reserveOrder(
+                request, signal: signal, venueName: venue.name, now: app.wallClock.now(), on: db)
+        }
         return try await place(
             request, signal: signal, exchange: exchange, venue: venue, credentials: credentials,
             earlierAttempt: !inserted)
@@ -373,8 +381,10 @@ struct SignalExecution {
     private func setOrder(_ clientOrderID: String, _ failure: OrderStore.PlacementFailure, error: String)
         async throws
     {
-        try await OrderStore().recordFailure(
-            failure, error: error, clientOrderID: clientOrderID, now: app.wallClock.now(), on: db)
+        let now = app.wallClock.now()
+        try await app.stores.transactions.writing(on: db, durability: .deferred) { db in
+            try await OrderStore().recordFailure(failure, error: error, clientOrderID: clientOrderID, now: now, on: db)
+        }
     }
 
     func reject(_ signal: Signal, _ reasons: [String]) async throws {
@@ -393,7 +403,8 @@ struct SignalExecution {
         async throws
     {
         let now = app.wallClock.now()
-        try await db.transaction { tx in
+        // Deferred (``Durability``): a refusal or failure lost with the machine is decided again.
+        try await app.stores.transactions.run(on: db, durability: .deferred) { tx in
             try await record(signal, event, reasons: reasons, audit: audit, text: text, now: now, on: tx)
         }
         app.outboxWakeup?.signal()
@@ -458,7 +469,7 @@ struct SignalExecution {
                     reason: "signal_close", signal: signal)
             else { return }
         }
-        try await db.transaction { tx in
+        try await app.stores.transactions.run(on: db, durability: .deferred) { tx in
             try await PositionBook(app: app, db: tx).transition(
                 signal, .closedPosition, now: app.wallClock.now(), on: tx)
             try await AuditLog.record(

@@ -76,8 +76,10 @@ final class TelegramSender: LifecycleHandler, Sendable {
     private static func claim(_ message: OutboxMessage, app: Application, now: Date) async throws -> Bool {
         let id = try message.requireID()
         let leaseEnd = now.addingTimeInterval(claimLease)
-        let claimed = try await app.stores.transactions.writing {
-            try await OutboxStore.claim(id: id, attempts: message.attempts, leaseEnd: leaseEnd, on: app.db)
+        // Deferred (``Durability``): a claim or a mark lost with the machine sends the message
+        // once more, as a crash between the send and the mark does.
+        let claimed = try await app.stores.transactions.writing(on: app.db, durability: .deferred) { db in
+            try await OutboxStore.claim(id: id, attempts: message.attempts, leaseEnd: leaseEnd, on: db)
         }
         guard claimed else {
             return false
@@ -109,7 +111,9 @@ final class TelegramSender: LifecycleHandler, Sendable {
         guard let (token, chat) = try await destination(for: message, app: app) else {
             message.status = "SKIPPED"
             message.lastError = "no Telegram bot configured"
-            try await app.stores.transactions.writing { try await message.save(on: app.db) }
+            try await app.stores.transactions.writing(on: app.db, durability: .deferred) {
+                try await message.save(on: $0)
+            }
             return false
         }
         let base = app.appConfig.telegramAPIBaseURL.absoluteString.trimmingCharacters(
@@ -129,7 +133,9 @@ final class TelegramSender: LifecycleHandler, Sendable {
                 message.status = "SENT"
                 message.sentAt = now
                 message.lastError = nil
-                try await app.stores.transactions.writing { try await message.save(on: app.db) }
+                try await app.stores.transactions.writing(on: app.db, durability: .deferred) {
+                    try await message.save(on: $0)
+                }
                 return true
             }
             retryAfter = ((object?["parameters"] as? [String: Any])?["retry_after"] as? NSNumber)?.doubleValue
@@ -145,7 +151,7 @@ final class TelegramSender: LifecycleHandler, Sendable {
             let backoff = retryAfter ?? min(300, pow(2, Double(message.attempts)))
             message.nextAttemptAt = now.addingTimeInterval(backoff)
         }
-        try await app.stores.transactions.writing { try await message.save(on: app.db) }
+        try await app.stores.transactions.writing(on: app.db, durability: .deferred) { try await message.save(on: $0) }
         return false
     }
 }

@@ -31,10 +31,26 @@ struct PostgresTransactionStore: TransactionStore {
         "SELECT id FROM users WHERE id = \(bind: userID) FOR NO KEY UPDATE"
     }
 
-    func run<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (_ tx: any Database) async throws -> T)
-        async throws -> T
-    {
-        try await db.transaction(body)
+    func run<T: Sendable>(
+        on db: any Database, durability: Durability,
+        _ body: @escaping @Sendable (_ tx: any Database) async throws -> T
+    ) async throws -> T {
+        guard durability == .deferred else { return try await db.transaction(body) }
+        return try await db.transaction { tx in
+            // For this transaction only: COMMIT returns once the commit is in the WAL buffers.
+            try await tx.sql(for: "PostgresTransactionStore").raw("SET LOCAL synchronous_commit TO OFF").run()
+            return try await body(tx)
+        }
+    }
+
+    func writing<T: Sendable>(_ body: () async throws -> T) async throws -> T { try await body() }
+
+    /// Statements outside a transaction stay durable: turning that off would cost a round trip
+    /// before and after, more than the claims it would be used for wait.
+    func writing<T: Sendable>(
+        on db: any Database, durability: Durability, _ body: @escaping @Sendable (_ db: any Database) async throws -> T
+    ) async throws -> T {
+        try await body(db)
     }
 
     func lock(_ lock: WriterLock, on tx: any Database) async throws {
