@@ -4,6 +4,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: HealthController())
     try app.register(collection: DocsController())
     try app.register(collection: AuthController())
+    try app.register(collection: WalletAuthController())
     try app.register(collection: TwoFactorController())
     try app.register(collection: UsersController())
     try app.register(collection: ExchangeSecretsController())

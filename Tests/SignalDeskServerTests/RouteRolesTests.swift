@@ -42,6 +42,11 @@ import VaporTesting
         "POST /auth/login": .open,
         "POST /auth/refresh": .open,
         "POST /auth/logout": .open,
+        "GET /api/auth/generate-message": .open,
+        "POST /api/auth/create-user": .open,
+        "POST /api/auth/login": .open,
+        "GET /api/auth/verify": .open,
+        "POST /api/auth/logout": .open,
 
         "POST /webhooks/tradingview/:webhook_uuid": .webhookSecret,
         "POST /api/webhooks/signal/:webhook_uuid": .webhookSecret,

@@ -13,6 +13,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case authRefreshReuseDetected = "auth.refresh.reuse_detected"
     case authRegisterSuccess = "auth.register.success"
     case authRevokeAll = "auth.revoke_all"
+    case authWalletRegister = "auth.wallet.register"
+    case credentialsUpdate = "credentials.update"
     case exchangeSecretDelete = "exchange.secret.delete"
     case exchangeSecretUpsert = "exchange.secret.upsert"
     case exchangeSecretUpsertBlocked = "exchange.secret.upsert.blocked"
@@ -57,6 +59,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case webhookDuplicate = "webhook.duplicate"
     case webhookEnabled = "webhook.enabled"
     case webhookRejected = "webhook.rejected"
+    case webhookSecretRead = "webhook.secret.read"
     case webhookSecretRotated = "webhook.secret.rotated"
 
     /// `execution.{binance,bybit,ibkr}.test_order.{success,error}`.

@@ -82,7 +82,10 @@ struct LoginFlow {
     /// pays for one hash check, so response time does not tell which emails exist. A stored hash
     /// Bcrypt cannot read refuses the login; any other failure (the server stopping) is thrown, so
     /// it is neither counted as a failed attempt nor audited as one.
+    /// A wallet user's account (``WalletSignIn/noPassword``) is checked like an unknown email: it
+    /// has no password.
     private func verify(password: String, hash: String?) async throws -> Bool {
+        let hash = hash == WalletSignIn.noPassword ? nil : hash
         let target = hash ?? request.application.decoyPasswordHash
         do {
             return try await request.passwordHashing.verify(password, created: target) && hash != nil

@@ -24,5 +24,8 @@ enum SignalDeskMigrations {
         AddAuditPendingIndex(),
         AddExecutionIndexes(),
         AddSignalListIndex(),
+        CreateWalletIdentities(),
+        CreateWalletNonces(),
+        CreateDydxCredentials(),
     ]
 }
