@@ -87,6 +87,7 @@ public func prepareForServing(_ app: Application) async throws {
     app.lifecycle.use(AuditSealer())
     app.lifecycle.use(TelegramSender())
     app.lifecycle.use(PositionMonitor())
+    app.lifecycle.use(SubscriptionSweep())
     if app.appConfig.workerEnabled { app.lifecycle.use(ExecutionWorker()) }
     // Last, so that it is the first to stop: requests finish before what they use stops.
     app.http.server.configuration.shutdownTimeout = HTTPServerDrain.timeout

@@ -19,4 +19,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: KillSwitchController())
     try app.register(collection: AuditController())
     try app.register(collection: OpsDashboardController())
+    try app.register(collection: SubscriptionsController())
 }

@@ -12,5 +12,6 @@ public func prepareForWorking(_ app: Application) async throws {
     app.lifecycle.use(AuditSealer())
     app.lifecycle.use(TelegramSender())
     app.lifecycle.use(PositionMonitor())
+    app.lifecycle.use(SubscriptionSweep())
     app.lifecycle.use(ExecutionWorker())
 }

@@ -52,6 +52,7 @@ extension AppConfig {
         config.webhookAllowedIPs = reader.ipAddresses("WEBHOOK_ALLOWED_IPS")
         config.webhookRequireSignature = reader.bool("WEBHOOK_REQUIRE_SIGNATURE") ?? false
         config.workerEnabled = reader.bool("WORKER_ENABLED") ?? true
+        config.subscriptionRequired = reader.bool("SUBSCRIPTION_REQUIRED") ?? false
         config.workerConcurrency = reader.integer("WORKER_CONCURRENCY", in: 1...64) ?? 4
         config.signalLeaseSeconds = reader.integer("SIGNAL_LEASE_SECONDS", in: 5...86_400) ?? 120
         config.paperFeeBps = reader.double("PAPER_FEE_BPS", in: 0...1_000) ?? config.paperFeeBps

@@ -50,6 +50,9 @@ public struct AppConfig: Sendable {
     public var webhookAllowedIPs: [String]
     public var webhookRequireSignature: Bool
     public var workerEnabled: Bool
+    /// SUBSCRIPTION_REQUIRED: the worker executes opens only for users whose subscription allows
+    /// trading (issue 24).
+    public var subscriptionRequired: Bool
     public var workerConcurrency: Int
     public var signalLeaseSeconds: Int
     public var paperFeeBps: Double
@@ -93,6 +96,7 @@ public struct AppConfig: Sendable {
         self.webhookAllowedIPs = []
         self.webhookRequireSignature = false
         self.workerEnabled = true
+        self.subscriptionRequired = false
         self.workerConcurrency = 4
         self.signalLeaseSeconds = 120
         self.paperFeeBps = 10

@@ -35,6 +35,12 @@ struct PositionsController: RouteCollection {
             case .wrongStatus(let status):
                 throw APIError(.conflict, "Signal status must be EXECUTING (got \(status.rawValue))")
             case .missingEntry: throw APIError(.badRequest, "Signal missing entry_price")
+            case .subscriptionInactive:
+                try await AuditLog.record(
+                    AuditAction.executionBlockedSubscription, userID: user.id, entityType: "signal",
+                    entityID: signalID.uuidString, details: ["reasons": .string(SubscriptionGate.reason)],
+                    on: req.db)
+                throw APIError(.forbidden, "Subscription inactive")
             case .blocked(let block):
                 // The transaction rolled back; the block is still recorded.
                 try await AuditLog.record(

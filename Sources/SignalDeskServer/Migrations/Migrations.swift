@@ -27,5 +27,6 @@ enum SignalDeskMigrations {
         CreateWalletIdentities(),
         CreateWalletNonces(),
         CreateDydxCredentials(),
+        CreateSubscriptions(),
     ]
 }

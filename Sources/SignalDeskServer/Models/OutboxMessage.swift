@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SignalDeskCore
 
 /// A notification waiting to be delivered. Written in the same transaction as the event it
 /// reports, so it exists exactly when the event does.
@@ -57,5 +58,16 @@ enum NotificationText {
 
     static func closed(symbol: String, pnl: Double, reason: String) -> String {
         "\(pnl >= 0 ? "🟢" : "🔴") <b>Closed</b> \(escape(symbol)) PnL \(number(pnl)) (\(escape(reason)))"
+    }
+
+    static func subscriptionRefused(symbols: [String]) -> String {
+        "⛔ <b>Subscription inactive</b>: alerts for \(escape(symbols.joined(separator: ", "))) were not executed. "
+            + "Renew your subscription to trade again (this is the only such message today)."
+    }
+
+    static func subscriptionEnding(_ reminder: SubscriptionReminder, plan: String, periodEnd: Date) -> String {
+        let when = reminder == .oneDay ? "within a day" : "within 7 days"
+        return "⏳ <b>Subscription ending</b>: your \(escape(plan)) plan ends \(when), at "
+            + "\(escape(ISO8601DateFormatter().string(from: periodEnd))). Renew it to keep trading."
     }
 }

@@ -14,7 +14,7 @@ struct PositionBook {
     var calendar: TradingCalendar { TradingCalendar(timeZone: config.tradingDayTimeZone) }
 
     enum OpenFailure: Error {
-        case notFound, notOwner, wrongStatus(SignalStatus), missingEntry, blocked(OpenBlock)
+        case notFound, notOwner, wrongStatus(SignalStatus), missingEntry, blocked(OpenBlock), subscriptionInactive
     }
 
     enum CloseFailure: Error {
@@ -72,6 +72,9 @@ struct PositionBook {
             guard signal.$user.id == userID else { throw OpenFailure.notOwner }
             guard signal.status == .executing else { throw OpenFailure.wrongStatus(signal.status) }
             guard let entry = signal.entryPrice else { throw OpenFailure.missingEntry }
+            guard try await SubscriptionGate(app: app).allowsOpens(userID: userID, now: now, on: tx) else {
+                throw OpenFailure.subscriptionInactive
+            }
 
             if let block = OpenRiskCheck(limits: limits).firstBlock(
                 state: state, qty: qty, entry: entry, stop: signal.stopLoss, now: now)

@@ -153,6 +153,7 @@ struct SignalExecution {
         // The reserved orders are on the disk before any venue hears of them; only the paper
         // venue, inside this process, needs no such promise (``Durability``).
         let durability: Durability = decided.allSatisfy { $0.venue is PaperVenue } ? .deferred : .beforeReturn
+        let gate = SubscriptionGate(app: app)
         let decisions: [OpenDecision] = try await book.decideOpen(userID: userID, now: now, durability: durability) {
             tx, risk in
             var state = risk
@@ -161,7 +162,15 @@ struct SignalExecution {
             let earlier = try await Order.query(on: tx).filter(\.$clientOrderID ~~ decided.map(\.clientOrderID)).all()
             let earlierByID = Dictionary(
                 earlier.map { ($0.clientOrderID, $0) }, uniquingKeysWith: { first, _ in first })
+            // SUBSCRIPTION_REQUIRED: read under the user's lock at `now`, so a period that ended
+            // while these alerts waited stops them. An open an earlier attempt reserved may
+            // already be at the venue: it is finished, not refused.
+            let subscribed = try await gate.allowsOpens(userID: userID, now: now, on: tx)
             for context in decided {
+                if !subscribed, earlierByID[context.clientOrderID] == nil {
+                    decisions.append(.rejected([SubscriptionGate.reason]))
+                    continue
+                }
                 let decision = try await decide(
                     context, earlier: earlierByID[context.clientOrderID], limits: limits, state: state, now: now,
                     on: tx)
@@ -177,6 +186,11 @@ struct SignalExecution {
                 if case .rejected(let reasons) = $1 { ($0, reasons) } else { nil }
             }
             try await recordRejections(refused, now: now, on: tx)
+            let unsubscribed = refused.filter { $0.reasons == [SubscriptionGate.reason] }
+            if !unsubscribed.isEmpty {
+                try await gate.noticeRefused(
+                    userID: userID, symbols: unsubscribed.map(\.context.signal.symbol), now: now, on: tx)
+            }
             return decisions
         }
         if decisions.contains(where: { if case .rejected = $0 { true } else { false } }) {
@@ -430,18 +444,25 @@ struct SignalExecution {
             throw IllegalSignalTransition(from: from, event: .reject)
         }
         for signal in signals { signal.status = to }
+        // A refusal for the subscription is audited as such, and told once a day
+        // (``SubscriptionGate/noticeRefused(userID:symbols:now:on:)``), not once per alert.
+        let forSubscription: (([String]) -> Bool) = { $0 == [SubscriptionGate.reason] }
         try await AuditLog.recordMany(
             refused.map {
                 (
-                    AuditAction.signalRejected, $0.context.signal.$user.id, "signal", $0.context.signal.id?.uuidString,
+                    forSubscription($0.reasons) ? AuditAction.executionBlockedSubscription : AuditAction.signalRejected,
+                    $0.context.signal.$user.id, "signal", $0.context.signal.id?.uuidString,
                     ["reasons": .string($0.reasons.joined(separator: ","))]
                 )
             }, on: tx, at: now)
-        try await refused.map {
-            OutboxMessage(
-                userID: $0.context.signal.$user.id,
-                text: NotificationText.rejected(symbol: $0.context.signal.symbol, reasons: $0.reasons), now: now)
-        }.create(on: tx)
+        let told = refused.filter { !forSubscription($0.reasons) }
+        if !told.isEmpty {
+            try await told.map {
+                OutboxMessage(
+                    userID: $0.context.signal.$user.id,
+                    text: NotificationText.rejected(symbol: $0.context.signal.symbol, reasons: $0.reasons), now: now)
+            }.create(on: tx)
+        }
     }
 
     /// The signal's last step, its reasons, its audit row and its notification, on `tx`.
