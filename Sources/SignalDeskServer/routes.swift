@@ -16,6 +16,8 @@ func routes(_ app: Application) throws {
     try app.register(collection: StrategyController())
     try app.register(collection: ExecutionController())
     try app.register(collection: WebhooksController())
+    try app.register(collection: WalletUserController())
+    try app.register(collection: WalletWebhooksController())
     try app.register(collection: KillSwitchController())
     try app.register(collection: AuditController())
     try app.register(collection: OpsDashboardController())

@@ -5,13 +5,14 @@ import Testing
 /// The audit action names are part of the contract: every name docs/contract.md gives for what
 /// SignalDesk serves is one of `AuditAction`'s, and the families map to their names.
 @Suite struct AuditActionTests {
-    /// Every `audit `name`` of docs/contract.md up to the sections not served yet, with
+    /// Every `audit `name`` of docs/contract.md up to the sections not served yet (from "dYdX v4
+    /// venue" on), with
     /// `a|b` and `{a,b}` expanded.
     static func contractNames() throws -> Set<String> {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let text = try String(contentsOf: root.appendingPathComponent("docs/contract.md"), encoding: .utf8)
-        let served = text.components(separatedBy: "## Wallet identity").first ?? text
+        let served = text.components(separatedBy: "## dYdX v4 venue").first ?? text
         var names: Set<String> = []
         let pattern = try NSRegularExpression(pattern: #"[Aa]udit `([^`]+)`(?: / `([^`]+)`)?"#)
         for match in pattern.matches(in: served, range: NSRange(served.startIndex..., in: served)) {

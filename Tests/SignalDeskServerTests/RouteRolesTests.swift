@@ -51,6 +51,8 @@ import VaporTesting
         "POST /webhooks/tradingview/:webhook_uuid": .webhookSecret,
         "POST /api/webhooks/signal/:webhook_uuid": .webhookSecret,
         "POST /webhook": .webhookSecret,
+        "GET /api/webhooks/test/:webhook_uuid": .webhookSecret,
+        "GET /api/webhooks/health": .open,
 
         "POST /auth/revoke-all": .anyUser,
         "POST /auth/2fa/setup": .anyUser,
@@ -74,6 +76,13 @@ import VaporTesting
         "GET /positions/risk/today": .anyUser,
         "GET /pnl/summary": .anyUser,
         "GET /ops/audit/me": .anyUser,
+        "GET /api/user/dashboard": .anyUser,
+        "POST /api/user/credentials": .anyUser,
+        "GET /api/user/credentials/status": .anyUser,
+        "GET /api/user/webhook-info": .anyUser,
+        "PUT /api/user/webhook-secret": .anyUser,
+        "GET /api/user/account-balance": .anyUser,
+        "GET /api/user/positions": .anyUser,
 
         "POST /ops/execution/pretrade/:exchange/check": .trading,
         "POST /ops/execution/exit/:exchange/check": .trading,
@@ -100,6 +109,7 @@ import VaporTesting
         "POST /users": .admin,
         "GET /users": .admin,
         "GET /health/detailed": .admin,
+        "GET /api/webhooks/metrics": .admin,
     ]
 
     static func key(_ route: Route) -> String {

@@ -11,6 +11,8 @@ public enum SealedField: Sendable, Equatable {
     case webhookSecret
     case telegramBotToken
     case telegramChatID
+    /// A dYdX mnemonic (issue 22); bound to the user, one purpose for both networks.
+    case dydxMnemonic
 
     public var purpose: String {
         switch self {
@@ -20,6 +22,7 @@ public enum SealedField: Sendable, Equatable {
         case .webhookSecret: "webhook_secret"
         case .telegramBotToken: "telegram_bot_token"
         case .telegramChatID: "telegram_chat_id"
+        case .dydxMnemonic: "dydx_mnemonic"
         }
     }
 

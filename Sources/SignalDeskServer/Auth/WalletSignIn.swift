@@ -40,7 +40,6 @@ struct WalletSignIn {
 
     static let nonceLifetime: TimeInterval = 5 * 60
     static let messageTitle = "Sign this message to authenticate with SignalDesk."
-    static let accountDomain = "wallet.invalid"
     /// The `password_hash` of a wallet user: not a Bcrypt hash, so no password ever matches it.
     static let noPassword = "!wallet-no-password"
 
@@ -50,15 +49,10 @@ struct WalletSignIn {
     var now: Date { app.wallClock.now() }
 
     /// The account name (`users.email`) of the wallet user of `address`.
-    static func accountName(for address: EthereumAddress) -> String {
-        "\(address.lowercased)@\(accountDomain)"
-    }
+    static func accountName(for address: EthereumAddress) -> String { WalletAccountName.make(for: address) }
 
     /// The address of a wallet account name, nil for any other email.
-    static func address(ofAccountName email: String) -> EthereumAddress? {
-        guard email.hasSuffix("@" + accountDomain) else { return nil }
-        return EthereumAddress(String(email.dropLast(accountDomain.count + 1)))
-    }
+    static func address(ofAccountName email: String) -> EthereumAddress? { WalletAccountName.address(of: email) }
 
     static func parseAddress(_ text: String) throws(Refusal) -> EthereumAddress {
         guard let address = EthereumAddress(text.trimmingCharacters(in: .whitespaces)) else {

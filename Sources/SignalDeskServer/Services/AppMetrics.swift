@@ -10,6 +10,8 @@ import Vapor
 /// see each other's counts.
 public final class AppMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
+    /// The alert routes' answers, for `GET /api/webhooks/metrics`.
+    let webhookStats = WebhookStats()
 
     /// Seconds buckets for request latency: fine below 50 ms, where the webhook target lives.
     static let latencyBuckets: [Duration] = [
@@ -56,6 +58,9 @@ public final class AppMetrics: Sendable {
         }
         counter.increment()
         histogram.record(duration)
+        if let route, WebhookStats.isAlertRoute(route) {
+            webhookStats.record(status: status, duration: duration)
+        }
     }
 
     func webhookAuthFailure(route: String) {

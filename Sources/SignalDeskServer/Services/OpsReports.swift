@@ -209,7 +209,7 @@ struct OpsReports {
     /// the blocked opens of today.
     static func statusReasons(posture: [SecurityPosture.UserRow], blockedToday: [UUID: Int]) -> [StatusReason] {
         var reasons: [StatusReason] = []
-        let missing = posture.filter { ($0.role == .admin || $0.role == .trader) && !$0.twoFactorEnabled }
+        let missing = posture.filter(SecurityPosture.missesTwoFactor)
         if !missing.isEmpty {
             let roles = Dictionary(
                 missing.map { ($0.email, $0.role.rawValue) }, uniquingKeysWith: { first, _ in first })

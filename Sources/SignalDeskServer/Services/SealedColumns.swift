@@ -35,5 +35,8 @@ struct SealedTable: Sendable {
                 Column(name: "telegram_bot_token_sealed") { _ in .telegramBotToken },
                 Column(name: "telegram_chat_id_sealed") { _ in .telegramChatID },
             ]),
+        SealedTable(
+            name: "dydx_credentials", ownerColumn: "user_id", hasExchangeColumn: false, keyIDColumn: "key_id",
+            columns: [Column(name: "mnemonic_sealed") { _ in .dydxMnemonic }]),
     ]
 }

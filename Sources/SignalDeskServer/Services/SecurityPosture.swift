@@ -71,11 +71,18 @@ struct SecurityPosture {
         }
         let summary = Summary(
             totalUsers: rows.count,
-            usersMissing2fa: rows.filter { ($0.role == .admin || $0.role == .trader) && !$0.twoFactorEnabled }.count,
+            usersMissing2fa: rows.filter(Self.missesTwoFactor).count,
             usersWithStaleSecrets: rows.filter(\.staleSecret).count,
             secretsOnRetiredKeys: try await secretsOnRetiredKeys())
         return Report(
             generatedAt: now, maxSecretAgeDays: maxSecretAgeDays, realOnly: realOnly, summary: summary, users: rows)
+    }
+
+    /// Admins and traders without 2FA, except wallet users: their sign-in is a wallet signature
+    /// with no one-time-password step (docs/wallets.md), so 2FA cannot be asked of them.
+    static func missesTwoFactor(_ row: UserRow) -> Bool {
+        (row.role == .admin || row.role == .trader) && !row.twoFactorEnabled
+            && !WalletAccountName.isWalletAccount(row.email)
     }
 
     /// Stored secrets (rows of every sealed table) with a value sealed under any key but the
