@@ -47,6 +47,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
     app.asyncCommands.use(KeysCommand(), as: "keys")
     app.asyncCommands.use(WorkerCommand(), as: "worker")
+    app.asyncCommands.use(SubscriptionsCommand(), as: "subscriptions")
 }
 
 private func configureDatabase(_ app: Application, config: AppConfig) throws {

@@ -88,7 +88,7 @@ import VaporTesting
         #expect(!unknown.isKnown)
         #expect(
             unknown.unknownCommandMessage
-                == #"signaldesk: unknown command "foo" (try: serve, migrate, create-admin, keys, worker, routes; signaldesk --help)"#
+                == #"signaldesk: unknown command "foo" (try: serve, migrate, create-admin, keys, worker, subscriptions, routes; signaldesk --help)"#
         )
     }
 

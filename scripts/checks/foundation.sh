@@ -78,7 +78,7 @@ check "--help creates no development secrets or database" test -z "$(ls -A "$wor
 run_cli "$work/fresh" foo
 check "an unknown command prints one line on stderr and exits 64" \
   test "$CLI_CODE" -eq 64 -a -z "$CLI_OUT" -a \
-  "$CLI_ERR" = 'signaldesk: unknown command "foo" (try: serve, migrate, create-admin, keys, worker, routes; signaldesk --help)'
+  "$CLI_ERR" = 'signaldesk: unknown command "foo" (try: serve, migrate, create-admin, keys, worker, subscriptions, routes; signaldesk --help)'
 run_cli "$work/fresh" serve --help
 check "serve --help lists --env (production)" \
   test "$CLI_CODE" -eq 0 -a -n "$(grep -E '^ +env development \(default\) or production' <<<"$CLI_OUT")"

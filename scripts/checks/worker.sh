@@ -7,6 +7,9 @@
 # executed exactly once (one orders row per executed signal). Every worker stops cleanly on SIGTERM.
 # Then, on both databases, `serve` with its own worker gets the 8 alerts at the same moment and
 # must open exactly what they would open one after another (1).
+# Subscriptions (issue 24), on both databases: with SUBSCRIPTION_REQUIRED=true an expired trader's
+# alert is accepted (202) and refused by the worker (`subscription_inactive`, audited), an active
+# trader's alert trades, and `signaldesk subscriptions expire` as a process marks an ended period.
 # Called by scripts/test.sh with SIGNALDESK_BIN and the throwaway cluster's PG_* variables.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -199,8 +202,75 @@ burst() {
   stop "$server" || true
 }
 
+# as_admin METHOD PATH [BODY_FILE]: `api` with the bootstrap admin's token.
+as_admin() {
+  local saved; saved="$(cat "$work/auth")"
+  cp "$work/admin-auth" "$work/auth"
+  api "$@"
+  printf '%s\n' "$saved" >"$work/auth"
+}
+
+# subscription NAME DATABASE_URL: `serve` with its worker and SUBSCRIPTION_REQUIRED=true.
+subscription() {
+  local name="$1" database="$2"
+  local port; port="$(free_port)"
+  base="http://127.0.0.1:$port"
+  local admin_email="subs-admin@signaldesk.test" trader_email="worker-$1@signaldesk.test"
+  python3 -c 'import secrets; print("Pw-" + secrets.token_urlsafe(18), end="")' >"$work/admin.pw"
+  launch "$name-serve" DATABASE_URL="$database" SUBSCRIPTION_REQUIRED=true BOOTSTRAP_ADMIN_EMAIL="$admin_email" \
+    BOOTSTRAP_ADMIN_PASSWORD="$(cat "$work/admin.pw")" -- serve --hostname 127.0.0.1 --port "$port"
+  local server="$LAUNCHED"
+  if ! wait_for_http "$base/healthz" 60; then
+    fail "$name: serve answers /healthz"; cat "$work/$name-serve.log"; stop "$server" || true; return
+  fi
+  curl -sS -o "$work/admin-login.json" --max-time 15 --data-urlencode "username=$admin_email" \
+    --data-urlencode "password@$work/admin.pw" "$base/auth/login"
+  py '"Authorization: Bearer " + d.get("access_token", "")' "$work/admin-login.json" >"$work/admin-auth"
+  trader "$name" || { stop "$server" || true; return; }
+
+  # set_subscription STATUS END: the admin sets the trader's subscription; END is an ISO instant.
+  set_subscription() {
+    printf '{"plan":"pro","status":"%s","current_period_end":"%s"}' "$1" "$2" >"$work/subscription.json"
+    as_admin PUT "/ops/admin/subscriptions/$trader_email" "$work/subscription.json"
+  }
+  iso_in() { python3 -c 'import datetime,sys; print((datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=int(sys.argv[1]))).strftime("%Y-%m-%dT%H:%M:%SZ"))' "$1"; }
+
+  set_subscription expired "$(iso_in -3600)"
+  check "$name: the admin sets an expired subscription (HTTP $STATUS)" test "$STATUS" = 200
+  check "$name: an expired trader's alert is accepted (202)" test "$(send_alert "$name" 0)" = 202
+  check "$name: the worker settles it within 30 s" settled
+  api GET /signals
+  check "$name: the alert is REJECTED with subscription_inactive" \
+    test "$(py '" ".join(s["status"] + ":" + ",".join(s["reason_codes"]) for s in d)' "$work/body")" = "REJECTED:subscription_inactive"
+  as_admin GET "/ops/audit/all?action=execution.blocked.subscription"
+  check "$name: the refusal is audited as execution.blocked.subscription" test "$(py 'len(d)' "$work/body")" -eq 1
+  api GET /subscription
+  check "$name: GET /subscription says expired, 0 days left" \
+    test "$(py 'd["status"] + " " + str(d["days_left"])' "$work/body")" = "expired 0"
+
+  set_subscription active "$(iso_in 2592000)"
+  check "$name: the admin renews it (HTTP $STATUS)" test "$STATUS" = 200
+  check "$name: the renewed trader's next alert is accepted (202)" test "$(send_alert "$name" 1)" = 202
+  check "$name: the worker settles it within 30 s" settled
+  api GET /positions
+  check "$name: the renewed trader's alert opened a position" test "$(py 'len(d)' "$work/body")" -eq 1
+
+  set_subscription active "$(iso_in 2)"
+  sleep 3
+  local swept
+  swept="$(cd "$work" && env -i PATH="$PATH" HOME="$work" DATABASE_URL="$database" "$SIGNALDESK_BIN" subscriptions expire 2>/dev/null | tail -n 1)"
+  check "$name: \`signaldesk subscriptions expire\` marks the ended period ($swept)" \
+    test "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["expired"])' "$swept" 2>/dev/null)" = 1
+  api GET /subscription
+  check "$name: GET /subscription says expired after the sweep" test "$(py 'd["status"]' "$work/body")" = expired
+  cat "$work/secret" "$work/admin.pw" >"$work/secrets.txt"
+  check "$name: no webhook secret or password reached the logs" bash -c "! grep -rqF -f '$work/secrets.txt' '$work'/*.log"
+  stop "$server" || true
+}
+
 scenario sqlite "sqlite:$work/var/worker.sqlite" 1
 burst sqlite-burst "sqlite:$work/var/burst.sqlite"
+subscription sqlite-subscriptions "sqlite:$work/var/subscriptions.sqlite"
 
 if [ -n "${PG_DIR:-}" ]; then
   PG_DATABASE="signaldesk_worker_$$"
@@ -208,6 +278,8 @@ if [ -n "${PG_DIR:-}" ]; then
   scenario postgres "$(pg_url "$PG_DATABASE")" 2
   pg_create_database "${PG_DATABASE}_burst"
   burst postgres-burst "$(pg_url "${PG_DATABASE}_burst")"
+  pg_create_database "${PG_DATABASE}_subscriptions"
+  subscription postgres-subscriptions "$(pg_url "${PG_DATABASE}_subscriptions")"
 fi
 
 finish

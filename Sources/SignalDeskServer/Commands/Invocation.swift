@@ -9,7 +9,7 @@ struct Invocation: Equatable {
     /// Every command the executable runs: `configure(_:config:)` registers all but `serve` and
     /// `routes`, which Vapor registers itself. `CommandTests` checks this list against a configured
     /// application.
-    static let commands = ["serve", "migrate", "create-admin", "keys", "worker", "routes"]
+    static let commands = ["serve", "migrate", "create-admin", "keys", "worker", "subscriptions", "routes"]
 
     /// The command's name as given (`serve` when none is).
     var command: String
