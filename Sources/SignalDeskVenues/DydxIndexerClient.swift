@@ -14,10 +14,6 @@ public struct DydxIndexerClient: Sendable {
         public var marginUsed: Double { max(0, equity - freeCollateral) }
     }
 
-    /// The public testnet indexer (the default network); tests and deployments pass another.
-    public static let testnetURL = "https://indexer.v4testnet.dydx.exchange"
-    public static let mainnetURL = "https://indexer.dydx.trade"
-
     let baseURL: String
     let transport: HTTPTransport
 

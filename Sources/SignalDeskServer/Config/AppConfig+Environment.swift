@@ -41,6 +41,11 @@ extension AppConfig {
         config.enforce2FAEmails = Set(reader.list("ENFORCE_2FA_EMAILS").map { $0.lowercased() })
         config.tradingDayTimeZone = reader.timeZone("TRADING_DAY_TZ") ?? config.tradingDayTimeZone
         config.executionMode = reader.choice("EXECUTION_MODE", ExecutionMode.self) ?? .paper
+        config.dydxNetwork = reader.choice("DYDX_NETWORK", DydxNetwork.self) ?? .testnet
+        if config.dydxNetwork == .mainnet && config.executionMode != .live {
+            reader.problem("DYDX_NETWORK=mainnet requires EXECUTION_MODE=live")
+        }
+        config.dydxIndexerURL = reader.httpURL("DYDX_INDEXER_URL")
         config.binanceTestnetBaseURL = reader.httpURL("BINANCE_TESTNET_BASE_URL") ?? config.binanceTestnetBaseURL
         config.bybitBaseURL = reader.httpURL("BYBIT_BASE_URL") ?? config.bybitBaseURL
         config.ibkrBridgeBaseURL = reader.httpURL("IBKR_BRIDGE_BASE_URL")

@@ -39,6 +39,11 @@ public struct AppConfig: Sendable {
     public var enforce2FAEmails: Set<String>
     public var tradingDayTimeZone: TimeZone
     public var executionMode: ExecutionMode
+    /// DYDX_NETWORK: the dYdX network whose credentials and indexer the user surface reads
+    /// (mainnet only with EXECUTION_MODE=live).
+    public var dydxNetwork: DydxNetwork
+    /// DYDX_INDEXER_URL: the indexer `GET /api/user/account-balance` reads; nil: the network's public one.
+    public var dydxIndexerURL: URL?
     public var binanceTestnetBaseURL: URL
     public var bybitBaseURL: URL
     public var ibkrBridgeBaseURL: URL?
@@ -85,6 +90,8 @@ public struct AppConfig: Sendable {
         self.enforce2FAEmails = []
         self.tradingDayTimeZone = TimeZone(identifier: "America/Bogota")!
         self.executionMode = .paper
+        self.dydxNetwork = .testnet
+        self.dydxIndexerURL = nil
         self.binanceTestnetBaseURL = URL(string: "https://testnet.binance.vision")!
         self.bybitBaseURL = URL(string: "https://api-testnet.bybit.com")!
         self.ibkrBridgeBaseURL = nil

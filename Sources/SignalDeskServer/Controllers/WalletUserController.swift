@@ -126,7 +126,7 @@ struct WalletUserController: RouteCollection {
         return (
             status,
             CredentialsStatus(
-                dydxConfigured: status.testnetAddress != nil || status.mainnetAddress != nil,
+                dydxConfigured: status.address(on: req.application.appConfig.dydxNetwork) != nil,
                 dydxTestnetConfigured: status.testnetAddress != nil,
                 dydxMainnetConfigured: status.mainnetAddress != nil,
                 telegramConfigured: status.telegramConfigured, webhookConfigured: webhook?.enabled == true)
@@ -217,12 +217,14 @@ struct WalletUserController: RouteCollection {
         return SecretReplaced(message: "Webhook secret updated", webhookUuid: endpoint.webhookUUID)
     }
 
-    /// Subaccount 0 of the testnet address from the indexer; a failure is 200 with `success:false`.
+    /// Subaccount 0 of the configured network's address from the indexer; a failure is 200 with
+    /// `success:false`.
     @Sendable static func accountBalance(req: Request) async throws -> Balance {
         let caller = try req.caller
         let status = try await DydxCredentialsService(app: req.application, db: req.db).status(userID: caller.id)
-        guard let address = status.testnetAddress ?? status.mainnetAddress else {
-            return Balance(success: false, error: "No dYdX credentials configured")
+        let network = req.application.appConfig.dydxNetwork
+        guard let address = status.address(on: network) else {
+            return Balance(success: false, error: "No dYdX \(network.rawValue) credentials configured")
         }
         do {
             let account = try await req.application.dydxIndexer.subaccount(address: address)

@@ -7,12 +7,7 @@ import Vapor
 /// and the dYdX address derived from it. The phrase is never logged, audited or answered: only
 /// the field names that changed and the derived addresses leave this type.
 struct DydxCredentialsService {
-    enum Network: String, CaseIterable, Sendable {
-        case testnet, mainnet
-
-        /// The request field that carries this network's mnemonic.
-        var field: String { "dydx_\(rawValue)_mnemonic" }
-    }
+    typealias Network = DydxNetwork
 
     /// What a user may send; nil fields are left as they are.
     struct Update: Sendable {
@@ -31,6 +26,13 @@ struct DydxCredentialsService {
         let testnetAddress: String?
         let mainnetAddress: String?
         let telegramConfigured: Bool
+
+        func address(on network: DydxNetwork) -> String? {
+            switch network {
+            case .testnet: testnetAddress
+            case .mainnet: mainnetAddress
+            }
+        }
     }
 
     let app: Application
@@ -123,4 +125,9 @@ struct DydxCredentialsService {
             mainnetAddress: rows.first { $0.network == Network.mainnet.rawValue }?.address,
             telegramConfigured: user?.telegramBotTokenSealed != nil && user?.telegramChatIDSealed != nil)
     }
+}
+
+extension DydxNetwork {
+    /// The request field that carries this network's mnemonic.
+    var field: String { "dydx_\(rawValue)_mnemonic" }
 }

@@ -6,13 +6,13 @@ extension Application {
         typealias Value = DydxIndexerClient
     }
 
-    /// The dYdX indexer `GET /api/user/account-balance` reads: the public testnet indexer unless
-    /// one was installed (tests install a local fake). Reads only; nothing here can trade.
+    /// The dYdX indexer `GET /api/user/account-balance` reads: `DYDX_INDEXER_URL`, else the
+    /// configured network's public indexer, unless a test installed another. Reads only.
     var dydxIndexer: DydxIndexerClient {
         get {
             storage[DydxIndexerKey.self]
                 ?? DydxIndexerClient(
-                    baseURL: DydxIndexerClient.testnetURL,
+                    baseURL: appConfig.dydxIndexerURL?.absoluteString ?? appConfig.dydxNetwork.publicIndexerURL,
                     transport: HTTPTransport(client: http.client.shared, timeout: .seconds(5)))
         }
         set { storage[DydxIndexerKey.self] = newValue }
