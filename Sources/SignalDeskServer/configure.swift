@@ -32,6 +32,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.signalWakeup = SignalWakeup()
     app.priceWakeup = SignalWakeup()
     app.webhookRateLimiter = RateLimiter(limit: config.webhookRatePerMinute)
+    app.walletMessageLimits = WalletMessageLimits()
     app.venues = VenueRegistry(config: config, client: app.http.client.shared, prices: app.marketPrices)
     app.migrations.add(SignalDeskMigrations.all)
 

@@ -276,3 +276,24 @@ import VaporTesting
         return "0x" + Hex.encode(Array(bytes[0..<32]) + s + [v])
     }
 }
+
+@Suite struct WalletMessageLimitTests {
+    /// Anyone may ask for messages, and each is a row: 10 a minute per address.
+    @Test func messagesPerAddressAreLimited() async throws {
+        try await withTestApp(.sqlite) { app in
+            let clock = MovableClock(Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
+            app.wallClock = clock
+            let client = Client(app: app)
+            let wallet = TestWallet.random()
+            for _ in 0..<10 { _ = try await client.walletMessage(wallet.address) }
+            let limited = try await client.send(
+                .GET, "api/auth/generate-message?wallet_address=\(wallet.address.lowercased())")
+            #expect(limited.status == .tooManyRequests)
+            #expect(Int(limited.headers.first(name: "Retry-After") ?? "") ?? 0 > 0)
+            // Another address is not held back; the first is again after the window.
+            _ = try await client.walletMessage(TestWallet.random().address)
+            clock.advance(by: 61)
+            _ = try await client.walletMessage(wallet.address)
+        }
+    }
+}

@@ -77,6 +77,14 @@ struct WalletAuthController: RouteCollection {
         guard let address = try? req.query.get(String.self, at: "wallet_address") else {
             throw APIError(.unprocessableEntity, "wallet_address is required")
         }
+        if let retryAfter = await req.application.walletMessageLimits.attempt(
+            wallet: address, client: req.remoteAddress?.ipAddress, now: req.application.wallClock.now())
+        {
+            req.application.metrics.rateLimitHit(scope: "wallet_message")
+            throw APIError(
+                .tooManyRequests, "Too many sign-in messages. Try again in \(retryAfter) seconds.",
+                headers: ["Retry-After": String(retryAfter)])
+        }
         do {
             let issued = try await WalletSignIn(app: req.application, db: req.db).issueMessage(for: address)
             return IssuedMessage(message: issued.message, nonce: issued.nonce, expiresAt: issued.expiresAt)
