@@ -38,7 +38,8 @@ struct WalletWebhooksController: RouteCollection {
     /// uuid, one `401 Authentication failed` for every failure, audited) and creates nothing.
     @Sendable static func test(req: Request) async throws -> TestAnswer {
         let uuid = (req.parameters.get("webhook_uuid") ?? "").lowercased()
-        let object = TradingViewAlert.object(from: WebhooksController.raw(req))
+        let body = WebhooksController.raw(req)
+        let object = TradingViewAlert.object(from: body)
         let provided =
             object.flatMap(TradingViewAlert.secret(in:)) ?? (try? req.query.get(String.self, at: "secret"))
             ?? req.headers.first(name: "X-Webhook-Secret") ?? ""
