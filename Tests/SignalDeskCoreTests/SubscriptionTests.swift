@@ -61,6 +61,20 @@ import Testing
                 != SubscriptionReminder.oneDay.key(periodEnd: end.addingTimeInterval(30 * 86_400)))
     }
 
+    @Test func theDashboardBucketsEachSubscription() {
+        func standing(_ status: SubscriptionStatus, _ end: Date?, at now: Date) -> SubscriptionStanding {
+            SubscriptionTerms(plan: "pro", status: status, periodEnd: end).standing(at: now)
+        }
+        #expect(standing(.active, end, at: end.addingTimeInterval(-8 * 86_400)) == .active)
+        #expect(standing(.trialing, nil, at: end) == .active)
+        #expect(standing(.active, end, at: end.addingTimeInterval(-7 * 86_400)) == .expiring)
+        #expect(standing(.trialing, end, at: end.addingTimeInterval(-1)) == .expiring)
+        #expect(standing(.active, end, at: end) == .expired, "ended, not marked yet")
+        #expect(standing(.expired, end, at: end.addingTimeInterval(-30 * 86_400)) == .expired)
+        #expect(standing(.canceled, end, at: end.addingTimeInterval(-86_400)) == .canceled)
+        #expect(SubscriptionTerms.none.standing(at: end) == .none)
+    }
+
     @Test func anAdminUpdateIsCheckedFieldByField() throws {
         let ok = try SubscriptionUpdate.check(plan: " pro ", status: "active", periodEnd: "2027-01-15T08:00:00Z").get()
         #expect(ok == SubscriptionUpdate(plan: "pro", status: .active, periodEnd: end))

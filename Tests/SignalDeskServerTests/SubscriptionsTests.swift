@@ -271,4 +271,43 @@ import VaporTesting
             #expect(try await client.send(.GET, "subscription").status == .unauthorized)
         }
     }
+
+    @Test(arguments: TestDatabase.all)
+    func theDashboardCountsSubscriptionsAndShowsEachUsers(_ database: TestDatabase) async throws {
+        try await withTestApp(database, adjust: { $0.subscriptionRequired = true }) { app in
+            let client = Client(app: app)
+            let (admin, _) = try await client.signIn("boss@desk.io", role: .admin)
+            let now = Date()
+            let plans: [(String, String, Date?)] = [
+                ("long@trading.co", "active", now.addingTimeInterval(30 * 86_400)),
+                ("soon@trading.co", "trialing", now.addingTimeInterval(3 * 86_400)),
+                ("gone@trading.co", "expired", now.addingTimeInterval(-86_400)),
+                ("quit@trading.co", "canceled", nil),
+            ]
+            for (email, status, end) in plans {
+                try await client.register(email)
+                #expect(
+                    try await Self.setSubscription(client, admin: admin, email, status: status, end: end).status == .ok)
+            }
+            try await client.register("free@trading.co")
+            let summary = try await client.send(.GET, "ops/dashboard/summary?real_only=false", token: admin)
+            #expect(summary.status == .ok)
+            let body = summary.json()
+            let counts = try #require(body["subscriptions"] as? [String: Any])
+            #expect(counts["required"] as? Bool == true)
+            #expect(counts["active"] as? Int == 1)
+            #expect(counts["expiring_7d"] as? Int == 1)
+            #expect(counts["expired"] as? Int == 1)
+            #expect(counts["canceled"] as? Int == 1)
+            #expect(counts["none"] as? Int == 2, "free@ and the admin")
+            let users = try #require(body["users"] as? [[String: Any]])
+            let byEmail = Dictionary(uniqueKeysWithValues: users.map { ($0["email"] as? String ?? "", $0) })
+            #expect(byEmail["long@trading.co"]?["subscription"] as? String == "active")
+            #expect(byEmail["long@trading.co"]?["subscription_days_left"] as? Int == 30)
+            #expect(byEmail["soon@trading.co"]?["subscription"] as? String == "trialing")
+            #expect(byEmail["gone@trading.co"]?["subscription"] as? String == "expired")
+            #expect(byEmail["free@trading.co"]?["subscription"] as? String == "none")
+            #expect(byEmail["free@trading.co"]?["subscription_days_left"] is NSNull)
+        }
+    }
 }

@@ -53,8 +53,27 @@ public struct SubscriptionTerms: Sendable, Equatable {
         return nil
     }
 
+    /// Where the subscription stands at `now`, as the dashboard counts it.
+    public func standing(at now: Date) -> SubscriptionStanding {
+        if allowsTrading(at: now) {
+            if let periodEnd, Self.second(of: periodEnd) - Self.second(of: now) <= 7 * 86_400 { return .expiring }
+            return .active
+        }
+        switch status {
+        case .active, .trialing, .expired: return .expired
+        case .canceled: return .canceled
+        case .none: return .none
+        }
+    }
+
     /// Seconds since 1970 in UTC, rounded down.
     static func second(of date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
+}
+
+/// The dashboard's buckets: `active` may trade with more than 7 days left (or no end), `expiring`
+/// may trade and ends within 7 days, `expired` is marked so or ended without being marked yet.
+public enum SubscriptionStanding: String, Sendable, CaseIterable {
+    case active, expiring, expired, canceled, none
 }
 
 /// The reminders before a period ends.

@@ -165,6 +165,22 @@ struct OpsReports {
         let errorsTotal: Int
     }
 
+    /// Subscriptions of the users in view (issue 24): who may trade, who ends within 7 days.
+    struct Subscriptions: Content {
+        /// SUBSCRIPTION_REQUIRED: whether the statuses gate opens.
+        let required: Bool
+        let active: Int
+        let expiring7d: Int
+        let expired: Int
+        let canceled: Int
+        let none: Int
+
+        enum CodingKeys: String, CodingKey {
+            case required, active, expired, canceled, none
+            case expiring7d = "expiring_7d"
+        }
+    }
+
     struct UserRow: Content {
         let userId: UUID
         let email: String
@@ -178,6 +194,8 @@ struct OpsReports {
         let openPositionsNow: Int
         let blockedOpenAttemptsToday: Int
         @NullEncodable var lastActivityAt: Date?
+        let subscription: SubscriptionStatus
+        @NullEncodable var subscriptionDaysLeft: Int?
     }
 
     /// Why the light is not green, naming the users: one entry per finding (missing 2FA and stale
@@ -252,11 +270,12 @@ struct OpsReports {
         let recentEvents: RecentEvents
         let profileProductivity: [ProfileRow]
         let trends_7d: [TrendDay]
+        let subscriptions: Subscriptions
         let users: [UserRow]
 
         enum CodingKeys: String, CodingKey {
             case generatedAt, day, overallStatus, statusReasons, generatedFor, incidentUrl, filters, security,
-                operations, recentEvents
+                operations, recentEvents, subscriptions
             case profileProductivity, users
             case trends_7d = "trends_7d"
         }
@@ -284,6 +303,8 @@ struct OpsReports {
             positionsQuery, blockedQuery, signalsQuery, lastActivityQuery
         )
         let killSwitch = try await app.killSwitch.state(on: db)
+        let subscriptionTerms = try await SubscriptionStore().termsByUser(on: db)
+        var standings: [SubscriptionStanding: Int] = [:]
         let book = PositionBook(app: app, db: db)
         let exchangeKey = scope.exchange?.rawValue
 
@@ -320,7 +341,10 @@ struct OpsReports {
                     realizedPnlToday: counts.realizedPnLToday,
                     openPositionsNow: counts.openNow,
                     blockedOpenAttemptsToday: blocked[entry.userId] ?? 0,
-                    lastActivityAt: lastActivity[entry.userId]))
+                    lastActivityAt: lastActivity[entry.userId],
+                    subscription: (subscriptionTerms[entry.userId] ?? .none).status,
+                    subscriptionDaysLeft: (subscriptionTerms[entry.userId] ?? .none).daysLeft(at: now)))
+            standings[(subscriptionTerms[entry.userId] ?? .none).standing(at: now), default: 0] += 1
         }
         let inScope = Set(rows.map(\.userId))
 
@@ -385,6 +409,10 @@ struct OpsReports {
                 webhookAuthFailures24h: audit.recentWebhookAuthFailures),
             profileProductivity: profiles,
             trends_7d: trends,
+            subscriptions: Subscriptions(
+                required: config.subscriptionRequired, active: standings[.active] ?? 0,
+                expiring7d: standings[.expiring] ?? 0, expired: standings[.expired] ?? 0,
+                canceled: standings[.canceled] ?? 0, none: standings[.none] ?? 0),
             users: rows)
     }
 }

@@ -24,6 +24,13 @@ struct SubscriptionStore {
         return row
     }
 
+    /// Every stored subscription's terms, by user.
+    func termsByUser(on db: any Database) async throws -> [UUID: SubscriptionTerms] {
+        Dictionary(
+            try await UserSubscription.query(on: db).all().map { ($0.$user.id, $0.terms) },
+            uniquingKeysWith: { first, _ in first })
+    }
+
     /// Every user with their subscription (nil without one), by email.
     func everyone(on db: any Database) async throws -> [(user: User, subscription: UserSubscription?)] {
         let users = try await User.query(on: db).sort(\.$email).all()
