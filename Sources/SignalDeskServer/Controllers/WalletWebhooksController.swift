@@ -38,7 +38,7 @@ struct WalletWebhooksController: RouteCollection {
     /// uuid, one `401 Authentication failed` for every failure, audited) and creates nothing.
     @Sendable static func test(req: Request) async throws -> TestAnswer {
         let uuid = (req.parameters.get("webhook_uuid") ?? "").lowercased()
-        let body = WebhooksController.raw(req)
+        let body = req.body.data.map { Array($0.readableBytesView) } ?? []
         let object = TradingViewAlert.object(from: body)
         let provided =
             object.flatMap(TradingViewAlert.secret(in:)) ?? (try? req.query.get(String.self, at: "secret"))
