@@ -297,3 +297,38 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct WalletTwoFactorTests {
+    /// 2FA is optional for wallet users; once enabled, the wallet login asks for `otp` as the
+    /// password login does (the dYdX clients send none until their user enables it).
+    @Test(arguments: TestDatabase.all)
+    func aWalletUserWithTwoFactorMustSendAnOTP(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let client = Client(app: app)
+            let wallet = TestWallet.random()
+            let (token, _, _) = try await client.walletSignIn(wallet)
+            let setup = try await client.send(.POST, "auth/2fa/setup", token: token)
+            let secret = try #require(setup.json()["secret"] as? String)
+            let enabled = try await client.send(
+                .POST, "auth/2fa/verify-enable", token: token, json: ["otp": totp(secret)])
+            #expect(enabled.status == .ok)
+
+            func login(otp: String?) async throws -> TestingHTTPResponse {
+                let message = try await client.walletMessage(wallet.address)
+                var body: [String: Any] = [
+                    "wallet_address": wallet.address, "message": message, "signature": wallet.sign(message),
+                ]
+                if let otp { body["otp"] = otp }
+                return try await client.send(.POST, "api/auth/login", json: body)
+            }
+            let missing = try await login(otp: nil)
+            #expect(missing.status == .unauthorized)
+            #expect(missing.json()["detail"] as? String == "OTP required")
+            let wrong = try await login(otp: totp(secret, steps: -10))
+            #expect(wrong.status == .unauthorized)
+            #expect(wrong.json()["detail"] as? String == "Invalid OTP")
+            let good = try await login(otp: totp(secret, steps: 1))
+            #expect(good.status == .ok, "\(good.body.string)")
+        }
+    }
+}

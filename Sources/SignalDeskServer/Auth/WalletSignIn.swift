@@ -22,6 +22,9 @@ struct WalletSignIn {
         case userNotFound
         case disabled
         case throttled(retryAfter: Int)
+        /// The user enabled 2FA and sent no `otp`.
+        case otpRequired
+        case invalidOTP
     }
 
     /// A message issued for an address.
@@ -116,8 +119,11 @@ struct WalletSignIn {
     }
 
     /// Signs the wallet user of a signed message in: the same throttle, sessions and audit as a
-    /// password login (``LoginFlow``), keyed by the account name.
-    func login(addressText: String, message: String, signature: String) async throws -> (TokenPair, User) {
+    /// password login (``LoginFlow``), keyed by the account name. A wallet user who enabled 2FA
+    /// must send `otp` too (the dYdX clients send none, so 2FA is the user's choice).
+    func login(addressText: String, message: String, signature: String, otp: String? = nil) async throws -> (
+        TokenPair, User
+    ) {
         let address = try Self.parseAddress(addressText)
         let now = self.now
         let account = Self.accountName(for: address)
@@ -140,6 +146,17 @@ struct WalletSignIn {
         guard user.role != .disabled else {
             try await refuse(account: account, userID: userID, reason: "disabled", now: now)
             throw Refusal.disabled
+        }
+        let twoFactor = TwoFactorService(keyRing: app.appConfig.keyRing, db: db)
+        if let enrolment = try await twoFactor.enrolment(userID: userID), enrolment.enabled {
+            guard let otp, !otp.isEmpty else {
+                try await refuse(account: account, userID: userID, reason: "otp_required", record: false, now: now)
+                throw Refusal.otpRequired
+            }
+            guard try await twoFactor.consume(code: otp, for: enrolment, now: now) else {
+                try await refuse(account: account, userID: userID, reason: "invalid_otp", now: now)
+                throw Refusal.invalidOTP
+            }
         }
         let pair = try await app.stores.transactions.run(on: db) { tx in
             guard try await WalletNonceStore().use(nonce: nonce, address: address.lowercased, now: now, on: tx) else {

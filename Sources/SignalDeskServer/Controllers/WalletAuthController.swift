@@ -25,6 +25,8 @@ struct WalletAuthController: RouteCollection {
         let walletAddress: String
         let message: String
         let signature: String
+        /// Login only, for a wallet user who enabled 2FA.
+        let otp: String?
     }
 
     struct Registration: Content {
@@ -70,6 +72,8 @@ struct WalletAuthController: RouteCollection {
         case .userNotFound: APIError(.notFound, "User not found. Please create account first.")
         case .disabled: AuthController.apiError(for: .disabled)
         case .throttled(let retryAfter): AuthController.apiError(for: .throttled(retryAfter: retryAfter))
+        case .otpRequired: AuthController.apiError(for: .otpRequired)
+        case .invalidOTP: AuthController.apiError(for: .invalidOTP)
         }
     }
 
@@ -112,7 +116,7 @@ struct WalletAuthController: RouteCollection {
         let user: User
         do {
             (pair, user) = try await WalletSignIn(app: req.application, db: req.db).login(
-                addressText: body.walletAddress, message: body.message, signature: body.signature)
+                addressText: body.walletAddress, message: body.message, signature: body.signature, otp: body.otp)
         } catch let refusal as WalletSignIn.Refusal {
             throw apiError(for: refusal)
         }

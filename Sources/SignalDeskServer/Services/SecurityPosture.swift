@@ -78,8 +78,8 @@ struct SecurityPosture {
             generatedAt: now, maxSecretAgeDays: maxSecretAgeDays, realOnly: realOnly, summary: summary, users: rows)
     }
 
-    /// Admins and traders without 2FA, except wallet users: their sign-in is a wallet signature
-    /// with no one-time-password step (docs/wallets.md), so 2FA cannot be asked of them.
+    /// Admins and traders without 2FA, except wallet users: the dYdX clients' sign-in has no
+    /// one-time-password step, so 2FA is their choice and cannot be required (docs/wallets.md).
     static func missesTwoFactor(_ row: UserRow) -> Bool {
         (row.role == .admin || row.role == .trader) && !row.twoFactorEnabled
             && !WalletAccountName.isWalletAccount(row.email)
