@@ -22,4 +22,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: AuditController())
     try app.register(collection: OpsDashboardController())
     try app.register(collection: SubscriptionsController())
+    try app.register(collection: TradingControlController())
 }

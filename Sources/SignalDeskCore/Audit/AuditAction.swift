@@ -21,6 +21,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case executionBinanceTestOrderError = "execution.binance.test_order.error"
     case executionBinanceTestOrderSuccess = "execution.binance.test_order.success"
     case executionBlockedExchangeDisabled = "execution.blocked.exchange_disabled"
+    case executionBlockedKillSwitch = "execution.blocked.kill_switch"
     case executionBlockedSubscription = "execution.blocked.subscription"
     case executionBybitTestOrderError = "execution.bybit.test_order.error"
     case executionBybitTestOrderSuccess = "execution.bybit.test_order.success"

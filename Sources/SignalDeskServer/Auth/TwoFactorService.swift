@@ -33,6 +33,18 @@ struct TwoFactorService {
         return (Base32.encode(seed), TOTP.provisioningURI(secret: seed, account: email, issuer: Self.issuer))
     }
 
+    /// A fresh seed for `user`, enabled at once (an admin's recovery: the user signs in with it next).
+    /// Run it in a transaction: the seed and the flag change together.
+    func reprovision(userID: UUID, email: String) async throws -> (secret: String, uri: String) {
+        let fresh = try await setUp(userID: userID, email: email)
+        guard let row = try await enrolment(userID: userID) else { throw TwoFactorMissing() }
+        row.enabled = true
+        try await row.save(on: db)
+        return fresh
+    }
+
+    struct TwoFactorMissing: Error {}
+
     /// True when `code` is valid now and newer than any code this user used before; the code is
     /// then spent.
     func consume(code: String, for enrolment: TwoFactor, now: Date) async throws -> Bool {

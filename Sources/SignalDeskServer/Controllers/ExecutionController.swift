@@ -97,6 +97,15 @@ struct ExecutionController: RouteCollection {
         let symbol = try symbol(body.symbol)
         _ = try side(body.side)
         try positive(body.qty, "qty")
+        guard InputCaps.acceptsQty(body.qty) else {
+            throw APIError(
+                .unprocessableEntity,
+                items: [
+                    .init(
+                        loc: ["body", "qty"], msg: "qty must be at most \(Int(InputCaps.maxQty))", type: "value_error")
+                ])
+        }
+        try await TradingControl.requireTradingEnabled(req, caller: caller, action: "pretrade", exchange: exchange)
         guard let user = try await User.find(caller.id, on: req.db) else { throw BearerAuthMiddleware.invalid }
         let strategy = try await EffectiveStrategy.load(userID: caller.id, exchange: exchange, on: req.db)
         let book = PositionBook(app: req.application, db: req.db)
@@ -171,12 +180,14 @@ struct ExecutionController: RouteCollection {
         if let stop = body.stopLoss { try positive(stop, "stop_loss") }
         if let take = body.takeProfit { try positive(take, "take_profit") }
         let minutes = body.openedMinutes ?? 0
-        guard minutes.isFinite, minutes >= 0 else {
+        guard InputCaps.acceptsOpenedMinutes(minutes) else {
             throw APIError(
                 .unprocessableEntity,
                 items: [
                     .init(
-                        loc: ["body", "opened_minutes"], msg: "opened_minutes must be 0 or more", type: "value_error")
+                        loc: ["body", "opened_minutes"],
+                        msg: "opened_minutes must be from 0 to \(Int(InputCaps.maxOpenedMinutes)) (7 days)",
+                        type: "value_error")
                 ])
         }
         let strategy = try await EffectiveStrategy.load(userID: caller.id, exchange: exchange, on: req.db)

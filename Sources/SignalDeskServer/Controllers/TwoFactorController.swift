@@ -10,6 +10,17 @@ struct TwoFactorController: RouteCollection {
         twoFactor.post("verify-enable", use: Self.verifyEnable)
         twoFactor.post("disable", use: Self.disable)
         routes.adminOnly.post("ops", "admin", "users", ":email", "reset-2fa", use: Self.adminReset)
+        routes.adminOnly.post("users", ":user_id", "2fa", "reset", use: Self.adminReprovision)
+    }
+
+    /// `POST /users/{id}/2fa/reset?reason=` (crypto-saas's later admin reset, issue 25 group 9).
+    struct ReprovisionAnswer: Content {
+        let userId: UUID
+        let email: String
+        let enabled: Bool
+        let secret: String
+        let otpauthUri: String
+        let sessionsRevoked: Int
     }
 
     struct SetupAnswer: Content {
@@ -77,6 +88,42 @@ struct TwoFactorController: RouteCollection {
             AuditAction.auth2faDisabled, userID: caller.id, entityType: "user", entityID: caller.id.uuidString,
             on: req.db)
         return Message(message: "2FA disabled")
+    }
+
+    /// An admin re-provisions a user's 2FA: a new seed, enabled at once and shown once in the
+    /// answer (to hand to the user out of band), every session of the user revoked. Beside
+    /// ``adminReset(req:)`` (by email), which removes 2FA instead.
+    @Sendable static func adminReprovision(req: Request) async throws -> ReprovisionAnswer {
+        let caller = try req.caller
+        guard let userID = req.parameters.get("user_id").flatMap(UUID.init(uuidString:)) else {
+            throw APIError(
+                .unprocessableEntity,
+                items: [.init(loc: ["path", "user_id"], msg: "user_id must be a UUID", type: "uuid_parsing")])
+        }
+        let reason = (req.query[String.self, at: "reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...500).contains(reason.count) else {
+            throw APIError(
+                .unprocessableEntity,
+                items: [
+                    .init(
+                        loc: ["query", "reason"], msg: "reason is required (1 to 500 characters)",
+                        type: "value_error")
+                ])
+        }
+        guard let user = try await User.find(userID, on: req.db) else { throw APIError(.notFound, "User not found") }
+        let email = user.email
+        let keyRing = req.application.appConfig.keyRing
+        let (secret, uri) = try await req.application.stores.transactions.run(on: req.db) { tx in
+            let fresh = try await TwoFactorService(keyRing: keyRing, db: tx).reprovision(userID: userID, email: email)
+            try await AuditLog.record(
+                AuditAction.auth2faReset, userID: caller.id, entityType: "user", entityID: userID.uuidString,
+                details: ["target_email": .string(email), "reason": .string(reason), "reprovisioned": .bool(true)],
+                on: tx)
+            return fresh
+        }
+        let revoked = try await TokenService(app: req.application, db: req.db).revokeAll(userID: userID)
+        return ReprovisionAnswer(
+            userId: userID, email: email, enabled: true, secret: secret, otpauthUri: uri, sessionsRevoked: revoked)
     }
 
     @Sendable static func adminReset(req: Request) async throws -> Message {

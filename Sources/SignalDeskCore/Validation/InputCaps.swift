@@ -1,0 +1,16 @@
+/// Upper bounds on numbers a client sends (issue 25, group 15; crypto-saas's later caps): beyond
+/// them an input is a mistake or an attack on the arithmetic, never a trade.
+public enum InputCaps {
+    /// The largest quantity a pretrade check accepts.
+    public static let maxQty: Double = 1_000_000
+    /// The longest a position may have been open in an exit check: 7 days, in minutes.
+    public static let maxOpenedMinutes: Double = 10_080
+
+    /// Whether `qty` is a positive finite number no larger than ``maxQty``.
+    public static func acceptsQty(_ qty: Double) -> Bool { qty.isFinite && qty > 0 && qty <= maxQty }
+
+    /// Whether `minutes` is a finite number from 0 to ``maxOpenedMinutes``.
+    public static func acceptsOpenedMinutes(_ minutes: Double) -> Bool {
+        minutes.isFinite && minutes >= 0 && minutes <= maxOpenedMinutes
+    }
+}
