@@ -22,5 +22,6 @@ func routes(_ app: Application) throws {
     try app.register(collection: AuditController())
     try app.register(collection: OpsDashboardController())
     try app.register(collection: SubscriptionsController())
+    try app.register(collection: PretradeScanController())
     try app.register(collection: TradingControlController())
 }

@@ -85,6 +85,7 @@ import VaporTesting
         "GET /api/user/positions": .anyUser,
 
         "POST /ops/execution/pretrade/:exchange/check": .trading,
+        "POST /ops/execution/pretrade/:exchange/scan": .trading,
         "POST /ops/execution/exit/:exchange/check": .trading,
         "POST /ops/execution/prepare": .trading,
         "POST /ops/execution/:exchange/test-order": .trading,

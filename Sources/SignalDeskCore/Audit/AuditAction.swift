@@ -46,6 +46,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case positionOpenBlockedRiskPerTrade = "position.open.blocked.risk_per_trade"
     case pretradeCheckBlocked = "pretrade.check.blocked"
     case pretradeCheckPassed = "pretrade.check.passed"
+    case pretradeScanCompleted = "pretrade.scan.completed"
     case riskProfileUpdated = "risk.profile.updated"
     case securityKeyRotationReencrypt = "security.key_rotation.reencrypt"
     case securityPostureRead = "security.posture.read"

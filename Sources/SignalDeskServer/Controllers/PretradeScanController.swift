@@ -1,0 +1,193 @@
+import Fluent
+import SignalDeskCore
+import Vapor
+
+/// `POST /ops/execution/pretrade/{exchange}/scan` (issue 25, group 1): the pretrade checks of one
+/// account run over up to 500 candidates, scored and ranked (``PretradeScan``), each timed.
+struct PretradeScanController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.grouped(BearerAuthMiddleware(), RoleGuard(.admin, .trader))
+            .post("ops", "execution", "pretrade", ":exchange", "scan", use: Self.scan)
+    }
+
+    /// One candidate: the pretrade check's body plus the market hints the score reads.
+    struct Candidate: Content {
+        let symbol: String
+        let side: String
+        let qty: Double
+        let rrEstimate: Double?
+        let trendTf: String?
+        let signalTf: String?
+        let timingTf: String?
+        let spreadBps: Double?
+        let slippageBps: Double?
+        let volume24hUsdt: Double?
+        let inRth: Bool?
+        let macroEventBlock: Bool?
+        let earningsWithin24h: Bool?
+        let marketTrendScore: Double?
+        let momentumScore: Double?
+        let atrPct: Double?
+    }
+
+    struct Body: Content {
+        let candidates: [Candidate]
+        let topN: Int?
+        let includeBlocked: Bool?
+    }
+
+    struct Asset: Content {
+        let symbol: String
+        let side: String
+        let qty: Double
+        let passed: Bool
+        let score: Double
+        let passedChecks: Int
+        let totalChecks: Int
+        let failedChecks: [String]
+        let durationMs: Double
+        let pretrade: ExecutionController.PretradeAnswer
+    }
+
+    struct Answer: Content {
+        let exchange: Exchange
+        let scannedAssets: Int
+        let returnedAssets: Int
+        let passedAssets: Int
+        let blockedAssets: Int
+        let durationMsTotal: Double
+        let durationMsAvg: Double
+        let assets: [Asset]
+    }
+
+    /// A candidate checked and normalised: what the scan evaluates.
+    struct Checked {
+        let symbol: String
+        let side: TradeSide
+        let qty: Double
+        let proposal: PretradeCheck.Proposal
+        let market: PretradeScan.Market
+    }
+
+    static func invalid(_ loc: [String], _ message: String) -> APIError {
+        APIError(.unprocessableEntity, items: [.init(loc: ["body"] + loc, msg: message, type: "value_error")])
+    }
+
+    /// The body's problems as 422s naming the field (`candidates.3.qty`); nothing is evaluated
+    /// before the whole body is valid.
+    static func validate(_ body: Body) throws -> (candidates: [Checked], topN: Int, includeBlocked: Bool) {
+        guard body.candidates.count <= PretradeScan.maxCandidates else {
+            throw invalid(["candidates"], "at most \(PretradeScan.maxCandidates) candidates per scan")
+        }
+        let topN = body.topN ?? 10
+        guard PretradeScan.topNRange.contains(topN) else {
+            throw invalid(
+                ["top_n"],
+                "top_n must be from \(PretradeScan.topNRange.lowerBound) to \(PretradeScan.topNRange.upperBound)")
+        }
+        let defaults = PretradeCheck.Proposal()
+        let checked = try body.candidates.enumerated().map { index, candidate -> Checked in
+            let at = ["candidates", String(index)]
+            let symbol = candidate.symbol.trimmingCharacters(in: .whitespaces).uppercased()
+            guard (1...40).contains(symbol.count) else {
+                throw invalid(at + ["symbol"], "symbol must be 1 to 40 characters")
+            }
+            guard let side = TradeSide(parsing: candidate.side) else {
+                throw invalid(at + ["side"], "side must be BUY or SELL (or LONG/SHORT)")
+            }
+            guard candidate.qty.isFinite, candidate.qty > 0 else {
+                throw invalid(at + ["qty"], "qty must be a positive finite number")
+            }
+            let numbers: [(String, Double?)] = [
+                ("rr_estimate", candidate.rrEstimate), ("spread_bps", candidate.spreadBps),
+                ("slippage_bps", candidate.slippageBps), ("volume_24h_usdt", candidate.volume24hUsdt),
+                ("market_trend_score", candidate.marketTrendScore), ("momentum_score", candidate.momentumScore),
+                ("atr_pct", candidate.atrPct),
+            ]
+            for (name, value) in numbers where value.map({ !$0.isFinite }) ?? false {
+                throw invalid(at + [name], "\(name) must be a finite number")
+            }
+            let proposal = PretradeCheck.Proposal(
+                rewardRisk: candidate.rrEstimate ?? defaults.rewardRisk,
+                trendTimeframe: candidate.trendTf ?? defaults.trendTimeframe,
+                signalTimeframe: candidate.signalTf ?? defaults.signalTimeframe,
+                timingTimeframe: candidate.timingTf ?? defaults.timingTimeframe,
+                spreadBps: candidate.spreadBps ?? defaults.spreadBps,
+                slippageBps: candidate.slippageBps ?? defaults.slippageBps,
+                volume24hUSDT: candidate.volume24hUsdt ?? defaults.volume24hUSDT,
+                inRegularTradingHours: candidate.inRth ?? true, macroEventBlock: candidate.macroEventBlock ?? false,
+                earningsWithin24h: candidate.earningsWithin24h ?? false)
+            return Checked(
+                symbol: symbol, side: side, qty: candidate.qty, proposal: proposal,
+                market: .init(trendScore: candidate.marketTrendScore ?? 0, momentumScore: candidate.momentumScore ?? 0))
+        }
+        return (checked, topN, body.includeBlocked ?? true)
+    }
+
+    /// Evaluates and ranks `candidates` for the caller; shared with auto-pick.
+    static func run(
+        _ req: Request, caller: AuthenticatedUser, exchange: Exchange, candidates: [Checked], topN: Int,
+        includeBlocked: Bool
+    ) async throws -> Answer {
+        guard let user = try await User.find(caller.id, on: req.db) else { throw BearerAuthMiddleware.invalid }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let account = try await PretradeAccount.load(user: user, exchange: exchange, app: req.application, on: req.db)
+        var rows: [PretradeScan.Ranked<Asset>] = []
+        rows.reserveCapacity(candidates.count)
+        for candidate in candidates {
+            let tick = clock.now
+            let checks = account.evaluate(candidate.proposal)
+            let failed = checks.filter { !$0.passed }.map(\.name)
+            let score = PretradeScan.score(checks: checks, proposal: candidate.proposal, market: candidate.market)
+            let pretrade = ExecutionController.PretradeAnswer(
+                passed: failed.isEmpty, exchange: exchange, strategyId: account.strategy.strategy,
+                strategySource: account.strategy.source, riskProfile: account.limits.profile.rawValue, checks: checks)
+            let asset = Asset(
+                symbol: candidate.symbol, side: candidate.side.orderWord, qty: candidate.qty, passed: failed.isEmpty,
+                score: score, passedChecks: checks.count - failed.count, totalChecks: checks.count,
+                failedChecks: failed, durationMs: milliseconds(clock.now - tick), pretrade: pretrade)
+            rows.append(.init(passed: asset.passed, score: score, payload: asset))
+        }
+        let ranked = PretradeScan.rank(rows, includeBlocked: includeBlocked, topN: topN)
+        let total = milliseconds(clock.now - started)
+        let passed = rows.filter(\.passed).count
+        return Answer(
+            exchange: exchange, scannedAssets: candidates.count, returnedAssets: ranked.count, passedAssets: passed,
+            blockedAssets: candidates.count - passed, durationMsTotal: total,
+            durationMsAvg: candidates.isEmpty ? 0 : (total / Double(candidates.count) * 1000).rounded() / 1000,
+            assets: ranked.map(\.payload))
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return ((Double(seconds) * 1000 + Double(attoseconds) / 1e15) * 1000).rounded() / 1000
+    }
+
+    @Sendable static func scan(req: Request) async throws -> Answer {
+        let caller = try req.caller
+        let exchange = try ExecutionController.exchange(req)
+        let body = try req.content.decode(Body.self)
+        let (candidates, topN, includeBlocked) = try validate(body)
+        try await requireTrading(req, caller: caller, exchange: exchange)
+        let answer = try await run(
+            req, caller: caller, exchange: exchange, candidates: candidates, topN: topN, includeBlocked: includeBlocked)
+        try await AuditLog.record(
+            AuditAction.pretradeScanCompleted, userID: caller.id, entityType: "exchange", entityID: exchange.rawValue,
+            details: [
+                "exchange": .string(exchange.rawValue), "scanned_assets": .int(answer.scannedAssets),
+                "returned_assets": .int(answer.returnedAssets), "passed_assets": .int(answer.passedAssets),
+                "blocked_assets": .int(answer.blockedAssets), "duration_ms_total": .double(answer.durationMsTotal),
+            ], on: req.db)
+        return answer
+    }
+
+    /// What refuses a scan before any candidate is looked at: the kill switch (409, as opens) and
+    /// an exchange the user's assignment disables (403, audited).
+    static func requireTrading(_ req: Request, caller: AuthenticatedUser, exchange: Exchange) async throws {
+        let halt = try await req.application.killSwitch.state(on: req.db)
+        if halt.enabled { throw APIError(.conflict, "Trading halted: \(halt.reason ?? "kill switch engaged")") }
+        let strategy = try await EffectiveStrategy.load(userID: caller.id, exchange: exchange, on: req.db)
+        try await ExecutionController.requireEnabled(exchange, strategy: strategy, caller: caller, on: req.db)
+    }
+}
