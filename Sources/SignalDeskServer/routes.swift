@@ -24,4 +24,6 @@ func routes(_ app: Application) throws {
     try app.register(collection: SubscriptionsController())
     try app.register(collection: PretradeScanController())
     try app.register(collection: TradingControlController())
+    try app.register(collection: BackofficeController())
+    try app.register(collection: AuditExportController())
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Fluent
 import Foundation
 import SignalDeskCore
@@ -182,6 +183,112 @@ import VaporTesting
             #expect(over.body.string.contains("opened_minutes"))
             #expect(try await client.auditCount("exit.check.hold") + client.auditCount("exit.check.triggered") == 0)
             #expect(try await exit(10_080).status == .ok)
+        }
+    }
+}
+
+/// The back office (group 6) and the signed audit export (group 7).
+@Suite struct BackofficeAndExportTests {
+    static func array(_ response: TestingHTTPResponse) throws -> [[String: Any]] {
+        try #require(try JSONSerialization.jsonObject(with: Data(response.body.string.utf8)) as? [[String: Any]])
+    }
+
+    /// test_backoffice_rbac_viewer_readonly.
+    @Test(arguments: TestDatabase.all)
+    func theBackOfficeIsReadOnlyForViewersAndAdmins(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let client = Client(app: app)
+            let (admin, _) = try await client.signIn("admin@test.com", role: .admin)
+            let (viewer, _) = try await client.signIn("viewer@test.com", role: .viewer)
+            let (trader, _) = try await client.signIn("trader@test.com")
+            #expect(
+                try await client.send(
+                    .POST, "users/exchange-secrets", token: trader,
+                    json: ["exchange": "BINANCE", "api_key": "k1k1k1k1", "api_secret": "s1s1s1s1"]
+                ).status == .created)
+
+            let summary = try await client.send(.GET, "ops/backoffice/summary", token: viewer)
+            #expect(summary.status == .ok)
+            let body = summary.json()
+            #expect(body["tenant_id"] as? String == "default")
+            #expect(body["viewers"] as? Int == 1)
+            #expect(body["admins"] as? Int == 1)
+            #expect(body["traders"] as? Int == 1)
+            #expect(body["users_total"] as? Int == 3)
+            #expect(body["users_missing_2fa"] as? Int == 2)
+            #expect(body["users_with_exchange_secrets"] as? Int == 1)
+            #expect(body["trading_enabled"] as? Bool == true)
+
+            let users = try Self.array(try await client.send(.GET, "ops/backoffice/users", token: viewer))
+            #expect(
+                Set(users.compactMap { $0["email"] as? String }) == [
+                    "admin@test.com", "viewer@test.com", "trader@test.com",
+                ])
+            let row = try #require(users.first { $0["email"] as? String == "trader@test.com" })
+            #expect(row["exchanges_configured"] as? [String] == ["BINANCE"])
+            #expect(row["role"] as? String == "trader")
+            #expect(row["api_key"] == nil && row["api_secret"] == nil)
+            #expect(
+                !(try await client.send(.GET, "ops/backoffice/users", token: admin).body.string.contains("k1k1k1k1")))
+
+            #expect(try await client.send(.GET, "ops/backoffice/summary", token: trader).status == .forbidden)
+            #expect(try await client.send(.GET, "ops/backoffice/users", token: trader).status == .forbidden)
+            #expect(try await client.send(.GET, "ops/backoffice/users").status == .unauthorized)
+        }
+    }
+
+    /// test_audit_export_hash_and_signature_admin_only.
+    @Test(arguments: TestDatabase.all)
+    func theAuditExportIsHashedAndSignedOverItsCanonicalJSON(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let client = Client(app: app)
+            let (admin, _) = try await client.signIn("admin@test.com", role: .admin)
+            let (trader, _) = try await client.signIn("trader@tëst.com")
+            // Activity with numbers of both kinds and non-ASCII text in the details.
+            _ = try await client.send(.GET, "ops/audit/me?limit=5", token: trader)
+            _ = try await client.send(
+                .POST, "ops/execution/pretrade/binance/check", token: trader, json: CryptoSaasLaterTests.pretrade)
+            while try await AuditChainSealing(app: app, db: app.db).sealPending() > 0 {}
+
+            #expect(try await client.send(.GET, "ops/admin/audit/export", token: trader).status == .forbidden)
+            #expect(
+                try await client.send(.GET, "ops/admin/audit/export?limit=0", token: admin).status
+                    == .unprocessableEntity)
+            #expect(
+                try await client.send(.GET, "ops/admin/audit/export?limit=5001", token: admin).status
+                    == .unprocessableEntity)
+
+            let exported = try await client.send(.GET, "ops/admin/audit/export?limit=50", token: admin)
+            #expect(exported.status == .ok)
+            guard case .object(let whole) = try CanonicalJSON.parse(exported.body.string),
+                case .object(let meta)? = whole["meta"], case .array(let records)? = whole["records"],
+                case .string(let sha)? = whole["payload_sha256"],
+                case .string(let signature)? = whole["signature_hmac_sha256"]
+            else {
+                Issue.record("unexpected export: \(exported.body.string)")
+                return
+            }
+            #expect(meta["tenant_id"] == .string("default"))
+            #expect(meta["records_count"] == .int(records.count))
+            #expect(records.count >= 4)
+            #expect(sha.count == 64 && signature.count == 64)
+            // The digest of the canonical {"meta","records"}, recomputed from what was received.
+            let canonical = CanonicalJSON.object(["meta": .object(meta), "records": .array(records)]).text
+            let digest = SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
+            #expect(digest == sha)
+            let (keyID, key) = app.appConfig.keyRing.derivedKey(purpose: AuditExport.signingPurpose)
+            #expect(meta["signing_key_id"] == .string(keyID))
+            let mac = Data(HMAC<SHA256>.authenticationCode(for: Data(canonical.utf8), using: key)).map {
+                String(format: "%02x", $0)
+            }.joined()
+            #expect(mac == signature)
+            // The answer's meta and records are the canonical bytes themselves.
+            #expect(exported.body.string.hasPrefix("{" + canonical.dropFirst().dropLast() + ","))
+            // Records carry their place in the hash chain; the export itself is audited afterwards.
+            let chained = records.filter { if case .object(let r) = $0 { r["chain_seq"] != .null } else { false } }
+            #expect(!chained.isEmpty)
+            #expect(meta["chain_sealed_through"] != .null)
+            #expect(try await client.auditCount("ops.audit.export") == 1)
         }
     }
 }

@@ -34,6 +34,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case exitCheckTriggered = "exit.check.triggered"
     case notificationsTelegramCleared = "notifications.telegram.cleared"
     case notificationsTelegramSet = "notifications.telegram.set"
+    case opsAuditExport = "ops.audit.export"
     case opsCleanupSmokeUsers = "ops.cleanup.smoke_users"
     case opsKillSwitchOff = "ops.kill_switch.off"
     case opsKillSwitchOn = "ops.kill_switch.on"

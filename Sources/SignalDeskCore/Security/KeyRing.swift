@@ -32,6 +32,15 @@ public struct KeyRing: Sendable {
     /// The identifier of ``activeKey``.
     public var activeKeyID: String { keys[0].id }
 
+    /// A key for `purpose` derived from the active key (HKDF-SHA256 with `purpose` as the info),
+    /// with the active key's id: signing what SignalDesk hands out (the audit export) without a
+    /// secret of its own, and without using the sealing key itself for a second job.
+    public func derivedKey(purpose: String) -> (keyID: String, key: SymmetricKey) {
+        let key = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: activeKey.material, info: Array(purpose.utf8), outputByteCount: 32)
+        return (activeKey.id, key)
+    }
+
     /// A ring of `keys`, the first active. Identifiers must be unique.
     public init(keys: [Key]) throws(KeyRingError) {
         guard !keys.isEmpty else { throw .empty }
