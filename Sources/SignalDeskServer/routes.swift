@@ -26,4 +26,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: TradingControlController())
     try app.register(collection: BackofficeController())
     try app.register(collection: AuditExportController())
+    try app.register(collection: ReadinessController())
 }

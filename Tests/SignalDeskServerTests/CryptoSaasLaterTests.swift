@@ -292,3 +292,66 @@ import VaporTesting
         }
     }
 }
+
+/// Readiness, the daily gate and the daily snapshot (group 10).
+@Suite struct ReadinessTests {
+    /// test_admin_readiness_report_admin_only, test_admin_daily_gate_admin_only,
+    /// test_admin_daily_snapshot_admin_only.
+    @Test(arguments: TestDatabase.all)
+    func readinessGateAndSnapshotAreAdminOnlyAndSayWhatIsMissing(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let client = Client(app: app)
+            let (admin, _) = try await client.signIn("admin@test.com", role: .admin)
+            let (trader, _) = try await client.signIn("trader@test.com")
+            _ = try await client.signIn("viewer@test.com", role: .viewer)
+            for path in [
+                "users/readiness/report", "ops/admin/readiness/daily-gate", "ops/admin/snapshot/daily",
+            ] {
+                #expect(try await client.send(.GET, path, token: trader).status == .forbidden, "\(path)")
+            }
+            let query = "real_only=false&include_service_users=false&max_secret_age_days=30"
+            let report = try await client.send(.GET, "users/readiness/report?\(query)", token: admin)
+            #expect(report.status == .ok)
+            let summary = try #require(report.json()["summary"] as? [String: Any])
+            #expect(summary["total_users"] as? Int == 2, "the admin and the trader; viewers do not trade")
+            #expect(summary["ready_users"] as? Int == 0)
+            #expect(summary["missing_users"] as? Int == 2)
+            let users = try #require(report.json()["users"] as? [[String: Any]])
+            let traderRow = try #require(users.first { $0["email"] as? String == "trader@test.com" })
+            #expect(traderRow["missing"] as? [String] == ["2fa", "exchange_secret"])
+            #expect(
+                try await client.send(.GET, "users/readiness/report?max_secret_age_days=0", token: admin).status
+                    == .unprocessableEntity)
+
+            let gate = try await client.send(.GET, "ops/admin/readiness/daily-gate?\(query)", token: admin)
+            #expect(gate.status == .ok)
+            let gateBody = gate.json()
+            #expect(gateBody["passed"] as? Bool == false)
+            let checks = try #require(gateBody["checks"] as? [[String: Any]])
+            let failed = Set(checks.filter { $0["passed"] as? Bool == false }.compactMap { $0["name"] as? String })
+            #expect(failed == ["no_users_missing_2fa", "all_users_ready"])
+            #expect(gateBody["security_summary"] is [String: Any])
+            #expect((gateBody["readiness_summary"] as? [String: Any])?["missing_users"] as? Int == 2)
+            // The kill switch turns its check red.
+            #expect(
+                try await client.send(
+                    .POST, "ops/admin/kill-switch", token: admin, json: ["enabled": true, "reason": "gate test"]
+                ).status == .ok)
+            let halted = try await client.send(.GET, "ops/admin/readiness/daily-gate?\(query)", token: admin).json()
+            let haltedChecks = try #require(halted["checks"] as? [[String: Any]])
+            #expect(haltedChecks.first { $0["name"] as? String == "kill_switch_released" }?["passed"] as? Bool == false)
+
+            let snapshot = try await client.send(
+                .GET, "ops/admin/snapshot/daily?real_only=true&max_secret_age_days=30&recent_hours=24", token: admin)
+            #expect(snapshot.status == .ok)
+            let parts = snapshot.json()
+            for key in [
+                "dashboard", "backoffice_summary", "backoffice_users", "security_posture", "risk_daily_compare",
+                "daily_gate",
+            ] {
+                #expect(parts[key] != nil, "\(key)")
+            }
+            #expect((parts["backoffice_summary"] as? [String: Any])?["tenant_id"] as? String == "default")
+        }
+    }
+}
