@@ -124,6 +124,8 @@ import VaporTesting
             negative["qty"] = -1
             var badSide = Self.candidate("ETHUSDT")
             badSide["side"] = "UP"
+            var huge = Self.candidate("ETHUSDT")
+            huge["qty"] = 1_000_001
             let bodies: [(String, [String: Any])] = [
                 ("top_n", ["top_n": 0, "candidates": [Self.candidate("BTCUSDT")]]),
                 ("top_n", ["top_n": 501, "candidates": [Self.candidate("BTCUSDT")]]),
@@ -131,6 +133,7 @@ import VaporTesting
                 ("qty", ["candidates": [Self.candidate("BTCUSDT"), badQty]]),
                 ("candidates.1.qty", ["candidates": [Self.candidate("BTCUSDT"), negative]]),
                 ("candidates.1.side", ["candidates": [Self.candidate("BTCUSDT"), badSide]]),
+                ("candidates.0.qty", ["candidates": [huge]]),
             ]
             for (field, body) in bodies {
                 let refused = try await client.send(
@@ -158,7 +161,8 @@ import VaporTesting
                 .POST, "ops/execution/pretrade/binance/scan", token: token,
                 json: ["candidates": [Self.candidate("BTCUSDT")]])
             #expect(halted.status == .conflict)
-            #expect(halted.json()["detail"] as? String == "Trading halted: drill")
+            #expect(halted.json()["detail"] as? String == "Trading is globally disabled by admin kill-switch")
+            #expect(try await client.auditCount("execution.blocked.kill_switch") == 1)
             #expect(try await client.auditCount("pretrade.scan.completed") == 0)
         }
     }

@@ -86,6 +86,7 @@ import VaporTesting
 
         "POST /ops/execution/pretrade/:exchange/check": .trading,
         "POST /ops/execution/pretrade/:exchange/scan": .trading,
+        "POST /ops/execution/pretrade/:exchange/auto-pick": .trading,
         "POST /ops/execution/exit/:exchange/check": .trading,
         "POST /ops/execution/prepare": .trading,
         "POST /ops/execution/:exchange/test-order": .trading,
@@ -95,6 +96,7 @@ import VaporTesting
 
         "GET /ops/audit/verify": .admin,
         "GET /ops/risk/daily-compare": .admin,
+        "GET /ops/admin/auto-pick/report": .admin,
         "GET /ops/admin/kill-switch": .admin,
         "POST /ops/admin/kill-switch": .admin,
         "POST /ops/admin/cleanup-smoke-users": .admin,

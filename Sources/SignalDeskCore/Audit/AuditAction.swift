@@ -46,6 +46,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case positionOpenBlockedMaxTrades = "position.open.blocked.max_trades"
     case positionOpenBlockedRiskPerTrade = "position.open.blocked.risk_per_trade"
     case pretradeCheckBlocked = "pretrade.check.blocked"
+    case pretradeAutoPickCompleted = "pretrade.auto_pick.completed"
+    case pretradeAutoPickStarted = "pretrade.auto_pick.started"
     case pretradeCheckPassed = "pretrade.check.passed"
     case pretradeScanCompleted = "pretrade.scan.completed"
     case riskProfileUpdated = "risk.profile.updated"

@@ -89,41 +89,62 @@ extension ExecutionController {
         }
     }
 
-    @Sendable static func testOrder(req: Request) async throws -> TestOrderAnswer {
-        let exchange = try exchange(req)
-        let body = try req.content.decode(OrderBody.self)
-        let context = try await orderContext(req, exchange: exchange, body: body, venueValidates: exchange == .ibkr)
+    /// Why a test order was not sent, as the venue answered (the text contract.md gives).
+    struct TestOrderFailure: Error {
+        let message: String
+    }
+
+    /// Sends a test order to `exchange`'s venue and audits the outcome
+    /// (`execution.{venue}.test_order.success|error`); shared with auto-pick.
+    static func placeTestOrder(
+        _ req: Request, exchange: Exchange, caller: AuthenticatedUser, symbol: String, side: TradeSide, qty: Double,
+        credentials: VenueCredentials
+    ) async throws -> Result<TestOrderAnswer, TestOrderFailure> {
         let clientID = "sdtest-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        let order = OrderRequest(symbol: context.symbol, side: context.side, qty: body.qty, clientOrderID: clientID)
+        let order = OrderRequest(symbol: symbol, side: side, qty: qty, clientOrderID: clientID)
         let venue = req.application.venues.venue(for: exchange)
         let outcome: Result<TestOrderResult, VenueError>
         do {
-            outcome = .success(try await venue.testOrder(order, credentials: context.credentials))
+            outcome = .success(try await venue.testOrder(order, credentials: credentials))
         } catch {
             outcome = .failure(error)
         }
         switch outcome {
         case .success(let result):
             try await AuditLog.record(
-                AuditAction.testOrder(exchange, succeeded: true), userID: context.caller.id, entityType: "exchange",
+                AuditAction.testOrder(exchange, succeeded: true), userID: caller.id, entityType: "exchange",
                 entityID: exchange.rawValue,
                 details: [
-                    "symbol": .string(context.symbol), "side": .string(context.side.orderWord),
-                    "qty": .double(body.qty),
+                    "symbol": .string(symbol), "side": .string(side.orderWord),
+                    "qty": .double(qty),
                     "mode": .string(result.mode), "order_ref": result.orderRef.map(AuditValue.string) ?? .null,
                 ], on: req.db)
-            return TestOrderAnswer(
-                exchange: exchange, mode: result.mode, symbol: context.symbol, side: context.side.orderWord,
-                qty: body.qty, sent: true, orderRef: result.orderRef)
+            return .success(
+                TestOrderAnswer(
+                    exchange: exchange, mode: result.mode, symbol: symbol, side: side.orderWord, qty: qty, sent: true,
+                    orderRef: result.orderRef))
         case .failure(let error):
             let message = VenueFailureText.describe(
-                error, exchange: exchange, credentials: context.credentials,
+                error, exchange: exchange, credentials: credentials,
                 timeout: req.application.appConfig.venueTimeoutSeconds)
             try await AuditLog.record(
-                AuditAction.testOrder(exchange, succeeded: false), userID: context.caller.id, entityType: "exchange",
+                AuditAction.testOrder(exchange, succeeded: false), userID: caller.id, entityType: "exchange",
                 entityID: exchange.rawValue,
-                details: ["symbol": .string(context.symbol), "error": .string(message)], on: req.db)
-            throw APIError(.badGateway, message)
+                details: ["symbol": .string(symbol), "error": .string(message)], on: req.db)
+            return .failure(TestOrderFailure(message: message))
+        }
+    }
+
+    @Sendable static func testOrder(req: Request) async throws -> TestOrderAnswer {
+        let exchange = try exchange(req)
+        let body = try req.content.decode(OrderBody.self)
+        let context = try await orderContext(req, exchange: exchange, body: body, venueValidates: exchange == .ibkr)
+        switch try await placeTestOrder(
+            req, exchange: exchange, caller: context.caller, symbol: context.symbol, side: context.side, qty: body.qty,
+            credentials: context.credentials)
+        {
+        case .success(let answer): return answer
+        case .failure(let failure): throw APIError(.badGateway, failure.message)
         }
     }
 }

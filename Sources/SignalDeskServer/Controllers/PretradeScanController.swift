@@ -98,6 +98,9 @@ struct PretradeScanController: RouteCollection {
             guard candidate.qty.isFinite, candidate.qty > 0 else {
                 throw invalid(at + ["qty"], "qty must be a positive finite number")
             }
+            guard InputCaps.acceptsQty(candidate.qty) else {
+                throw invalid(at + ["qty"], "qty must be at most \(Int(InputCaps.maxQty))")
+            }
             let numbers: [(String, Double?)] = [
                 ("rr_estimate", candidate.rrEstimate), ("spread_bps", candidate.spreadBps),
                 ("slippage_bps", candidate.slippageBps), ("volume_24h_usdt", candidate.volume24hUsdt),
@@ -169,7 +172,7 @@ struct PretradeScanController: RouteCollection {
         let exchange = try ExecutionController.exchange(req)
         let body = try req.content.decode(Body.self)
         let (candidates, topN, includeBlocked) = try validate(body)
-        try await requireTrading(req, caller: caller, exchange: exchange)
+        try await requireTrading(req, caller: caller, exchange: exchange, action: "pretrade_scan")
         let answer = try await run(
             req, caller: caller, exchange: exchange, candidates: candidates, topN: topN, includeBlocked: includeBlocked)
         try await AuditLog.record(
@@ -182,11 +185,13 @@ struct PretradeScanController: RouteCollection {
         return answer
     }
 
-    /// What refuses a scan before any candidate is looked at: the kill switch (409, as opens) and
-    /// an exchange the user's assignment disables (403, audited).
-    static func requireTrading(_ req: Request, caller: AuthenticatedUser, exchange: Exchange) async throws {
-        let halt = try await req.application.killSwitch.state(on: req.db)
-        if halt.enabled { throw APIError(.conflict, "Trading halted: \(halt.reason ?? "kill switch engaged")") }
+    /// What refuses a scan (or an auto-pick) before any candidate is looked at: trading globally
+    /// disabled (409, as the pretrade check) and an exchange the user's assignment disables (403,
+    /// audited).
+    static func requireTrading(_ req: Request, caller: AuthenticatedUser, exchange: Exchange, action: String)
+        async throws
+    {
+        try await TradingControl.requireTradingEnabled(req, caller: caller, action: action, exchange: exchange)
         let strategy = try await EffectiveStrategy.load(userID: caller.id, exchange: exchange, on: req.db)
         try await ExecutionController.requireEnabled(exchange, strategy: strategy, caller: caller, on: req.db)
     }

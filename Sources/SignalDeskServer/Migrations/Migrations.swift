@@ -28,5 +28,6 @@ enum SignalDeskMigrations {
         CreateWalletNonces(),
         CreateDydxCredentials(),
         CreateSubscriptions(),
+        AddIdempotencyRequestHash(),
     ]
 }

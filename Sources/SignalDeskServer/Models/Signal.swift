@@ -101,6 +101,8 @@ final class IdempotencyRecord: Model, @unchecked Sendable {
     @Field(key: "key") var key: String
     @Field(key: "status_code") var statusCode: Int
     @Field(key: "response_body") var responseBody: String
+    /// ``RequestFingerprint`` of the first request (nil on rows written before it was kept).
+    @OptionalField(key: "request_hash") var requestHash: String?
     @Field(key: "created_at") var createdAt: Date
 
     init() {}
