@@ -70,7 +70,7 @@ import Testing
         #expect(Exchange(parsing: " Bybit ") == .bybit)
         #expect(Exchange(parsing: "IBKR") == .ibkr)
         #expect(Exchange(parsing: "kraken") == nil)
-        #expect(Exchange.allCases.sorted().map(\.rawValue) == ["BINANCE", "BYBIT", "IBKR"])
+        #expect(Exchange.allCases.sorted().map(\.rawValue) == ["BINANCE", "BYBIT", "DYDX", "IBKR"])
     }
 
     @Test(arguments: [

@@ -89,7 +89,7 @@ import Testing
                 == "take_profit must be below price for a sell alert")
         #expect(
             problem(#"{"symbol":"BTCUSDT","side":"buy","exchange":"kraken"}"#)
-                == "Unknown exchange 'kraken': must be BINANCE, BYBIT or IBKR")
+                == "Unknown exchange 'kraken': must be BINANCE, BYBIT, DYDX or IBKR")
         #expect(problem(#"{"symbol":"BTCUSDT","side":"buy","alert_id":""}"#) == "alert_id must be 1 to 128 characters")
         #expect(
             problem(#"{"symbol":"BTCUSDT","side":"buy","timestamp":"yesterday"}"#)

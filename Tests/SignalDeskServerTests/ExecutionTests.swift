@@ -293,7 +293,7 @@ import VaporTesting
                 let health = try await client.send(.GET, "health/detailed", token: admin).json()
                 #expect(
                     health["venues"] as? NSDictionary == [
-                        "BINANCE": "closed", "BYBIT": "closed", "IBKR": "closed", "PAPER": "closed",
+                        "BINANCE": "closed", "BYBIT": "closed", "IBKR": "closed", "DYDX": "closed", "PAPER": "closed",
                     ])
             }
         } catch {

@@ -85,7 +85,7 @@ import VaporTesting
                 Set(users.first!.keys) == [
                     "user_id", "email", "role", "two_factor_enabled", "binance_secret_configured",
                     "ibkr_secret_configured",
-                    "bybit_secret_configured", "oldest_secret_age_days", "stale_secret",
+                    "bybit_secret_configured", "dydx_secret_configured", "oldest_secret_age_days", "stale_secret",
                 ])
 
             let real = try await client.send(

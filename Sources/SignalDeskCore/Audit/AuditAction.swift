@@ -25,6 +25,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case executionBlockedSubscription = "execution.blocked.subscription"
     case executionBybitTestOrderError = "execution.bybit.test_order.error"
     case executionBybitTestOrderSuccess = "execution.bybit.test_order.success"
+    case executionDydxTestOrderError = "execution.dydx.test_order.error"
+    case executionDydxTestOrderSuccess = "execution.dydx.test_order.success"
     case executionClose = "execution.close"
     case executionIbkrTestOrderError = "execution.ibkr.test_order.error"
     case executionIbkrTestOrderSuccess = "execution.ibkr.test_order.success"
@@ -69,7 +71,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case webhookSecretRead = "webhook.secret.read"
     case webhookSecretRotated = "webhook.secret.rotated"
 
-    /// `execution.{binance,bybit,ibkr}.test_order.{success,error}`.
+    /// `execution.{binance,bybit,ibkr,dydx}.test_order.{success,error}`.
     public static func testOrder(_ exchange: Exchange, succeeded: Bool) -> AuditAction {
         switch (exchange, succeeded) {
         case (.binance, true): .executionBinanceTestOrderSuccess
@@ -78,6 +80,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
         case (.bybit, false): .executionBybitTestOrderError
         case (.ibkr, true): .executionIbkrTestOrderSuccess
         case (.ibkr, false): .executionIbkrTestOrderError
+        case (.dydx, true): .executionDydxTestOrderSuccess
+        case (.dydx, false): .executionDydxTestOrderError
         }
     }
 

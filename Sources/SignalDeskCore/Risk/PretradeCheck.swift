@@ -84,7 +84,7 @@ public enum PretradeCheck {
             timeframe("strategy_timing_tf", proposal.timingTimeframe, rules.timingTimeframes),
         ]
         switch exchange {
-        case .binance, .bybit:
+        case .binance, .bybit, .dydx:
             let minVolume = rules.minVolume24hUSDT ?? 0
             let maxSpread = rules.maxSpreadBps ?? .infinity
             let maxSlippage = rules.maxSlippageBps ?? .infinity

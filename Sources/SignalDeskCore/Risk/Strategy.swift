@@ -9,7 +9,7 @@ public enum StrategyID: String, Sendable, CaseIterable, Codable {
     /// The rules of this strategy on `exchange`.
     public func rules(on exchange: Exchange) -> StrategyRules {
         switch (self, exchange) {
-        case (.swingV1, .binance), (.swingV1, .bybit):
+        case (.swingV1, .binance), (.swingV1, .bybit), (.swingV1, .dydx):
             StrategyRules(
                 minRewardRisk: 1.5, trendTimeframes: ["4H"], signalTimeframes: ["1H"], timingTimeframes: ["15M"],
                 minVolume24hUSDT: 50_000_000, maxSpreadBps: 10, maxSlippageBps: 15, maxHoldMinutes: 480)
@@ -18,7 +18,7 @@ public enum StrategyID: String, Sendable, CaseIterable, Codable {
                 minRewardRisk: 1.5, trendTimeframes: ["1D", "4H"], signalTimeframes: ["1H", "30M"],
                 timingTimeframes: ["5M", "15M"], minVolume24hUSDT: nil, maxSpreadBps: nil, maxSlippageBps: nil,
                 maxHoldMinutes: 480)
-        case (.intradayV1, .binance), (.intradayV1, .bybit):
+        case (.intradayV1, .binance), (.intradayV1, .bybit), (.intradayV1, .dydx):
             StrategyRules(
                 minRewardRisk: 1.3, trendTimeframes: ["1H"], signalTimeframes: ["15M"],
                 timingTimeframes: ["5M", "15M"],

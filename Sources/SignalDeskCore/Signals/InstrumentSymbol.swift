@@ -62,6 +62,15 @@ public struct InstrumentSymbol: Sendable, Equatable {
         }
     }
 
+    /// True when `raw` names a dYdX market: `BTC-USD` (after any `EXCHANGE:` prefix), the form the
+    /// dYdX service's alerts use. Such an alert selects exchange `DYDX` unless it names another.
+    public static func namesDydxMarket(_ raw: String) -> Bool {
+        var text = raw.trimmingWhitespace.uppercased()
+        if let colon = text.lastIndex(of: ":") { text = String(text[text.index(after: colon)...]) }
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts[1] == "USD" && isAlphanumeric(parts[0])
+    }
+
     private static func isAlphanumeric(_ part: Substring) -> Bool {
         !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
     }
@@ -74,6 +83,7 @@ extension Exchange {
         case .binance: .binance
         case .bybit: .bybit
         case .ibkr: .ibkr
+        case .dydx: .dydx
         }
     }
 }

@@ -96,9 +96,11 @@ public struct TradingViewAlert: Sendable, Equatable {
         var exchange: Exchange?
         if let text = string(object, ["exchange"]) {
             guard let parsed = Exchange(parsing: text) else {
-                throw Problem("Unknown exchange '\(text.prefix(20))': must be BINANCE, BYBIT or IBKR")
+                throw Problem("Unknown exchange '\(text.prefix(20))': must be BINANCE, BYBIT, DYDX or IBKR")
             }
             exchange = parsed
+        } else if InstrumentSymbol.namesDydxMarket(rawSymbol) {
+            exchange = .dydx
         }
         let strategy = string(object, ["strategy", "module"])
         if let strategy, strategy.count > 64 { throw Problem("strategy must be at most 64 characters") }

@@ -33,7 +33,7 @@ struct ExchangeSecretsController: RouteCollection {
     @Sendable static func upsert(req: Request) async throws -> Response {
         let caller = try req.caller
         let body = try req.content.decode(UpsertBody.self)
-        guard let exchange = Exchange(parsing: body.exchange) else {
+        guard let exchange = Exchange(parsing: body.exchange), exchange.usesAPIKeys else {
             throw APIError(
                 .unprocessableEntity,
                 items: [
@@ -110,7 +110,8 @@ struct ExchangeSecretsController: RouteCollection {
 
     @Sendable static func delete(req: Request) async throws -> Message {
         let caller = try req.caller
-        guard let exchange = req.parameters.get("exchange").flatMap(Exchange.init(parsing:)) else {
+        guard let exchange = req.parameters.get("exchange").flatMap(Exchange.init(parsing:)), exchange.usesAPIKeys
+        else {
             throw APIError(.badRequest, "exchange must be BINANCE, IBKR or BYBIT")
         }
         guard

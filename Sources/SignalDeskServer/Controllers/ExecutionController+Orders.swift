@@ -30,6 +30,18 @@ extension ExecutionController {
         -> (caller: AuthenticatedUser, symbol: String, side: TradeSide, credentials: VenueCredentials, masked: String)
     {
         let caller = try req.caller
+        guard exchange.usesAPIKeys else {
+            // A dYdX order is signed with the wallet's key: there is no API secret to preview
+            // or test with (the worker places DYDX orders; docs/dydx.md).
+            throw APIError(
+                .unprocessableEntity,
+                items: [
+                    .init(
+                        loc: ["body", "exchange"],
+                        msg: "exchange must be BINANCE, IBKR or BYBIT (DYDX orders are signed with the wallet key)",
+                        type: "enum")
+                ])
+        }
         let symbol =
             venueValidates ? body.symbol.trimmingCharacters(in: .whitespaces).uppercased() : try symbol(body.symbol)
         let side = try side(body.side)

@@ -112,9 +112,8 @@ struct ExecutionController: RouteCollection {
         let limits = book.limits(for: user)
         let now = req.application.wallClock.now()
         let risk = try await book.riskState(userID: caller.id, day: book.calendar.day(of: now), on: req.db)
-        let configured =
-            try await ExchangeSecret.query(on: req.db).filter(\.$user.$id == caller.id).filter(\.$exchange == exchange)
-            .count() > 0
+        let configured = try await TradingCredentials.configured(
+            userID: caller.id, exchange: exchange, dydxNetwork: req.application.appConfig.dydxNetwork, on: req.db)
         let defaults = PretradeCheck.Proposal()
         let proposal = PretradeCheck.Proposal(
             rewardRisk: body.rrEstimate ?? defaults.rewardRisk, trendTimeframe: body.trendTf ?? defaults.trendTimeframe,

@@ -50,7 +50,8 @@ struct OpsDashboardController: RouteCollection {
                 .unprocessableEntity,
                 items: [
                     .init(
-                        loc: ["query", "exchange"], msg: "exchange must be ALL, BINANCE, IBKR or BYBIT", type: "enum")
+                        loc: ["query", "exchange"], msg: "exchange must be ALL, BINANCE, IBKR, BYBIT or DYDX",
+                        type: "enum")
                 ])
         }
         let scope = UserScope(

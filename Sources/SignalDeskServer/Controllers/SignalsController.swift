@@ -46,7 +46,7 @@ struct SignalsController: RouteCollection {
             if side == nil { problem("side", "side must be LONG or SHORT (or BUY/SELL)") }
         }
         let exchange = body.exchange.map { Exchange(parsing: $0) } ?? .binance
-        if exchange == nil { problem("exchange", "exchange must be BINANCE, IBKR or BYBIT") }
+        if exchange == nil { problem("exchange", "exchange must be BINANCE, IBKR, BYBIT or DYDX") }
         var levels: SignalLevels?
         switch SignalLevels.validate(entry: body.entryPrice, stop: body.stopLoss, take: body.takeProfit, side: side) {
         case .success(let valid): levels = valid

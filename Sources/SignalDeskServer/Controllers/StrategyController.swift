@@ -32,7 +32,7 @@ struct StrategyController: RouteCollection {
         let exchange = Exchange(parsing: body.exchange)
         if exchange == nil {
             problems.append(
-                .init(loc: ["body", "exchange"], msg: "exchange must be BINANCE, IBKR or BYBIT", type: "enum"))
+                .init(loc: ["body", "exchange"], msg: "exchange must be BINANCE, IBKR, BYBIT or DYDX", type: "enum"))
         }
         let strategy = StrategyID(rawValue: body.strategyId.uppercased())
         if strategy == nil {

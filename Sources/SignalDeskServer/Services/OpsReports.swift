@@ -315,6 +315,7 @@ struct OpsReports {
             if entry.binanceSecretConfigured { exchanges.insert(.binance) }
             if entry.ibkrSecretConfigured { exchanges.insert(.ibkr) }
             if entry.bybitSecretConfigured { exchanges.insert(.bybit) }
+            if entry.dydxSecretConfigured { exchanges.insert(.dydx) }
             let traded = positions[entry.userId]?.keys.map { $0 } ?? []
             guard
                 scope.includes(

@@ -13,6 +13,9 @@ struct SecurityPosture {
         let binanceSecretConfigured: Bool
         let ibkrSecretConfigured: Bool
         let bybitSecretConfigured: Bool
+        /// A dYdX mnemonic is stored for either network (its age is not a rotation age: moving
+        /// to a new mnemonic is moving funds, so `oldest_secret_age_days` counts API secrets only).
+        let dydxSecretConfigured: Bool
         @NullEncodable var oldestSecretAgeDays: Int?
         let staleSecret: Bool
     }
@@ -55,6 +58,7 @@ struct SecurityPosture {
         // Only the columns the report needs: sealed values are never loaded here.
         let twoFactorUsers = try await TwoFactorStore().enabledUserIDs(on: db)
         let secrets = Dictionary(grouping: try await SealedSecretStore().exchangeSecretAges(on: db), by: \.userID)
+        let dydxOwners = try await SealedSecretStore().dydxMnemonicOwners(on: db)
 
         let rows: [UserRow] = users.map { user in
             let id = user.id
@@ -66,6 +70,7 @@ struct SecurityPosture {
                 binanceSecretConfigured: mine.contains { $0.exchange == .binance },
                 ibkrSecretConfigured: mine.contains { $0.exchange == .ibkr },
                 bybitSecretConfigured: mine.contains { $0.exchange == .bybit },
+                dydxSecretConfigured: dydxOwners.contains(id),
                 oldestSecretAgeDays: age,
                 staleSecret: age.map { $0 > maxSecretAgeDays } ?? false)
         }

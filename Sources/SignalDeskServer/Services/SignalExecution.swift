@@ -71,6 +71,13 @@ struct SignalExecution {
         case .paper:
             return (app.venues.paper, VenueCredentials(apiKey: "paper", apiSecret: "paper"))
         case .testnet, .live:
+            if !exchange.usesAPIKeys {
+                // DYDX: the key is derived from the user's mnemonic by the venue, for the call
+                // only; here only whether one is stored for the configured network.
+                let address = try await TradingCredentials.dydxAddress(
+                    userID: userID, network: config.dydxNetwork, on: db)
+                return (app.venues.venue(for: exchange), address.map { VenueCredentials(apiKey: $0, apiSecret: $0) })
+            }
             let loaded = try await ExchangeCredentials.load(
                 userID: userID, exchange: exchange, keyRing: config.keyRing, on: db)
             return (app.venues.venue(for: exchange), loaded?.0)

@@ -17,6 +17,7 @@ enum VenueFailureText {
             case .binance: "Binance"
             case .bybit: "Bybit"
             case .ibkr: "IBKR"
+            case .dydx: "dYdX"
             }
         func scrub(_ body: String) -> String {
             let short = body.count > 500 ? String(body.prefix(500)) + "..." : body

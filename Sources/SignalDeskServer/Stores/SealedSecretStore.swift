@@ -100,6 +100,14 @@ struct SealedSecretStore: Sendable {
         return total
     }
 
+    /// The users with a dYdX mnemonic stored, for `network` or (nil) either network. No sealed
+    /// value is loaded.
+    func dydxMnemonicOwners(network: DydxNetwork? = nil, on db: any Database) async throws -> Set<UUID> {
+        var query = try db.sql(for: "SealedSecretStore").select().column("user_id").from("dydx_credentials")
+        if let network { query = query.where("network", .equal, SQLBind(network.rawValue)) }
+        return Set(try await query.all().map { try $0.decode(column: "user_id", as: UUID.self) })
+    }
+
     /// Every exchange secret's owner, exchange and last update.
     func exchangeSecretAges(on db: any Database) async throws -> [ExchangeSecretAge] {
         try await db.sql(for: "SealedSecretStore").select().columns("user_id", "exchange", "updated_at")

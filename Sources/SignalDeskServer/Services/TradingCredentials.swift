@@ -1,0 +1,25 @@
+import Fluent
+import Foundation
+import SignalDeskCore
+import SignalDeskVenues
+
+/// Whether a user holds what trading on an exchange needs, without opening a sealed value: an API
+/// key pair for BINANCE, IBKR and BYBIT; for DYDX a mnemonic for the configured network
+/// (`DYDX_NETWORK`).
+enum TradingCredentials {
+    static func configured(userID: UUID, exchange: Exchange, dydxNetwork: DydxNetwork, on db: any Database)
+        async throws -> Bool
+    {
+        if exchange.usesAPIKeys {
+            return try await ExchangeSecret.query(on: db).filter(\.$user.$id == userID)
+                .filter(\.$exchange == exchange).count() > 0
+        }
+        return try await dydxAddress(userID: userID, network: dydxNetwork, on: db) != nil
+    }
+
+    /// The dYdX address stored with the user's mnemonic for `network`, or nil without one.
+    static func dydxAddress(userID: UUID, network: DydxNetwork, on db: any Database) async throws -> String? {
+        try await DydxCredential.query(on: db).filter(\.$user.$id == userID)
+            .filter(\.$network == network.rawValue).field(\.$address).first()?.address
+    }
+}
