@@ -24,6 +24,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: SubscriptionsController())
     try app.register(collection: PretradeScanController())
     try app.register(collection: AutoPickController())
+    try app.register(collection: ExitTickController())
     try app.register(collection: TradingControlController())
     try app.register(collection: BackofficeController())
     try app.register(collection: AuditExportController())

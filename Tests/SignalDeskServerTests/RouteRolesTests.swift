@@ -97,6 +97,7 @@ import VaporTesting
         "GET /ops/audit/verify": .admin,
         "GET /ops/risk/daily-compare": .admin,
         "GET /ops/admin/auto-pick/report": .admin,
+        "POST /ops/admin/exit/tick": .admin,
         "GET /ops/admin/kill-switch": .admin,
         "POST /ops/admin/kill-switch": .admin,
         "POST /ops/admin/cleanup-smoke-users": .admin,

@@ -58,6 +58,11 @@ extension AppConfig {
         config.webhookRequireSignature = reader.bool("WEBHOOK_REQUIRE_SIGNATURE") ?? false
         config.workerEnabled = reader.bool("WORKER_ENABLED") ?? true
         config.subscriptionRequired = reader.bool("SUBSCRIPTION_REQUIRED") ?? false
+        config.autoExitPolicy = ExitTick.Policy(
+            paused: reader.bool("AUTO_EXIT_INTERNAL_PAUSE") ?? false,
+            maxClosesPerTick: reader.integer("AUTO_EXIT_INTERNAL_MAX_CLOSES_PER_TICK", in: 0...10_000) ?? 2,
+            symbolCooldownSeconds: reader.integer("AUTO_EXIT_INTERNAL_SYMBOL_COOLDOWN_SECONDS", in: 0...604_800) ?? 300,
+            maxErrorsPerTick: reader.integer("AUTO_EXIT_INTERNAL_MAX_ERRORS_PER_TICK", in: 1...10_000) ?? 3)
         config.workerConcurrency = reader.integer("WORKER_CONCURRENCY", in: 1...64) ?? 4
         config.signalLeaseSeconds = reader.integer("SIGNAL_LEASE_SECONDS", in: 5...86_400) ?? 120
         config.paperFeeBps = reader.double("PAPER_FEE_BPS", in: 0...1_000) ?? config.paperFeeBps

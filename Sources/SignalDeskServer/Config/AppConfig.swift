@@ -58,6 +58,9 @@ public struct AppConfig: Sendable {
     /// SUBSCRIPTION_REQUIRED: the worker executes opens only for users whose subscription allows
     /// trading (issue 24).
     public var subscriptionRequired: Bool
+    /// AUTO_EXIT_INTERNAL_PAUSE, _MAX_CLOSES_PER_TICK, _SYMBOL_COOLDOWN_SECONDS, _MAX_ERRORS_PER_TICK: the
+    /// brakes on the closes of `POST /ops/admin/exit/tick` (crypto-saas's names and defaults).
+    public var autoExitPolicy: ExitTick.Policy
     public var workerConcurrency: Int
     public var signalLeaseSeconds: Int
     public var paperFeeBps: Double
@@ -104,6 +107,7 @@ public struct AppConfig: Sendable {
         self.webhookRequireSignature = false
         self.workerEnabled = true
         self.subscriptionRequired = false
+        self.autoExitPolicy = ExitTick.Policy()
         self.workerConcurrency = 4
         self.signalLeaseSeconds = 120
         self.paperFeeBps = 10
