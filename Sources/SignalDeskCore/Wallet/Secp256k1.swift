@@ -63,6 +63,32 @@ public enum Secp256k1 {
         return RecoverableSignature(compact: compact, recoveryID: recoveryID)
     }
 
+    /// A low-S 64-byte compact signature (r‖s) of the 32-byte `digest` with `privateKey` (RFC 6979
+    /// nonces; libsecp256k1 always produces low S), or nil for an invalid key. Cosmos SDK
+    /// transactions carry this form (dYdX orders, issue 23).
+    public static func sign(digest: [UInt8], privateKey: [UInt8]) -> [UInt8]? {
+        guard digest.count == 32, isValidPrivateKey(privateKey) else { return nil }
+        var signature = secp256k1_ecdsa_signature()
+        guard secp256k1_ecdsa_sign(context, &signature, digest, privateKey, nil, nil) == 1 else { return nil }
+        var compact = [UInt8](repeating: 0, count: 64)
+        secp256k1_ecdsa_signature_serialize_compact(context, &compact, &signature)
+        return compact
+    }
+
+    /// True when the 64-byte compact `signature` is a low-S signature of the 32-byte `digest` by
+    /// `publicKey` (33 or 65 bytes). High-S signatures are refused, as the Cosmos SDK does.
+    public static func verify(signature: [UInt8], digest: [UInt8], publicKey: [UInt8]) -> Bool {
+        guard signature.count == 64, digest.count == 32, publicKey.count == 33 || publicKey.count == 65 else {
+            return false
+        }
+        var parsedKey = secp256k1_pubkey()
+        guard secp256k1_ec_pubkey_parse(context, &parsedKey, publicKey, publicKey.count) == 1 else { return false }
+        var parsed = secp256k1_ecdsa_signature()
+        guard secp256k1_ecdsa_signature_parse_compact(context, &parsed, signature) == 1 else { return false }
+        // secp256k1_ecdsa_verify refuses a high-S signature by itself.
+        return secp256k1_ecdsa_verify(context, &parsed, digest, &parsedKey) == 1
+    }
+
     /// True when `privateKey` is 32 bytes in 1..<n.
     public static func isValidPrivateKey(_ privateKey: [UInt8]) -> Bool {
         privateKey.count == 32 && secp256k1_ec_seckey_verify(context, privateKey) == 1
