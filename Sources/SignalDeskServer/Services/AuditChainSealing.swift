@@ -76,7 +76,7 @@ final class AuditSealer: LifecycleHandler, Sendable {
 
     /// One pass: a full batch means more is waiting; none at all, an idle pass.
     @Sendable static func step(_ app: Application) async throws -> BackgroundLoop.Pace {
-        switch try await AuditChainSealing(app: app, db: app.db).sealPending() {
+        switch try await AuditChainSealing(app: app, db: try app.database).sealPending() {
         case AuditChainSealing.batchSize: .again
         case 0: .idle
         default: .worked

@@ -47,8 +47,9 @@ final class ExecutionWorker: LifecycleHandler, Sendable {
     /// slow venue holds only its own slot. A claim that finds fewer signals than it asked for
     /// ends the claiming; what runs then finishes, and the loop runs again when woken or polled.
     static func runOnce(app: Application) async throws -> Bool {
-        guard try await !app.killSwitch.state(on: app.db).enabled else { return false }
-        let store = SignalClaims(app: app, db: app.db)
+        let db = try app.database
+        guard try await !app.killSwitch.state(on: db).enabled else { return false }
+        let store = SignalClaims(app: app, db: db)
         _ = try await store.expireLeases()
         let slots = app.appConfig.workerConcurrency
         let claimSize = Self.claimSize(concurrency: slots)
@@ -71,7 +72,7 @@ final class ExecutionWorker: LifecycleHandler, Sendable {
                 // A stopping worker or an engaged kill switch claims no more.
                 if queue.isEmpty, more, running < slots, ContinuousClock.now < claimUntil,
                     app.executionWorker?.isRunning ?? true,
-                    try await !app.killSwitch.state(on: app.db).enabled
+                    try await !app.killSwitch.state(on: db).enabled
                 {
                     claimed = try await store.claim(.worker, limit: claimSize)
                     more = claimed.count == claimSize

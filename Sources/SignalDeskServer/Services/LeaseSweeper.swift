@@ -11,7 +11,7 @@ final class LeaseSweeper: LifecycleHandler, Sendable {
 
     func didBootAsync(_ application: Application) async throws {
         loop.start(app: application, wakeup: nil) { app in
-            let (returned, expired) = try await SignalClaims(app: app, db: app.db).expireLeases()
+            let (returned, expired) = try await SignalClaims(app: app, db: try app.database).expireLeases()
             if returned + expired > 0 {
                 app.logger.info("Signal leases: \(returned) returned to CREATED, \(expired) expired")
             }

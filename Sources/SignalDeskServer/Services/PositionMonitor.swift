@@ -37,7 +37,7 @@ final class PositionMonitor: LifecycleHandler, Sendable {
         let now = now ?? app.wallClock.now()
         var closed = 0
         var strategies: [StrategyKey: EffectiveStrategy] = [:]
-        for position in try await Position.query(on: app.db).filter(\.$status == .open).all() {
+        for position in try await Position.query(on: try app.database).filter(\.$status == .open).all() {
             guard let price = await app.marketPrices.last(position.symbol),
                 let exchange = Exchange(rawValue: position.exchange)
             else { continue }
@@ -46,7 +46,8 @@ final class PositionMonitor: LifecycleHandler, Sendable {
             if let known = strategies[key] {
                 strategy = known
             } else {
-                strategy = try await EffectiveStrategy.load(userID: key.userID, exchange: exchange, on: app.db)
+                strategy = try await EffectiveStrategy.load(
+                    userID: key.userID, exchange: exchange, on: try app.database)
                 strategies[key] = strategy
             }
             let outcome = ExitRules.evaluate(

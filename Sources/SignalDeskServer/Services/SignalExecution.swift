@@ -14,7 +14,8 @@ import Vapor
 struct SignalExecution {
     let app: Application
 
-    var db: any Database { app.db }
+    /// Throws once the databases shut down (``Application/database``).
+    var db: any Database { get throws { try app.database } }
     var config: AppConfig { app.appConfig }
 
     /// Test hook: runs after the venue accepted an order and before the bookkeeping commits.
@@ -130,7 +131,7 @@ struct SignalExecution {
             for signal in signals { try await reject(signal, ["user_missing"]) }
             return
         }
-        let book = PositionBook(app: app, db: db)
+        let book = PositionBook(app: app, db: try db)
         let limits = book.limits(for: user)
         var strategies: [Exchange: EffectiveStrategy] = [:]
         var venues: [Exchange: (any Venue, VenueCredentials?)] = [:]

@@ -43,16 +43,17 @@ struct SubscriptionGate {
     /// subscription message per user and day. Returns (expired, reminded).
     func sweep(now: Date) async throws -> (expired: Int, reminded: Int) {
         let store = SubscriptionStore()
-        let expired = try await app.stores.transactions.writing { try await store.expireEnded(now: now, on: app.db) }
+        let db = try app.database
+        let expired = try await app.stores.transactions.writing { try await store.expireEnded(now: now, on: db) }
         var reminded = 0
-        for subscription in try await store.ending(within: 7 * 86_400, now: now, on: app.db) {
+        for subscription in try await store.ending(within: 7 * 86_400, now: now, on: db) {
             guard let periodEnd = subscription.currentPeriodEnd,
                 let reminder = subscription.terms.reminder(at: now)
             else { continue }
             let userID = subscription.$user.id
             let plan = subscription.plan
             let day = calendar.day(of: now)
-            let queued = try await app.stores.transactions.run(on: app.db) { tx in
+            let queued = try await app.stores.transactions.run(on: db) { tx in
                 guard
                     try await store.recordNotice(
                         userID: userID, key: reminder.key(periodEnd: periodEnd), day: day, now: now, on: tx)

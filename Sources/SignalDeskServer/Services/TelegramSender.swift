@@ -54,7 +54,7 @@ final class TelegramSender: LifecycleHandler, Sendable {
     /// Sends up to ``batchSize`` due messages once: how many were due and how many were sent.
     static func deliverBatch(app: Application, now: Date? = nil) async throws -> (due: Int, sent: Int) {
         let now = now ?? app.wallClock.now()
-        let due = try await OutboxMessage.query(on: app.db)
+        let due = try await OutboxMessage.query(on: try app.database)
             .filter(\.$status == "PENDING").filter(\.$nextAttemptAt <= now)
             .sort(\.$createdAt).limit(batchSize).all()
         var sent = 0
@@ -78,7 +78,7 @@ final class TelegramSender: LifecycleHandler, Sendable {
         let leaseEnd = now.addingTimeInterval(claimLease)
         // Deferred (``Durability``): a claim or a mark lost with the machine sends the message
         // once more, as a crash between the send and the mark does.
-        let claimed = try await app.stores.transactions.writing(on: app.db, durability: .deferred) { db in
+        let claimed = try await app.stores.transactions.writing(on: try app.database, durability: .deferred) { db in
             try await OutboxStore.claim(id: id, attempts: message.attempts, leaseEnd: leaseEnd, on: db)
         }
         guard claimed else {
@@ -94,7 +94,7 @@ final class TelegramSender: LifecycleHandler, Sendable {
         token: String, chat: String
     )? {
         let config = app.appConfig
-        if let userID = message.$user.id, let user = try await User.find(userID, on: app.db),
+        if let userID = message.$user.id, let user = try await User.find(userID, on: try app.database),
             let sealedToken = user.telegramBotTokenSealed, let sealedChat = user.telegramChatIDSealed
         {
             return (
@@ -111,7 +111,7 @@ final class TelegramSender: LifecycleHandler, Sendable {
         guard let (token, chat) = try await destination(for: message, app: app) else {
             message.status = "SKIPPED"
             message.lastError = "no Telegram bot configured"
-            try await app.stores.transactions.writing(on: app.db, durability: .deferred) {
+            try await app.stores.transactions.writing(on: try app.database, durability: .deferred) {
                 try await message.save(on: $0)
             }
             return false
@@ -133,7 +133,7 @@ final class TelegramSender: LifecycleHandler, Sendable {
                 message.status = "SENT"
                 message.sentAt = now
                 message.lastError = nil
-                try await app.stores.transactions.writing(on: app.db, durability: .deferred) {
+                try await app.stores.transactions.writing(on: try app.database, durability: .deferred) {
                     try await message.save(on: $0)
                 }
                 return true
@@ -151,7 +151,9 @@ final class TelegramSender: LifecycleHandler, Sendable {
             let backoff = retryAfter ?? min(300, pow(2, Double(message.attempts)))
             message.nextAttemptAt = now.addingTimeInterval(backoff)
         }
-        try await app.stores.transactions.writing(on: app.db, durability: .deferred) { try await message.save(on: $0) }
+        try await app.stores.transactions.writing(on: try app.database, durability: .deferred) {
+            try await message.save(on: $0)
+        }
         return false
     }
 }
