@@ -25,6 +25,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: PretradeScanController())
     try app.register(collection: AutoPickController())
     try app.register(collection: ExitTickController())
+    try app.register(collection: IdempotencyAdminController())
     try app.register(collection: TradingControlController())
     try app.register(collection: BackofficeController())
     try app.register(collection: AuditExportController())

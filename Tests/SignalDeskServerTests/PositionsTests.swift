@@ -130,12 +130,16 @@ import VaporTesting
             #expect(first.status == .ok)
             #expect(first.json()["realized_pnl"] as? Double == 18.5)
             #expect(first.json()["side"] as? String == "SHORT" && first.json()["exit_price"] as? Double == 90)
-            let replay = try await client.close(token, position: short, exit: 80, fees: 0, key: "close-1")
+            let replay = try await client.close(token, position: short, exit: 90, fees: 1.5, key: "close-1")
             #expect(replay.status == .ok)
             #expect(replay.json() as NSDictionary == first.json() as NSDictionary)
+            // The key with another payload is refused (issue 25, group 4), not answered.
+            let changed = try await client.close(token, position: short, exit: 80, fees: 0, key: "close-1")
+            #expect(changed.status == .conflict)
+            #expect(changed.json()["detail"] as? String == "Idempotency key already used with different payload")
             // crypto-saas's header name is the same key; both names with different values: 400.
             let prefixed = try await client.send(
-                .POST, "positions/close?position_id=\(short)&exit_price=70", token: token,
+                .POST, "positions/close?position_id=\(short)&exit_price=90&fees=1.5", token: token,
                 headers: ["X-Idempotency-Key": "close-1"])
             #expect(prefixed.status == .ok && prefixed.json() as NSDictionary == first.json() as NSDictionary)
             let both = try await client.send(
@@ -145,7 +149,7 @@ import VaporTesting
                 both.status == .badRequest
                     && both.json()["detail"] as? String == "Idempotency-Key and X-Idempotency-Key differ")
             let same = try await client.send(
-                .POST, "positions/close?position_id=\(short)&exit_price=70", token: token,
+                .POST, "positions/close?position_id=\(short)&exit_price=90&fees=1.5", token: token,
                 headers: ["X-Idempotency-Key": "close-1", "Idempotency-Key": "close-1"])
             #expect(same.status == .ok && same.json() as NSDictionary == first.json() as NSDictionary)
             let again = try await client.close(token, position: short, exit: 90)

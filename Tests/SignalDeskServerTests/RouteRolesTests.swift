@@ -98,6 +98,8 @@ import VaporTesting
         "GET /ops/risk/daily-compare": .admin,
         "GET /ops/admin/auto-pick/report": .admin,
         "POST /ops/admin/exit/tick": .admin,
+        "GET /ops/admin/idempotency/stats": .admin,
+        "POST /ops/admin/idempotency/cleanup": .admin,
         "GET /ops/admin/kill-switch": .admin,
         "POST /ops/admin/kill-switch": .admin,
         "POST /ops/admin/cleanup-smoke-users": .admin,

@@ -57,6 +57,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case pretradeCheckPassed = "pretrade.check.passed"
     case pretradeScanCompleted = "pretrade.scan.completed"
     case riskProfileUpdated = "risk.profile.updated"
+    case securityIdempotencyCleanup = "security.idempotency.cleanup"
+    case securityIdempotencyStatsRead = "security.idempotency.stats.read"
     case securityKeyRotationReencrypt = "security.key_rotation.reencrypt"
     case securityPostureRead = "security.posture.read"
     case signalClaim = "signal.claim"

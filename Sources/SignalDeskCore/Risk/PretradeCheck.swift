@@ -3,7 +3,7 @@ import Foundation
 /// The pretrade checks of contract.md, all evaluated and reported in order.
 public enum PretradeCheck {
     /// What the trader proposes and the market looks like.
-    public struct Proposal: Sendable {
+    public struct Proposal: Sendable, Equatable, Codable {
         public var rewardRisk: Double
         public var trendTimeframe: String
         public var signalTimeframe: String

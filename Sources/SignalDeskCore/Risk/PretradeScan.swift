@@ -10,7 +10,7 @@ public enum PretradeScan {
 
     /// What the caller says about a candidate's market beside the pretrade fields. Scores are
     /// clamped to -1...1, so a wild value moves the score no further than a strong one.
-    public struct Market: Sendable, Equatable {
+    public struct Market: Sendable, Equatable, Codable {
         public var trendScore: Double
         public var momentumScore: Double
 

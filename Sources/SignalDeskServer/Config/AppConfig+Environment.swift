@@ -63,6 +63,7 @@ extension AppConfig {
             maxClosesPerTick: reader.integer("AUTO_EXIT_INTERNAL_MAX_CLOSES_PER_TICK", in: 0...10_000) ?? 2,
             symbolCooldownSeconds: reader.integer("AUTO_EXIT_INTERNAL_SYMBOL_COOLDOWN_SECONDS", in: 0...604_800) ?? 300,
             maxErrorsPerTick: reader.integer("AUTO_EXIT_INTERNAL_MAX_ERRORS_PER_TICK", in: 1...10_000) ?? 3)
+        config.idempotencyKeyMaxAgeDays = reader.integer("IDEMPOTENCY_KEY_MAX_AGE_DAYS", in: 1...3650) ?? 30
         config.workerConcurrency = reader.integer("WORKER_CONCURRENCY", in: 1...64) ?? 4
         config.signalLeaseSeconds = reader.integer("SIGNAL_LEASE_SECONDS", in: 5...86_400) ?? 120
         config.paperFeeBps = reader.double("PAPER_FEE_BPS", in: 0...1_000) ?? config.paperFeeBps

@@ -61,6 +61,8 @@ public struct AppConfig: Sendable {
     /// AUTO_EXIT_INTERNAL_PAUSE, _MAX_CLOSES_PER_TICK, _SYMBOL_COOLDOWN_SECONDS, _MAX_ERRORS_PER_TICK: the
     /// brakes on the closes of `POST /ops/admin/exit/tick` (crypto-saas's names and defaults).
     public var autoExitPolicy: ExitTick.Policy
+    /// IDEMPOTENCY_KEY_MAX_AGE_DAYS: `POST /ops/admin/idempotency/cleanup` deletes keys older than this.
+    public var idempotencyKeyMaxAgeDays: Int
     public var workerConcurrency: Int
     public var signalLeaseSeconds: Int
     public var paperFeeBps: Double
@@ -108,6 +110,7 @@ public struct AppConfig: Sendable {
         self.workerEnabled = true
         self.subscriptionRequired = false
         self.autoExitPolicy = ExitTick.Policy()
+        self.idempotencyKeyMaxAgeDays = 30
         self.workerConcurrency = 4
         self.signalLeaseSeconds = 120
         self.paperFeeBps = 10

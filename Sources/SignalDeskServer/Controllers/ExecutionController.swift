@@ -90,12 +90,21 @@ struct ExecutionController: RouteCollection {
         let checks: [RuleCheck]
     }
 
-    @Sendable static func pretrade(req: Request) async throws -> PretradeAnswer {
+    /// What an idempotency key remembers of a pretrade check: its validated fields.
+    struct PretradeFingerprint: Encodable {
+        let exchange: String
+        let symbol: String
+        let side: String
+        let qty: Double
+        let proposal: PretradeCheck.Proposal
+    }
+
+    @Sendable static func pretrade(req: Request) async throws -> Response {
         let caller = try req.caller
         let exchange = try exchange(req)
         let body = try req.content.decode(PretradeBody.self)
         let symbol = try symbol(body.symbol)
-        _ = try side(body.side)
+        let side = try side(body.side)
         try positive(body.qty, "qty")
         guard InputCaps.acceptsQty(body.qty) else {
             throw APIError(
@@ -105,15 +114,8 @@ struct ExecutionController: RouteCollection {
                         loc: ["body", "qty"], msg: "qty must be at most \(Int(InputCaps.maxQty))", type: "value_error")
                 ])
         }
+        let key = try IdempotencyKeyHeader.read(req.headers)
         try await TradingControl.requireTradingEnabled(req, caller: caller, action: "pretrade", exchange: exchange)
-        guard let user = try await User.find(caller.id, on: req.db) else { throw BearerAuthMiddleware.invalid }
-        let strategy = try await EffectiveStrategy.load(userID: caller.id, exchange: exchange, on: req.db)
-        let book = PositionBook(app: req.application, db: req.db)
-        let limits = book.limits(for: user)
-        let now = req.application.wallClock.now()
-        let risk = try await book.riskState(userID: caller.id, day: book.calendar.day(of: now), on: req.db)
-        let configured = try await TradingCredentials.configured(
-            userID: caller.id, exchange: exchange, dydxNetwork: req.application.appConfig.dydxNetwork, on: req.db)
         let defaults = PretradeCheck.Proposal()
         let proposal = PretradeCheck.Proposal(
             rewardRisk: body.rrEstimate ?? defaults.rewardRisk, trendTimeframe: body.trendTf ?? defaults.trendTimeframe,
@@ -122,12 +124,21 @@ struct ExecutionController: RouteCollection {
             spreadBps: body.spreadBps ?? defaults.spreadBps, slippageBps: body.slippageBps ?? defaults.slippageBps,
             volume24hUSDT: body.volume24hUsdt ?? defaults.volume24hUSDT, inRegularTradingHours: body.inRth ?? true,
             macroEventBlock: body.macroEventBlock ?? false, earningsWithin24h: body.earningsWithin24h ?? false)
-        let checks = PretradeCheck.evaluate(
-            exchange: exchange,
-            account: .init(
-                strategyEnabled: strategy.enabled, strategy: strategy.strategy, secretConfigured: configured,
-                limits: limits, risk: risk),
-            proposal: proposal, now: now)
+        let keys = IdempotencyKeys(db: req.db)
+        let scope = "pretrade.check.\(exchange.rawValue.lowercased())"
+        let fingerprint = try RequestFingerprint.of(
+            PretradeFingerprint(
+                exchange: exchange.rawValue, symbol: symbol, side: side.orderWord, qty: body.qty, proposal: proposal))
+        if let key,
+            let earlier = try await IdempotencyAnswers.refusing({
+                try await keys.stored(userID: caller.id, scope: scope, key: key, fingerprint: fingerprint)
+            })
+        {
+            return IdempotencyAnswers.replay(earlier)
+        }
+        guard let user = try await User.find(caller.id, on: req.db) else { throw BearerAuthMiddleware.invalid }
+        let account = try await PretradeAccount.load(user: user, exchange: exchange, app: req.application, on: req.db)
+        let checks = account.evaluate(proposal)
         let failed = checks.filter { !$0.passed }.map(\.name)
         try await AuditLog.record(
             failed.isEmpty ? AuditAction.pretradeCheckPassed : AuditAction.pretradeCheckBlocked, userID: caller.id,
@@ -135,12 +146,21 @@ struct ExecutionController: RouteCollection {
             entityID: exchange.rawValue,
             details: [
                 "exchange": .string(exchange.rawValue), "symbol": .string(symbol),
-                "strategy_id": .string(strategy.strategy.rawValue),
+                "strategy_id": .string(account.strategy.strategy.rawValue),
                 "failed_checks": .string(failed.joined(separator: ",")),
             ], on: req.db)
-        return PretradeAnswer(
-            passed: failed.isEmpty, exchange: exchange, strategyId: strategy.strategy, strategySource: strategy.source,
-            riskProfile: limits.profile.rawValue, checks: checks)
+        let answer = PretradeAnswer(
+            passed: failed.isEmpty, exchange: exchange, strategyId: account.strategy.strategy,
+            strategySource: account.strategy.source, riskProfile: account.limits.profile.rawValue, checks: checks)
+        let text = String(decoding: try JSONCoding.encode(answer), as: UTF8.self)
+        if let key {
+            try await IdempotencyAnswers.refusing {
+                try await keys.remember(
+                    userID: caller.id, scope: scope, key: key, fingerprint: fingerprint, statusCode: 200, body: text,
+                    now: account.now)
+            }
+        }
+        return Response(status: .ok, headers: ["Content-Type": "application/json"], body: .init(string: text))
     }
 
     // MARK: exit

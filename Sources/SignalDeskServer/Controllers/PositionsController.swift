@@ -59,20 +59,22 @@ struct PositionsController: RouteCollection {
         let fees = try QueryValue.double(req, "fees", default: 0, allowZero: true)
         let key = try IdempotencyKeyHeader.read(req.headers)
         let book = PositionBook(app: req.application, db: req.db)
+        let fingerprint = try RequestFingerprint.of(
+            CloseFingerprint(positionId: positionID.uuidString.lowercased(), exitPrice: exitPrice, fees: fees))
         func replay() async throws -> Response? {
             guard let key,
-                let record = try await book.storedAnswer(userID: caller.id, scope: PositionBook.closeScope, key: key)
+                let record = try await IdempotencyAnswers.refusing({
+                    try await IdempotencyKeys(db: req.db).stored(
+                        userID: caller.id, scope: PositionBook.closeScope, key: key, fingerprint: fingerprint)
+                })
             else { return nil }
-            return Response(
-                status: HTTPResponseStatus(statusCode: record.statusCode),
-                headers: ["Content-Type": "application/json"],
-                body: .init(string: record.responseBody))
+            return IdempotencyAnswers.replay(record)
         }
         if let earlier = try await replay() { return earlier }
         do {
             let position = try await book.close(
                 positionID: positionID, exitPrice: exitPrice, fees: fees, reason: "manual", userID: caller.id,
-                idempotencyKey: key)
+                idempotencyKey: key, requestHash: fingerprint)
             return try await PositionOut(position).encodeResponse(for: req)
         } catch let failure as PositionBook.CloseFailure {
             // A concurrent request with the same key may have closed it first.
@@ -90,6 +92,13 @@ struct PositionsController: RouteCollection {
             }
             throw error
         }
+    }
+
+    /// What an idempotency key remembers of a close: its query values.
+    struct CloseFingerprint: Encodable {
+        let positionId: String
+        let exitPrice: Double
+        let fees: Double
     }
 
     /// `[PositionOut]`, written by ``JSONWriter``.

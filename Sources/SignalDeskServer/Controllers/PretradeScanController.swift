@@ -167,12 +167,47 @@ struct PretradeScanController: RouteCollection {
         return ((Double(seconds) * 1000 + Double(attoseconds) / 1e15) * 1000).rounded() / 1000
     }
 
-    @Sendable static func scan(req: Request) async throws -> Answer {
+    /// What an idempotency key remembers of a scan: its validated fields.
+    struct Fingerprint: Encodable {
+        struct Candidate: Encodable {
+            let symbol: String
+            let side: String
+            let qty: Double
+            let proposal: PretradeCheck.Proposal
+            let market: PretradeScan.Market
+        }
+
+        let exchange: String
+        let topN: Int
+        let includeBlocked: Bool
+        let candidates: [Candidate]
+    }
+
+    @Sendable static func scan(req: Request) async throws -> Response {
         let caller = try req.caller
         let exchange = try ExecutionController.exchange(req)
         let body = try req.content.decode(Body.self)
         let (candidates, topN, includeBlocked) = try validate(body)
+        let key = try IdempotencyKeyHeader.read(req.headers)
         try await requireTrading(req, caller: caller, exchange: exchange, action: "pretrade_scan")
+        let keys = IdempotencyKeys(db: req.db)
+        let scope = "pretrade.scan.\(exchange.rawValue.lowercased())"
+        var fingerprint = ""
+        if let key {
+            fingerprint = try RequestFingerprint.of(
+                Fingerprint(
+                    exchange: exchange.rawValue, topN: topN, includeBlocked: includeBlocked,
+                    candidates: candidates.map {
+                        .init(
+                            symbol: $0.symbol, side: $0.side.orderWord, qty: $0.qty, proposal: $0.proposal,
+                            market: $0.market)
+                    }))
+            if let earlier = try await IdempotencyAnswers.refusing({
+                try await keys.stored(userID: caller.id, scope: scope, key: key, fingerprint: fingerprint)
+            }) {
+                return IdempotencyAnswers.replay(earlier)
+            }
+        }
         let answer = try await run(
             req, caller: caller, exchange: exchange, candidates: candidates, topN: topN, includeBlocked: includeBlocked)
         try await AuditLog.record(
@@ -182,7 +217,15 @@ struct PretradeScanController: RouteCollection {
                 "returned_assets": .int(answer.returnedAssets), "passed_assets": .int(answer.passedAssets),
                 "blocked_assets": .int(answer.blockedAssets), "duration_ms_total": .double(answer.durationMsTotal),
             ], on: req.db)
-        return answer
+        let text = String(decoding: try JSONCoding.encode(answer), as: UTF8.self)
+        if let key {
+            try await IdempotencyAnswers.refusing {
+                try await keys.remember(
+                    userID: caller.id, scope: scope, key: key, fingerprint: fingerprint, statusCode: 200, body: text,
+                    now: req.application.wallClock.now())
+            }
+        }
+        return Response(status: .ok, headers: ["Content-Type": "application/json"], body: .init(string: text))
     }
 
     /// What refuses a scan (or an auto-pick) before any candidate is looked at: trading globally

@@ -96,4 +96,21 @@ struct IdempotencyKeys {
             _ = try await stored(userID: userID, scope: scope, key: key, fingerprint: fingerprint)
         }
     }
+
+    /// How many keys are kept and the oldest and newest, for `GET /ops/admin/idempotency/stats`.
+    func stats() async throws -> (total: Int, oldest: Date?, newest: Date?) {
+        let total = try await IdempotencyRecord.query(on: db).count()
+        let oldest = try await IdempotencyRecord.query(on: db).min(\.$createdAt)
+        let newest = try await IdempotencyRecord.query(on: db).max(\.$createdAt)
+        return (total, oldest, newest)
+    }
+
+    /// Deletes the keys created before `cutoff`; returns how many. Run it in a transaction: the
+    /// count and the delete then see the same rows.
+    func deleteCreated(before cutoff: Date) async throws -> Int {
+        let doomed = IdempotencyRecord.query(on: db).filter(\.$createdAt < cutoff)
+        let count = try await doomed.count()
+        if count > 0 { try await IdempotencyRecord.query(on: db).filter(\.$createdAt < cutoff).delete() }
+        return count
+    }
 }

@@ -122,10 +122,11 @@ struct PositionBook {
     }
 
     /// Closes an open position. With an idempotency key, the answer is stored in the same
-    /// transaction (scope `positions.close`), so a repeated request can be answered from it.
+    /// transaction (scope `positions.close`) with the request's fingerprint (`requestHash`), so a
+    /// repeated request can be answered from it and the key with another payload refused.
     func close(
         positionID: UUID, exitPrice: Double, fees: Double, reason: String?, userID: UUID,
-        idempotencyKey: String? = nil, notify: Bool = false, now: Date? = nil
+        idempotencyKey: String? = nil, requestHash: String? = nil, notify: Bool = false, now: Date? = nil
     ) async throws -> Position {
         let now = now ?? app.wallClock.now()
         let day = calendar.day(of: now)
@@ -171,6 +172,7 @@ struct PositionBook {
                 record.$user.id = userID
                 record.scope = Self.closeScope
                 record.key = idempotencyKey
+                record.requestHash = requestHash
                 record.statusCode = 200
                 record.responseBody = String(decoding: try JSONCoding.encode(PositionOut(position)), as: UTF8.self)
                 record.createdAt = now
@@ -181,12 +183,6 @@ struct PositionBook {
     }
 
     static let closeScope = "positions.close"
-
-    /// The stored answer of an earlier request with this key, if any.
-    func storedAnswer(userID: UUID, scope: String, key: String) async throws -> IdempotencyRecord? {
-        try await IdempotencyRecord.query(on: db)
-            .filter(\.$user.$id == userID).filter(\.$scope == scope).filter(\.$key == key).first()
-    }
 
     /// What the open checks look at. Read it inside a ``TransactionStore`` step that holds the
     /// user's lock (``WriterLock/user(_:)``) when an open follows from it: only

@@ -22,9 +22,8 @@ struct PretradeAccount {
         let limits = book.limits(for: user)
         let now = app.wallClock.now()
         let risk = try await book.riskState(userID: userID, day: book.calendar.day(of: now), on: db)
-        let configured =
-            try await ExchangeSecret.query(on: db).filter(\.$user.$id == userID).filter(\.$exchange == exchange)
-            .count() > 0
+        let configured = try await TradingCredentials.configured(
+            userID: userID, exchange: exchange, dydxNetwork: app.appConfig.dydxNetwork, on: db)
         return PretradeAccount(
             exchange: exchange, strategy: strategy, limits: limits,
             account: .init(
