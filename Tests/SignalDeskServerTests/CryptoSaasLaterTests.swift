@@ -355,3 +355,81 @@ import VaporTesting
         }
     }
 }
+
+/// Password maximum age and superusers (group 14).
+@Suite struct AccountSettingsTests {
+    /// test_password_max_age_enforcement, and the way out of an expired password.
+    @Test(arguments: TestDatabase.all)
+    func anExpiredPasswordIsRefusedAndCanBeReplaced(_ database: TestDatabase) async throws {
+        try await withTestApp(
+            database,
+            adjust: {
+                $0.enforcePasswordMaxAge = true
+                $0.passwordMaxAgeDays = 30
+            }
+        ) { app in
+            let client = Client(app: app)
+            let (token, _) = try await client.signIn("trader@test.com")
+            let user = try #require(try await User.query(on: app.db).filter(\.$email == "trader@test.com").first())
+            user.passwordChangedAt = Date().addingTimeInterval(-45 * 86_400)
+            try await user.save(on: app.db)
+
+            let expired = try await client.login("trader@test.com")
+            #expect(expired.status == .unauthorized)
+            #expect(CryptoSaasLaterTests.detail(expired).contains("Password expired"))
+            // A wrong password never learns that the password expired.
+            let wrong = try await client.login("trader@test.com", password: "not-the-password")
+            #expect(CryptoSaasLaterTests.detail(wrong) == "Incorrect email or password")
+
+            // Refusals: wrong current password, too short, the same again.
+            func change(_ current: String, _ new: String) async throws -> TestingHTTPResponse {
+                try await client.send(
+                    .POST, "auth/change-password",
+                    json: ["email": "trader@test.com", "current_password": current, "new_password": new])
+            }
+            #expect(try await change("not-the-password", "brand-new-pass-1").status == .unauthorized)
+            #expect(try await change("password-123", "short").status == .unprocessableEntity)
+            #expect(try await change("password-123", "password-123").status == .unprocessableEntity)
+            #expect(try await client.login("trader@test.com").status == .unauthorized)
+
+            let changed = try await change("password-123", "brand-new-pass-1")
+            #expect(changed.status == .ok, "\(changed.body.string)")
+            #expect(try await client.auditCount("auth.password.changed") == 1)
+            // Old sessions are gone; the new password logs in, the old one does not.
+            #expect(try await client.send(.GET, "users/me", token: token).status == .unauthorized)
+            #expect(try await client.login("trader@test.com", password: "brand-new-pass-1").status == .ok)
+            #expect(try await client.login("trader@test.com").status == .unauthorized)
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func withoutEnforcementAnOldPasswordStillWorks(_ database: TestDatabase) async throws {
+        try await withTestApp(database, adjust: { $0.passwordMaxAgeDays = 1 }) { app in
+            let client = Client(app: app)
+            _ = try await client.signIn("trader@test.com")
+            let user = try #require(try await User.query(on: app.db).filter(\.$email == "trader@test.com").first())
+            user.passwordChangedAt = Date().addingTimeInterval(-45 * 86_400)
+            try await user.save(on: app.db)
+            #expect(try await client.login("trader@test.com").status == .ok)
+        }
+    }
+
+    /// test_superuser_email_bypasses_admin_role_checks.
+    @Test(arguments: TestDatabase.all)
+    func aSuperuserEmailPassesAdminChecks(_ database: TestDatabase) async throws {
+        try await withTestApp(database, adjust: { $0.superuserEmails = ["trader@test.com"] }) { app in
+            let client = Client(app: app)
+            let (superuser, _) = try await client.signIn("trader@test.com")
+            let (other, _) = try await client.signIn("other@test.com")
+            #expect(try await client.send(.GET, "ops/admin/trading-control", token: superuser).status == .ok)
+            #expect(try await client.send(.GET, "users", token: superuser).status == .ok)
+            #expect(try await client.send(.GET, "ops/admin/trading-control", token: other).status == .forbidden)
+            #expect(try await client.send(.GET, "users", token: other).status == .forbidden)
+            // A disabled superuser is still disabled.
+            let user = try #require(try await User.query(on: app.db).filter(\.$email == "trader@test.com").first())
+            user.role = .disabled
+            try await user.save(on: app.db)
+            #expect(try await client.send(.GET, "users", token: superuser).status == .unauthorized)
+        }
+    }
+}

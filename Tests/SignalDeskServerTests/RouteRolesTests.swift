@@ -40,6 +40,7 @@ import VaporTesting
         "GET /ops/dashboard": .open,
         "POST /auth/register": .open,
         "POST /auth/login": .open,
+        "POST /auth/change-password": .open,
         "POST /auth/refresh": .open,
         "POST /auth/logout": .open,
         "GET /api/auth/generate-message": .open,

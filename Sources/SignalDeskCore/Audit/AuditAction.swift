@@ -9,6 +9,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case authLoginFailed = "auth.login.failed"
     case authLoginSuccess = "auth.login.success"
     case authLogout = "auth.logout"
+    case authPasswordChanged = "auth.password.changed"
     case authRefresh = "auth.refresh"
     case authRefreshReuseDetected = "auth.refresh.reuse_detected"
     case authRegisterSuccess = "auth.register.success"

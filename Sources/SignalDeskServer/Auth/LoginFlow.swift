@@ -16,6 +16,9 @@ struct LoginFlow {
         case twoFactorNotEnabled
         case otpRequired
         case invalidOTP
+        /// ENFORCE_PASSWORD_MAX_AGE: the password is older than PASSWORD_MAX_AGE_DAYS (said only
+        /// to someone who proved the password and the second factor).
+        case passwordExpired
     }
 
     static let throttle = LoginThrottle()
@@ -27,6 +30,45 @@ struct LoginFlow {
 
     func login(email: String, password: String, otp: String?, now: Date? = nil) async throws -> TokenPair {
         let now = now ?? request.application.wallClock.now()
+        let (user, userID, enabled) = try await authenticate(email: email, password: password, otp: otp, now: now)
+        if config.enforcePasswordMaxAge,
+            AccountPolicy.passwordExpired(
+                changedAt: user.passwordChangedAt ?? user.createdAt ?? now, now: now,
+                maxAgeDays: config.passwordMaxAgeDays)
+        {
+            try await refuse(email: email, userID: userID, reason: "password_expired", record: false, now: now)
+            throw Refusal.passwordExpired
+        }
+        try await LoginAttempt(email: email, succeeded: true, at: now).create(on: db)
+        let pair = try await TokenService(app: request.application, db: db).issue(for: user, now: now)
+        try await AuditLog.record(
+            AuditAction.authLoginSuccess, userID: userID, entityType: "user", entityID: userID.uuidString,
+            details: ["two_factor": .bool(enabled)], on: db, at: now)
+        return pair
+    }
+
+    /// Sets a new password for someone who proves the current one (and the second factor): the
+    /// way out of an expired password, open without a token (``AuthController``). Throttled and
+    /// audited like a login; every session of the user is revoked.
+    func changePassword(email: String, current: String, new: String, otp: String?, now: Date? = nil) async throws {
+        let now = now ?? request.application.wallClock.now()
+        let (user, userID, _) = try await authenticate(email: email, password: current, otp: otp, now: now)
+        user.passwordHash = try await request.passwordHashing.hash(new)
+        user.passwordChangedAt = now
+        try await request.application.stores.transactions.run(on: db) { tx in
+            try await user.save(on: tx)
+            try await AuditLog.record(
+                AuditAction.authPasswordChanged, userID: userID, entityType: "user", entityID: userID.uuidString,
+                on: tx, at: now)
+        }
+        try await LoginAttempt(email: email, succeeded: true, at: now).create(on: db)
+        _ = try await TokenService(app: request.application, db: db).revokeAll(userID: userID, now: now)
+    }
+
+    /// Throttle, credentials, 2FA enforcement, OTP: who the caller is, or a ``Refusal``.
+    private func authenticate(email: String, password: String, otp: String?, now: Date) async throws -> (
+        user: User, userID: UUID, twoFactor: Bool
+    ) {
         if let retryAfter = try await retryAfter(email: email, now: now) {
             try await refuse(email: email, userID: nil, reason: "throttled", record: false, now: now)
             throw Refusal.throttled(retryAfter: retryAfter)
@@ -60,13 +102,7 @@ struct LoginFlow {
                 throw Refusal.invalidOTP
             }
         }
-
-        try await LoginAttempt(email: email, succeeded: true, at: now).create(on: db)
-        let pair = try await TokenService(app: request.application, db: db).issue(for: user, now: now)
-        try await AuditLog.record(
-            AuditAction.authLoginSuccess, userID: userID, entityType: "user", entityID: userID.uuidString,
-            details: ["two_factor": .bool(enabled)], on: db, at: now)
-        return pair
+        return (user, userID, enabled)
     }
 
     private func retryAfter(email: String, now: Date) async throws -> Int? {

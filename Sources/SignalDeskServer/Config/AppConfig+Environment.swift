@@ -58,6 +58,12 @@ extension AppConfig {
         config.webhookRequireSignature = reader.bool("WEBHOOK_REQUIRE_SIGNATURE") ?? false
         config.workerEnabled = reader.bool("WORKER_ENABLED") ?? true
         config.subscriptionRequired = reader.bool("SUBSCRIPTION_REQUIRED") ?? false
+        config.passwordMaxAgeDays = reader.integer("PASSWORD_MAX_AGE_DAYS", in: 1...3650) ?? 90
+        config.enforcePasswordMaxAge = reader.bool("ENFORCE_PASSWORD_MAX_AGE") ?? false
+        config.superuserEmails = Set(reader.list("SUPERUSER_EMAILS").map(EmailAddress.normalized))
+        for email in config.superuserEmails where !EmailAddress.isValid(email) {
+            reader.problem("SUPERUSER_EMAILS entry '\(email)' is not an email address")
+        }
         config.autoExitPolicy = ExitTick.Policy(
             paused: reader.bool("AUTO_EXIT_INTERNAL_PAUSE") ?? false,
             maxClosesPerTick: reader.integer("AUTO_EXIT_INTERNAL_MAX_CLOSES_PER_TICK", in: 0...10_000) ?? 2,

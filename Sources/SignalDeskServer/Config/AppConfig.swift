@@ -58,6 +58,11 @@ public struct AppConfig: Sendable {
     /// SUBSCRIPTION_REQUIRED: the worker executes opens only for users whose subscription allows
     /// trading (issue 24).
     public var subscriptionRequired: Bool
+    /// PASSWORD_MAX_AGE_DAYS and ENFORCE_PASSWORD_MAX_AGE (issue 25, group 14).
+    public var passwordMaxAgeDays: Int
+    public var enforcePasswordMaxAge: Bool
+    /// SUPERUSER_EMAILS: normalized emails that pass every admin check (``AccountPolicy``).
+    public var superuserEmails: Set<String>
     /// AUTO_EXIT_INTERNAL_PAUSE, _MAX_CLOSES_PER_TICK, _SYMBOL_COOLDOWN_SECONDS, _MAX_ERRORS_PER_TICK: the
     /// brakes on the closes of `POST /ops/admin/exit/tick` (crypto-saas's names and defaults).
     public var autoExitPolicy: ExitTick.Policy
@@ -109,6 +114,9 @@ public struct AppConfig: Sendable {
         self.webhookRequireSignature = false
         self.workerEnabled = true
         self.subscriptionRequired = false
+        self.passwordMaxAgeDays = 90
+        self.enforcePasswordMaxAge = false
+        self.superuserEmails = []
         self.autoExitPolicy = ExitTick.Policy()
         self.idempotencyKeyMaxAgeDays = 30
         self.workerConcurrency = 4

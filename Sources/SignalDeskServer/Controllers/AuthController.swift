@@ -9,6 +9,7 @@ struct AuthController: RouteCollection {
         let auth = routes.grouped("auth")
         auth.post("register", use: Self.register)
         auth.post("login", use: Self.login)
+        auth.post("change-password", use: Self.changePassword)
         auth.post("refresh", use: Self.refresh)
         auth.post("logout", use: Self.logout)
         auth.authenticated.post("revoke-all", use: Self.revokeAll)
@@ -22,6 +23,14 @@ struct AuthController: RouteCollection {
     struct LoginForm: Content {
         let username: String
         let password: String
+        let otp: String?
+    }
+
+    /// `POST /auth/change-password` (issue 25, group 14), JSON or a form.
+    struct ChangePasswordBody: Content {
+        let email: String
+        let currentPassword: String
+        let newPassword: String
         let otp: String?
     }
 
@@ -67,6 +76,32 @@ struct AuthController: RouteCollection {
         }
     }
 
+    /// A new password for whoever proves the current one (and the second factor, if enabled):
+    /// no token needed, so an expired password (ENFORCE_PASSWORD_MAX_AGE) can be replaced.
+    /// Refusals are the login's; every session of the user is revoked.
+    @Sendable static func changePassword(req: Request) async throws -> Message {
+        let body = try req.content.decode(ChangePasswordBody.self)
+        var problems = AccountInput.problems(email: body.email, password: body.newPassword).map {
+            $0.loc == ["body", "password"]
+                ? APIError.ValidationItem(loc: ["body", "new_password"], msg: $0.msg, type: $0.type) : $0
+        }
+        if body.newPassword == body.currentPassword {
+            problems.append(
+                .init(
+                    loc: ["body", "new_password"], msg: "new_password must differ from current_password",
+                    type: "value_error"))
+        }
+        guard problems.isEmpty else { throw APIError(.unprocessableEntity, items: problems) }
+        do {
+            try await LoginFlow(request: req).changePassword(
+                email: EmailAddress.normalized(body.email), current: body.currentPassword, new: body.newPassword,
+                otp: body.otp.flatMap { $0.isEmpty ? nil : $0 })
+        } catch let refusal as LoginFlow.Refusal {
+            throw apiError(for: refusal)
+        }
+        return Message(message: "Password changed")
+    }
+
     /// The contract's answer to each login refusal.
     static func apiError(for refusal: LoginFlow.Refusal) -> APIError {
         switch refusal {
@@ -79,6 +114,8 @@ struct AuthController: RouteCollection {
         case .twoFactorNotEnabled: APIError(.unauthorized, "2FA must be enabled for this account")
         case .otpRequired: APIError(.unauthorized, "OTP required")
         case .invalidOTP: APIError(.unauthorized, "Invalid OTP")
+        case .passwordExpired:
+            APIError(.unauthorized, "Password expired. Set a new one with POST /auth/change-password.")
         }
     }
 

@@ -29,5 +29,6 @@ enum SignalDeskMigrations {
         CreateDydxCredentials(),
         CreateSubscriptions(),
         AddIdempotencyRequestHash(),
+        AddPasswordChangedAt(),
     ]
 }

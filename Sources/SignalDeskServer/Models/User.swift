@@ -18,6 +18,8 @@ final class User: Model, @unchecked Sendable {
     @OptionalField(key: "capital_base_usd") var capitalBaseUSD: Double?
     @OptionalField(key: "telegram_bot_token_sealed") var telegramBotTokenSealed: String?
     @OptionalField(key: "telegram_chat_id_sealed") var telegramChatIDSealed: String?
+    /// When the password was last set; nil means when the account was created.
+    @OptionalField(key: "password_changed_at") var passwordChangedAt: Date?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 
