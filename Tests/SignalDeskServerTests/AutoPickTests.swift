@@ -164,6 +164,15 @@ import VaporTesting
             #expect(short.json()["selected_symbol"] as? String == "ETHUSDT")
             #expect(short.json()["selected_side"] as? String == "SELL")
             #expect((short.json()["scan"] as? [String: Any])?["scanned_assets"] as? Int == 1)
+
+            // DYDX: a dry run picks; there is no test order to execute.
+            let dydxDry = try await client.send(
+                .POST, "ops/execution/pretrade/dydx/auto-pick", token: token, json: Self.pick(dryRun: true))
+            #expect(dydxDry.status == .ok)
+            let dydx = try await client.send(
+                .POST, "ops/execution/pretrade/dydx/auto-pick", token: token, json: Self.pick(dryRun: false),
+                headers: Self.headers("k-dydx"))
+            #expect(dydx.status == .unprocessableEntity)
         }
     }
 

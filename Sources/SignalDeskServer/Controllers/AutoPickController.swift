@@ -106,6 +106,12 @@ struct AutoPickController: RouteCollection {
             }
             direction = parsed
         }
+        if !dryRun, !exchange.usesAPIKeys {
+            // A dYdX order is signed with the wallet's key: there is no test order to send (as
+            // POST /ops/execution/{exchange}/test-order refuses it).
+            throw PretradeScanController.invalid(
+                ["dry_run"], "dry_run must be true for \(exchange.rawValue): its orders are signed with the wallet key")
+        }
         let key = try IdempotencyKeyHeader.read(req.headers)
         if !dryRun, key == nil { throw APIError(.badRequest, "X-Idempotency-Key is required when dry_run=false") }
         try await PretradeScanController.requireTrading(
