@@ -43,7 +43,7 @@ struct ExitTickController: RouteCollection {
             reservation = taken.reservation
         }
         do {
-            let answer = try await AutoExitTick(app: req.application).run(
+            let answer = try await AutoExitTick(app: req.application, db: req.db).run(
                 options, policy: req.application.appConfig.autoExitPolicy, callerID: caller.id, now: now)
             let text = String(decoding: try JSONCoding.encode(answer), as: UTF8.self)
             if let reservation { try await keys.finish(reservation, statusCode: 200, body: text) }

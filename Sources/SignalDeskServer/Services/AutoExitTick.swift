@@ -10,6 +10,8 @@ import Vapor
 /// the brakes of ``ExitTick/Policy``. A dry run closes nothing and reports what would be closed.
 struct AutoExitTick {
     let app: Application
+    /// The request's database handle.
+    let db: any Database
 
     struct Options: Encodable {
         let dryRun: Bool
@@ -56,7 +58,6 @@ struct AutoExitTick {
     }
 
     func run(_ options: Options, policy: ExitTick.Policy, callerID: UUID, now: Date) async throws -> Answer {
-        let db = app.db
         let wanted = options.userEmail?.lowercased()
         let users = try await User.query(on: db).filter(\.$role ~~ [.admin, .trader]).all().filter { user in
             if let wanted, user.email.lowercased() != wanted { return false }
@@ -197,7 +198,7 @@ struct AutoExitTick {
         try await AuditLog.record(
             AuditAction.exitAutoCloseTriggered, userID: position.$user.id, entityType: "position",
             entityID: position.id?.uuidString.lowercased(),
-            details: ["reasons": .string(reasons), "closed": .bool(closed), "dry_run": .bool(dryRun)], on: app.db,
+            details: ["reasons": .string(reasons), "closed": .bool(closed), "dry_run": .bool(dryRun)], on: db,
             at: now)
     }
 }
