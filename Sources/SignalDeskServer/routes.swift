@@ -30,4 +30,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: BackofficeController())
     try app.register(collection: AuditExportController())
     try app.register(collection: ReadinessController())
+    try app.register(collection: OpsConsoleController())
 }

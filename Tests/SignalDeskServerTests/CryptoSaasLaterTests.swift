@@ -433,3 +433,32 @@ import VaporTesting
         }
     }
 }
+
+/// The ops console page (group 8).
+@Suite struct OpsConsoleTests {
+    /// test_ops_console_page_served, test_ops_console_login_fields_disable_autofill.
+    @Test func theConsoleShellIsServedWithAutofillOff() async throws {
+        try await withTestApp(.sqlite, migrate: false) { app in
+            let page = try await app.testing().sendRequest(.GET, "ops/console")
+            #expect(page.status == .ok)
+            #expect(page.headers.contentType?.description.hasPrefix("text/html") == true)
+            #expect(page.headers.first(name: "Content-Security-Policy")?.contains("frame-ancestors 'none'") == true)
+            #expect(page.headers.first(name: "Cache-Control") == "no-store")
+            let text = page.body.string
+            for needle in [
+                "Ops Console v1", #"id="loginScreen""#, #"id="menuScreen""#, #"id="moduleScreen""#, "Volver al menu",
+                "Salir", "sessionStorage", #"id="loginEmail""#, #"autocomplete="off""#, #"name="ops_email""#,
+            ] {
+                #expect(text.contains(needle), "\(needle)")
+            }
+            // The token never goes to localStorage or a cookie; module output is text, never HTML.
+            #expect(!text.contains("localStorage"))
+            #expect(!text.contains("document.cookie"))
+            #expect(!text.contains("innerHTML"))
+            // /ops/dashboard stays API.md's dashboard page.
+            let dashboard = try await app.testing().sendRequest(.GET, "ops/dashboard")
+            #expect(dashboard.status == .ok)
+            #expect(!dashboard.body.string.contains("Ops Console v1"))
+        }
+    }
+}

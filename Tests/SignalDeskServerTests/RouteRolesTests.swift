@@ -38,6 +38,7 @@ import VaporTesting
         "GET /docs": .open,
         "GET /openapi.json": .open,
         "GET /ops/dashboard": .open,
+        "GET /ops/console": .open,
         "POST /auth/register": .open,
         "POST /auth/login": .open,
         "POST /auth/change-password": .open,
