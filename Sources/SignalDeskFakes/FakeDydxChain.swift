@@ -167,11 +167,11 @@ public final class FakeDydxChain: Sendable {
             server.record(req)
             state.withLockedValue { $0.broadcasts += 1 }
             if let early = await server.before() { return early }
-            struct Body: Decodable {
-                let tx_bytes: String
-                let mode: String
-            }
-            guard let body = try? req.content.decode(Body.self), let bytes = Data(base64Encoded: body.tx_bytes)
+            // Read as plain JSON: the application under test may set a global snake-case decoder.
+            guard let buffer = req.body.data,
+                let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any],
+                let text = object["tx_bytes"] as? String, object["mode"] as? String == "BROADCAST_MODE_SYNC",
+                let bytes = Data(base64Encoded: text)
             else {
                 return json(["code": 3, "message": "invalid request body"], status: .badRequest)
             }

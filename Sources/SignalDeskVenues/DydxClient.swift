@@ -50,7 +50,7 @@ public struct DydxClient: Venue {
         do {
             message = try DydxOrders.market(
                 owner: key.address, clientID: clientID, market: market, side: order.side, size: order.qty,
-                slippageBps: slippageBps, latestHeight: height)
+                slippageBps: slippageBps, latestHeight: height, reduceOnly: order.reduceOnly)
         } catch {
             throw .invalid("size or price out of the market's range")
         }

@@ -26,10 +26,13 @@ public struct OrderRequest: Sendable, Equatable {
     public let type: OrderType
     public let price: Double?
     public let clientOrderID: String
+    /// The order only reduces a position (an exit). dYdX refuses it when it would open or grow
+    /// one; the other venues' spot and paper orders ignore it.
+    public let reduceOnly: Bool
 
     public init(
         symbol: String, side: TradeSide, qty: Double, type: OrderType = .market, price: Double? = nil,
-        clientOrderID: String
+        clientOrderID: String, reduceOnly: Bool = false
     ) {
         self.symbol = symbol
         self.side = side
@@ -37,6 +40,7 @@ public struct OrderRequest: Sendable, Equatable {
         self.type = type
         self.price = price
         self.clientOrderID = clientOrderID
+        self.reduceOnly = reduceOnly
     }
 }
 

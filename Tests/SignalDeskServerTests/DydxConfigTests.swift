@@ -22,6 +22,13 @@ import Testing
         #expect(live.dydxIndexerURL?.port == 9010)
         #expect(DydxNetwork.mainnet.chainID == "dydx-mainnet-1")
         #expect(DydxNetwork.testnet.chainID == "dydx-testnet-4")
+        // Issue 23: the chain id follows the network unless set; the node's REST URL.
+        #expect(defaults.dydxChainID == "dydx-testnet-4")
+        #expect(defaults.dydxNodeRESTURL == nil)
+        #expect(live.dydxChainID == "dydx-mainnet-1")
+        let local = try parse(["DYDX_CHAIN_ID": "localdydxprotocol", "DYDX_NODE_REST_URL": "http://127.0.0.1:1317"])
+        #expect(local.dydxChainID == "localdydxprotocol")
+        #expect(local.dydxNodeRESTURL?.port == 1317)
     }
 
     @Test func mainnetWithoutLiveAndBadValuesAreProblems() {
@@ -29,6 +36,19 @@ import Testing
             (["DYDX_NETWORK": "mainnet"], "DYDX_NETWORK=mainnet requires EXECUTION_MODE=live"),
             (["DYDX_NETWORK": "devnet"], "DYDX_NETWORK must be one of: testnet, mainnet"),
             (["DYDX_INDEXER_URL": "ftp://x"], "DYDX_INDEXER_URL must be an http:// or https:// URL"),
+            (["DYDX_NODE_REST_URL": "localhost:1317"], "DYDX_NODE_REST_URL must be an http:// or https:// URL"),
+            (
+                ["DYDX_CHAIN_ID": "dydx-mainnet-1"],
+                "DYDX_CHAIN_ID dydx-mainnet-1 is mainnet's: set DYDX_NETWORK=mainnet (with EXECUTION_MODE=live)"
+            ),
+            (
+                ["DYDX_NETWORK": "mainnet", "EXECUTION_MODE": "live", "DYDX_CHAIN_ID": "dydx-testnet-4"],
+                "DYDX_CHAIN_ID must be dydx-mainnet-1 with DYDX_NETWORK=mainnet"
+            ),
+            (
+                ["DYDX_CHAIN_ID": "Dydx Testnet"],
+                "DYDX_CHAIN_ID must be lower-case letters, digits and '-' (at most 48)"
+            ),
         ] {
             do {
                 _ = try parse(overrides)

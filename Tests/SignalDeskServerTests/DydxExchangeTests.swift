@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import SignalDeskCore
+import SignalDeskFakes
 import Testing
 import VaporTesting
 
@@ -216,39 +217,61 @@ import VaporTesting
         }
     }
 
-    /// Outside paper mode a DYDX signal needs a mnemonic for DYDX_NETWORK; with one it reaches the
-    /// venue, which in this build refuses before sending anything (the documented boundary).
+    /// Outside paper mode a DYDX signal needs a mnemonic for DYDX_NETWORK; a node's refusal (here
+    /// a signature for another chain id) fails the signal with the chain's raw_log, no secret.
     @Test(arguments: TestDatabase.all)
-    func outsidePaperModeDydxNeedsTheMnemonicAndStopsAtTheBoundary(_ database: TestDatabase) async throws {
-        try await withTestApp(database, adjust: { $0.executionMode = .testnet }) { app in
-            let client = Client(app: app)
-            let bare = try await Self.walletTrader(client, mnemonic: false)
-            let alert: [String: Any] = [
-                "symbol": "BTC-USD", "side": "buy", "size": 0.01, "price": 60000, "stop_loss": 58500,
-                "take_profit": 63000,
-            ]
-            var first = alert
-            first["secret"] = bare.secret
-            _ = try await client.send(.POST, "api/webhooks/signal/\(bare.uuid)", json: first)
-            #expect(try await ExecutionWorker.runOnce(app: app))
-            let refused = try #require(try await Signal.query(on: app.db).first())
-            #expect(refused.status == .rejected)
-            #expect(refused.reasonCodes == ["exchange_secret_configured"])
+    func outsidePaperModeDydxNeedsTheMnemonicAndANodesRefusalFailsTheSignal(_ database: TestDatabase)
+        async throws
+    {
+        let chain = try await FakeDydxChain.start()
+        do {
+            try await withTestApp(
+                database,
+                adjust: {
+                    $0.executionMode = .testnet
+                    $0.dydxIndexerURL = URL(string: chain.baseURL)
+                    $0.dydxNodeRESTURL = URL(string: chain.baseURL)
+                    $0.dydxChainID = "dydx-testnet-5"
+                }
+            ) { app in
+                let client = Client(app: app)
+                let bare = try await Self.walletTrader(client, mnemonic: false)
+                let alert: [String: Any] = [
+                    "symbol": "BTC-USD", "side": "buy", "size": 0.01, "price": 60000, "stop_loss": 58500,
+                    "take_profit": 63000,
+                ]
+                var first = alert
+                first["secret"] = bare.secret
+                _ = try await client.send(.POST, "api/webhooks/signal/\(bare.uuid)", json: first)
+                #expect(try await ExecutionWorker.runOnce(app: app))
+                let refused = try #require(try await Signal.query(on: app.db).first())
+                #expect(refused.status == .rejected)
+                #expect(refused.reasonCodes == ["exchange_secret_configured"])
 
-            let trader = try await Self.walletTrader(client)
-            var second = alert
-            second["secret"] = trader.secret
-            _ = try await client.send(.POST, "api/webhooks/signal/\(trader.uuid)", json: second)
-            #expect(try await ExecutionWorker.runOnce(app: app))
-            let failed = try #require(
-                try await Signal.query(on: app.db).filter(\.$status == .failed).first())
-            #expect(failed.exchange == "DYDX")
-            #expect(failed.reasonCodes.first?.contains(VenueRegistry.dydxUnavailable) == true, "\(failed.reasonCodes)")
-            #expect(failed.reasonCodes.allSatisfy { !$0.contains("abandon") })
-            #expect(try await Position.query(on: app.db).count() == 0)
-            let order = try #require(try await Order.query(on: app.db).first())
-            #expect(order.venue == "DYDX")
-            #expect(order.status == "REJECTED")
+                let trader = try await Self.walletTrader(client)
+                var second = alert
+                second["secret"] = trader.secret
+                _ = try await client.send(.POST, "api/webhooks/signal/\(trader.uuid)", json: second)
+                #expect(try await ExecutionWorker.runOnce(app: app))
+                let failed = try #require(
+                    try await Signal.query(on: app.db).filter(\.$status == .failed).first())
+                #expect(failed.exchange == "DYDX")
+                let reason = failed.reasonCodes.joined()
+                #expect(reason.contains("signature verification failed"), "\(reason)")
+                #expect(reason.hasPrefix("dYdX order failed"), "\(reason)")
+                #expect(!reason.contains("abandon"))
+                #expect(try await Position.query(on: app.db).count() == 0)
+                let order = try #require(try await Order.query(on: app.db).first())
+                #expect(order.venue == "DYDX")
+                #expect(order.status == "REJECTED")
+                #expect(chain.accepted.isEmpty)
+                let audit = try await AuditEntry.query(on: app.db).all().compactMap(\.details).joined()
+                #expect(!audit.contains("abandon"))
+            }
+        } catch {
+            await chain.shutdown()
+            throw error
         }
+        await chain.shutdown()
     }
 }

@@ -83,6 +83,21 @@ import Testing
                 credentials: Self.credentials)
             #expect(exit.status == .filled)
             #expect(chain.position(owner: Self.address, ticker: "BTC-USD") == 0)
+            // An exit is reduce-only: once flat, another one is refused instead of opening a short.
+            do {
+                _ = try await client.placeOrder(
+                    OrderRequest(
+                        symbol: "BTC-USD", side: .short, qty: 0.01, clientOrderID: "sc-again", reduceOnly: true),
+                    credentials: Self.credentials)
+                Issue.record("a reduce-only order opened a position")
+            } catch let error as VenueError {
+                guard case .rejected(_, let code, _) = error else {
+                    Issue.record("\(error)")
+                    return
+                }
+                #expect(code == "3010")
+            }
+            #expect(chain.position(owner: Self.address, ticker: "BTC-USD") == 0)
             try await client.cancelProtection(
                 entryClientOrderID: Self.entryID, symbol: "BTC-USD", credentials: Self.credentials)
             #expect(chain.orders.filter { $0.flags == 32 }.map(\.status) == ["CANCELED", "CANCELED"])

@@ -33,6 +33,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case executionIbkrTestOrderSuccess = "execution.ibkr.test_order.success"
     case executionOrderFilled = "execution.order.filled"
     case executionPrepare = "execution.prepare"
+    /// A DYDX position's TP/SL orders could not be placed (issue 23); the position stays open.
+    case executionProtectionError = "execution.protection.error"
     case exitAutoCloseError = "exit.auto_close.error"
     case exitAutoCloseSkipped = "exit.auto_close.policy_skipped"
     case exitAutoCloseTickSummary = "exit.auto_close.tick.summary"

@@ -17,3 +17,34 @@ public enum DydxNetwork: String, Sendable, CaseIterable {
         }
     }
 }
+
+extension DydxNetwork {
+    /// A public REST endpoint of a node of the network, used when `DYDX_NODE_REST_URL` is not set
+    /// (operators should name their own node: public endpoints change and are rate limited).
+    public var publicNodeRESTURL: String {
+        switch self {
+        case .testnet: "https://test-dydx-rest.kingnodes.com"
+        case .mainnet: "https://dydx-rest.publicnode.com"
+        }
+    }
+}
+
+/// `DYDX_CHAIN_ID` as configured: a chain id of the configured network.
+public enum DydxChainID {
+    /// Why `chainID` is refused for `network`, or nil: lower-case letters, digits and `-`, at most
+    /// 48 characters; mainnet only `dydx-mainnet-1`, and a testnet configuration never signs for it
+    /// (a testnet mnemonic's orders must not reach mainnet by a typo).
+    public static func problem(_ chainID: String, network: DydxNetwork) -> String? {
+        guard (1...48).contains(chainID.count),
+            chainID.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") })
+        else { return "DYDX_CHAIN_ID must be lower-case letters, digits and '-' (at most 48)" }
+        switch network {
+        case .mainnet where chainID != DydxNetwork.mainnet.chainID:
+            return "DYDX_CHAIN_ID must be \(DydxNetwork.mainnet.chainID) with DYDX_NETWORK=mainnet"
+        case .testnet where chainID == DydxNetwork.mainnet.chainID:
+            return "DYDX_CHAIN_ID \(chainID) is mainnet's: set DYDX_NETWORK=mainnet (with EXECUTION_MODE=live)"
+        default:
+            return nil
+        }
+    }
+}

@@ -46,6 +46,16 @@ extension AppConfig {
             reader.problem("DYDX_NETWORK=mainnet requires EXECUTION_MODE=live")
         }
         config.dydxIndexerURL = reader.httpURL("DYDX_INDEXER_URL")
+        config.dydxNodeRESTURL = reader.httpURL("DYDX_NODE_REST_URL")
+        if let chainID = reader.string("DYDX_CHAIN_ID") {
+            if let problem = DydxChainID.problem(chainID, network: config.dydxNetwork) {
+                reader.problem(problem)
+            } else {
+                config.dydxChainID = chainID
+            }
+        } else {
+            config.dydxChainID = config.dydxNetwork.chainID
+        }
         config.binanceTestnetBaseURL = reader.httpURL("BINANCE_TESTNET_BASE_URL") ?? config.binanceTestnetBaseURL
         config.bybitBaseURL = reader.httpURL("BYBIT_BASE_URL") ?? config.bybitBaseURL
         config.ibkrBridgeBaseURL = reader.httpURL("IBKR_BRIDGE_BASE_URL")

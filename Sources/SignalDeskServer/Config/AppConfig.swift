@@ -44,6 +44,11 @@ public struct AppConfig: Sendable {
     public var dydxNetwork: DydxNetwork
     /// DYDX_INDEXER_URL: the indexer `GET /api/user/account-balance` reads; nil: the network's public one.
     public var dydxIndexerURL: URL?
+    /// DYDX_NODE_REST_URL: the node whose REST API gives account numbers and sequences and takes
+    /// broadcasts (issue 23); nil: the network's public one (``DydxNetwork/publicNodeRESTURL``).
+    public var dydxNodeRESTURL: URL?
+    /// DYDX_CHAIN_ID: the chain id orders are signed for; the network's by default.
+    public var dydxChainID: String
     public var binanceTestnetBaseURL: URL
     public var bybitBaseURL: URL
     public var ibkrBridgeBaseURL: URL?
@@ -102,6 +107,8 @@ public struct AppConfig: Sendable {
         self.executionMode = .paper
         self.dydxNetwork = .testnet
         self.dydxIndexerURL = nil
+        self.dydxNodeRESTURL = nil
+        self.dydxChainID = DydxNetwork.testnet.chainID
         self.binanceTestnetBaseURL = URL(string: "https://testnet.binance.vision")!
         self.bybitBaseURL = URL(string: "https://api-testnet.bybit.com")!
         self.ibkrBridgeBaseURL = nil

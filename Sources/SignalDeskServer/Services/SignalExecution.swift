@@ -73,11 +73,11 @@ struct SignalExecution {
             return (app.venues.paper, VenueCredentials(apiKey: "paper", apiSecret: "paper"))
         case .testnet, .live:
             if !exchange.usesAPIKeys {
-                // DYDX: the key is derived from the user's mnemonic by the venue, for the call
-                // only; here only whether one is stored for the configured network.
-                let address = try await TradingCredentials.dydxAddress(
-                    userID: userID, network: config.dydxNetwork, on: db)
-                return (app.venues.venue(for: exchange), address.map { VenueCredentials(apiKey: $0, apiSecret: $0) })
+                // DYDX: the mnemonic for the configured network, unsealed for this execution; the
+                // venue derives the key from it for each call and wipes it after.
+                let credentials = try await TradingCredentials.dydx(
+                    userID: userID, network: config.dydxNetwork, keyRing: config.keyRing, on: db)
+                return (app.venues.venue(for: exchange), credentials)
             }
             let loaded = try await ExchangeCredentials.load(
                 userID: userID, exchange: exchange, keyRing: config.keyRing, on: db)
@@ -331,6 +331,28 @@ struct SignalExecution {
         }
         app.outboxWakeup?.signal()
         await app.marketPrices.update(signal.symbol, fill)
+        if context.exchange == .dydx, !(venue is PaperVenue) {
+            await protect(signal, qty: filledQty, clientOrderID: request.clientOrderID, credentials: credentials)
+        }
+    }
+
+    /// Places the DYDX position's TP/SL as reduce-only conditional orders. A failure leaves the
+    /// position open and watched by the position monitor's exit rules, and is audited.
+    private func protect(_ signal: Signal, qty: Double, clientOrderID: String, credentials: VenueCredentials) async {
+        guard signal.takeProfit != nil || signal.stopLoss != nil, let client = app.venues.dydxClient else { return }
+        do {
+            _ = try await client.placeProtection(
+                entryClientOrderID: clientOrderID, symbol: signal.symbol, position: signal.side, size: qty,
+                takeProfit: signal.takeProfit, stopLoss: signal.stopLoss, credentials: credentials)
+        } catch {
+            let message = VenueFailureText.describe(
+                error, exchange: .dydx, credentials: credentials, timeout: config.venueTimeoutSeconds,
+                action: "TP/SL order")
+            app.logger.warning("Signal \(signal.id?.uuidString ?? "?"): \(message)")
+            try? await AuditLog.record(
+                AuditAction.executionProtectionError, userID: signal.$user.id, entityType: "order",
+                entityID: clientOrderID, details: ["error": .string(message)], on: db)
+        }
     }
 
     /// Writes the `PENDING` order row of `request`, unless one with its client order id exists.
@@ -526,7 +548,7 @@ struct SignalExecution {
         let last = await app.marketPrices.last(position.symbol)
         let request = OrderRequest(
             symbol: position.symbol, side: position.side == .long ? .short : .long, qty: position.qty,
-            price: config.executionMode == .paper ? last : nil, clientOrderID: clientOrderID)
+            price: config.executionMode == .paper ? last : nil, clientOrderID: clientOrderID, reduceOnly: true)
         let result: OrderResult
         if let signal {
             guard
@@ -543,6 +565,20 @@ struct SignalExecution {
             }
         }
         let exit = result.averagePrice ?? last ?? position.entryPrice
+        if exchange == .dydx, !(venue is PaperVenue), let entrySignal = position.$signal.id,
+            let client = app.venues.dydxClient
+        {
+            // The position is flat: the TP or SL left on the chain must not open a new one.
+            do {
+                try await client.cancelProtection(
+                    entryClientOrderID: Self.clientOrderID(entrySignal), symbol: position.symbol,
+                    credentials: credentials)
+            } catch {
+                app.logger.warning(
+                    "Position \(position.id?.uuidString ?? "?"): cancelling its TP/SL failed: \(VenueFailureText.describe(error, exchange: .dydx, credentials: credentials, timeout: config.venueTimeoutSeconds, action: "cancel"))"
+                )
+            }
+        }
         _ = try await PositionBook(app: app, db: db).close(
             positionID: try position.requireID(), exitPrice: exit, fees: position.fees + result.fees, reason: reason,
             userID: position.$user.id, notify: true)

@@ -17,6 +17,20 @@ enum TradingCredentials {
         return try await dydxAddress(userID: userID, network: dydxNetwork, on: db) != nil
     }
 
+    /// The user's dYdX credentials for `network`, unsealed for one execution: the stored address
+    /// and the mnemonic (``DydxClient``'s form), or nil without one.
+    static func dydx(userID: UUID, network: DydxNetwork, keyRing: KeyRing, on db: any Database) async throws
+        -> VenueCredentials?
+    {
+        guard
+            let row = try await DydxCredential.query(on: db).filter(\.$user.$id == userID)
+                .filter(\.$network == network.rawValue).first()
+        else { return nil }
+        let phrase = try keyRing.openString(
+            row.mnemonicSealed, context: SealedField.dydxMnemonic.context(owner: userID))
+        return VenueCredentials(apiKey: row.address, apiSecret: phrase)
+    }
+
     /// The dYdX address stored with the user's mnemonic for `network`, or nil without one.
     static func dydxAddress(userID: UUID, network: DydxNetwork, on db: any Database) async throws -> String? {
         try await DydxCredential.query(on: db).filter(\.$user.$id == userID)

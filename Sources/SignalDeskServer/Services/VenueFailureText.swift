@@ -27,6 +27,7 @@ enum VenueFailureText {
         let detail: String
         switch (exchange, error) {
         case (.ibkr, .invalid(let message)): detail = message
+        case (.dydx, .rejected(_, let code?, let body)): detail = "chain error code \(code): \(scrub(body))"
         case (.ibkr, .rejected(let status, _, let body)), (.ibkr, .unavailable(let status, let body)):
             detail = "bridge error \(status): \(scrub(body))"
         case (_, .rejected(let status, _, let body)), (_, .unavailable(let status, let body)):

@@ -12,10 +12,6 @@ struct VenueRegistry: Sendable {
     let dydx: GuardedVenue
     let paper: GuardedVenue
 
-    /// Why DYDX orders are refused outside paper mode until the signing venue is finished.
-    static let dydxUnavailable =
-        "dYdX v4 orders are not available in this build (signing and broadcast are issue 23's next step)"
-
     init(config: AppConfig, client: HTTPClient, prices: MarketPrices) {
         let transport = HTTPTransport(client: client, timeout: .milliseconds(Int(config.venueTimeoutSeconds * 1000)))
         let lastPrice: @Sendable (String) async -> Double? = { await prices.last($0) }
@@ -28,10 +24,18 @@ struct VenueRegistry: Sendable {
                 simulator: PaperVenue(
                     name: "IBKR", feeBps: config.paperFeeBps, slippageBps: config.paperSlippageBps, lastPrice: lastPrice
                 )))
-        dydx = GuardedVenue(UnavailableVenue(name: "DYDX", reason: Self.dydxUnavailable))
+        let network = config.dydxNetwork
+        dydx = GuardedVenue(
+            DydxClient(
+                indexerURL: config.dydxIndexerURL?.absoluteString ?? network.publicIndexerURL,
+                nodeURL: config.dydxNodeRESTURL?.absoluteString ?? network.publicNodeRESTURL,
+                chainID: config.dydxChainID, transport: transport))
         paper = GuardedVenue(
             PaperVenue(feeBps: config.paperFeeBps, slippageBps: config.paperSlippageBps, lastPrice: lastPrice))
     }
+
+    /// The dYdX client behind the DYDX circuit, for what only it does (TP/SL orders).
+    var dydxClient: DydxClient? { dydx.base as? DydxClient }
 
     func venue(for exchange: Exchange) -> GuardedVenue {
         switch exchange {
