@@ -1,7 +1,7 @@
 import Foundation
 import SignalDeskFakes
 
-/// Runs the fake Binance, Bybit, IBKR bridge and Telegram servers on free loopback ports, for live
+/// Runs the fake Binance, Bybit, IBKR bridge, Telegram and dYdX servers on free loopback ports, for live
 /// checks of the built server (scripts/checks/). Accounts come from `FAKE_ACCOUNTS`
 /// (`key:secret,key:secret`); `FAKE_BINANCE_ACCEPT_THEN_DELAY` (seconds) makes Binance accept
 /// orders and answer late; `GET /fake/orders` on Binance counts accepted orders and placements.
@@ -29,8 +29,11 @@ if let seconds = ProcessInfo.processInfo.environment["FAKE_BINANCE_ACCEPT_THEN_D
 let bybit = try await FakeBybit.start(accounts: accounts)
 let ibkr = try await FakeIBKRBridge.start(accounts: accounts)
 let telegram = try await FakeTelegram.start()
+// The dYdX v4 node and indexer on one port (issue 23): serve as DYDX_NODE_REST_URL and DYDX_INDEXER_URL.
+let dydx = try await FakeDydxChain.start()
 let urls = """
-    {"binance":"\(binance.baseURL)","bybit":"\(bybit.baseURL)","ibkr":"\(ibkr.baseURL)","telegram":"\(telegram.baseURL)"}
+    {"binance":"\(binance.baseURL)","bybit":"\(bybit.baseURL)","ibkr":"\(ibkr.baseURL)","telegram":"\(telegram.baseURL)",\
+    "dydx":"\(dydx.baseURL)"}
 
     """
 if let path = CommandLine.arguments.dropFirst().first {
