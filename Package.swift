@@ -111,7 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SignalDeskCoreTests",
-            dependencies: ["SignalDeskCore"]
+            dependencies: ["SignalDeskCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "SignalDeskVenuesTests",
@@ -134,6 +134,7 @@ let package = Package(
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "SQLKit", package: "sql-kit"),
