@@ -70,7 +70,7 @@ if wait_for_http "$base/healthz" 60; then pass "serve answers /healthz with EXEC
 fi
 
 set +e
-"$py" "$here/checks/dydx_client.py" "$base" "$chain" >"$work/client.out" 2>"$work/client.err"
+DYDX_BENCH_ALERTS="${DYDX_BENCH_ALERTS:-0}" "$py" "$here/checks/dydx_client.py" "$base" "$chain" >"$work/client.out" 2>"$work/client.err"
 set -e
 cat "$work/client.out"
 PASS=$((PASS + $(grep -c '^PASS' "$work/client.out" || true)))
