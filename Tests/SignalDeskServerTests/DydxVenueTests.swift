@@ -93,6 +93,11 @@ import VaporTesting
                 #expect(protection.allSatisfy { $0.reduceOnly && $0.status == "UNTRIGGERED" })
                 #expect(try await eventually(15) { telegram.messages.contains { $0.text.contains("Executed") } })
                 #expect(telegram.messages.first?.text.contains("BTC-USD") == true)
+                // The dYdX service's positions view names the chain's order.
+                let mine = try await client.send(.GET, "api/user/positions", token: trader.token).json()
+                let listed = try #require((mine["positions"] as? [[String: Any]])?.first)
+                #expect(listed["dydx_order_id"] as? String == order.venueOrderID)
+                #expect(listed["dydx_order_id"] as? String == chain.orders.first?.id)
                 let metrics = try await client.send(.GET, "metrics").body.string
                 #expect(metrics.contains(#"signaldesk_orders{venue="DYDX",status="FILLED"} 1"#))
 

@@ -255,12 +255,23 @@ struct WalletUserController: RouteCollection {
         let caller = try req.caller
         let rows = try await Position.query(on: req.db).filter(\.$user.$id == caller.id)
             .sort(\.$openedAt, .descending).limit(100).all()
+        // The dYdX order id of the order that opened each DYDX position (issue 23).
+        let dydxIDs = rows.filter { $0.exchange == Exchange.dydx.rawValue }.compactMap(\.id)
+        let opening =
+            dydxIDs.isEmpty
+            ? []
+            : try await Order.query(on: req.db).filter(\.$user.$id == caller.id)
+                .filter(\.$position.$id ~~ dydxIDs).filter(\.$venue == "DYDX").all()
+        let orderIDs = Dictionary(
+            opening.compactMap { order in order.$position.id.map { ($0, order.venueOrderID) } },
+            uniquingKeysWith: { first, _ in first })
         return Positions(
             success: true,
             positions: try rows.map { row in
                 PositionItem(
                     id: try row.requireID(), symbol: row.symbol, side: row.side.rawValue, entryPrice: row.entryPrice,
-                    size: row.qty, status: row.status.rawValue, openedAt: row.openedAt, dydxOrderId: nil)
+                    size: row.qty, status: row.status.rawValue, openedAt: row.openedAt,
+                    dydxOrderId: row.id.flatMap { orderIDs[$0] ?? nil })
             })
     }
 }
