@@ -91,7 +91,8 @@ public final class FakeDydxChain: Sendable {
         state.withLockedValue { $0.positions[owner]?[ticker]?.size ?? 0 }
     }
 
-    /// Moves the oracle price of `ticker`.
+    /// Moves the oracle price of `ticker`; untriggered TP/SL orders whose trigger it reaches fill
+    /// at that price (reduce-only: at most the position's size, none when it is flat).
     public func setOraclePrice(_ ticker: String, _ price: Double) {
         state.withLockedValue { state in
             guard let market = state.markets[ticker] else { return }
@@ -100,6 +101,28 @@ public final class FakeDydxChain: Sendable {
                 quantumConversionExponent: market.quantumConversionExponent,
                 stepBaseQuantums: market.stepBaseQuantums, subticksPerTick: market.subticksPerTick,
                 oraclePrice: price)
+            for index in state.orders.indices where state.orders[index].ticker == ticker {
+                let order = state.orders[index]
+                guard order.status == "UNTRIGGERED", let trigger = order.triggerPrice else { continue }
+                // A SELL take-profit fires at or above its trigger, a SELL stop at or below; BUYs mirror.
+                let above = (order.side == "SELL") == (order.conditionType == "TAKE_PROFIT")
+                guard above ? price >= trigger : price <= trigger else { continue }
+                let current = state.positions[order.owner]?[ticker] ?? (0, 0)
+                let reduces = order.side == "SELL" ? current.size > 0 : current.size < 0
+                guard reduces else {
+                    state.orders[index].status = "CANCELED"
+                    continue
+                }
+                let size = min(order.size, abs(current.size))
+                state.orders[index].status = "FILLED"
+                state.fills.append(
+                    Fill(
+                        id: UUID().uuidString.lowercased(), orderID: order.id, clientID: order.clientID,
+                        ticker: ticker, side: order.side, size: size, price: price,
+                        fee: (size * price * 0.0005 * 1e6).rounded() / 1e6))
+                let remaining = current.size + (order.side == "SELL" ? -size : size)
+                state.positions[order.owner, default: [:]][ticker] = (remaining, remaining == 0 ? 0 : current.entry)
+            }
         }
     }
 

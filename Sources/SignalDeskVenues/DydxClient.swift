@@ -153,6 +153,33 @@ public struct DydxClient: Venue {
         return placed
     }
 
+    /// The entry's TP or SL order that filled on the chain (the position closed there), with its
+    /// fills; nil while neither has.
+    public func protectionFill(entryClientOrderID: String, symbol: String, credentials: VenueCredentials)
+        async throws(VenueError) -> (role: DydxClientID.Role, result: OrderResult)?
+    {
+        let address = try Self.address(credentials)
+        let roles: [DydxClientID.Role] = [.takeProfit, .stopLoss]
+        let byClientID = Dictionary(
+            uniqueKeysWithValues: roles.map { (String(DydxClientID.of(entryClientOrderID, role: $0)), $0) })
+        guard
+            let order = try await indexerOrders(address: address).first(where: {
+                byClientID[Self.text($0["clientId"]) ?? ""] != nil && Self.text($0["status"]) == "FILLED"
+            }), let id = Self.text(order["id"]), let role = byClientID[Self.text(order["clientId"]) ?? ""]
+        else { return nil }
+        let fills = try await indexerFills(address: address, market: symbol).filter { Self.text($0["orderId"]) == id }
+        let filled = fills.reduce(0.0) { $0 + (Self.number($1["size"]) ?? 0) }
+        guard filled > 0 else { return nil }
+        let notional = fills.reduce(0.0) { $0 + (Self.number($1["size"]) ?? 0) * (Self.number($1["price"]) ?? 0) }
+        let fees = fills.reduce(0.0) { $0 + (Self.number($1["fee"]) ?? 0) }
+        return (
+            role,
+            OrderResult(
+                clientOrderID: entryClientOrderID + ":" + role.rawValue, venueOrderID: id, status: .filled,
+                filledQty: filled, averagePrice: notional / filled, fees: fees)
+        )
+    }
+
     /// Cancels whichever of the entry's TP and SL orders are still untriggered (the leftover one
     /// when a position closes).
     public func cancelProtection(entryClientOrderID: String, symbol: String, credentials: VenueCredentials)

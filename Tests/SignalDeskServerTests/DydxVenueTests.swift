@@ -130,6 +130,38 @@ import VaporTesting
         await telegram.shutdown()
     }
 
+    /// A TP that fires on the chain closes the position there; the monitor's sweep books the close
+    /// at the chain's fill and cancels the SL.
+    @Test(arguments: TestDatabase.all)
+    func aTakeProfitFilledOnTheChainClosesThePosition(_ database: TestDatabase) async throws {
+        try await Self.withChain(database) { app, chain in
+            let client = Client(app: app)
+            let trader = try await DydxExchangeTests.walletTrader(client)
+            _ = try await client.send(
+                .POST, "api/webhooks/signal/\(trader.uuid)",
+                json: Self.alert(
+                    trader,
+                    [
+                        "symbol": "BTC-USD", "side": "buy", "size": 0.01, "price": 60000, "take_profit": 63000,
+                        "stop_loss": 58500, "alert_id": "tp-1",
+                    ]))
+            #expect(try await ExecutionWorker.runOnce(app: app))
+            #expect(try await Position.query(on: app.db).first()?.status == .open)
+            #expect(chain.orders.filter { $0.flags == 32 }.count == 2)
+            // Nothing filled yet: the sweep leaves the position open.
+            #expect(await DydxProtectionSync.sweep(app: app) == 0)
+            chain.setOraclePrice("BTC-USD", 63500)
+            #expect(chain.position(owner: Self.address, ticker: "BTC-USD") == 0)
+            try await PositionMonitor.sweep(app: app)
+            let closed = try #require(try await Position.query(on: app.db).first())
+            #expect(closed.status == .closed)
+            #expect(closed.closeReason == "take_profit_hit")
+            #expect(closed.exitPrice == 63500)
+            #expect(chain.orders.filter { $0.flags == 32 }.map(\.status) == ["FILLED", "CANCELED"])
+            #expect(await DydxProtectionSync.sweep(app: app) == 0)
+        }
+    }
+
     /// The worker dies after the node accepted the order and before the bookkeeping commits: the
     /// next attempt asks the indexer for the client id and books the fill without a second order.
     @Test(arguments: TestDatabase.all)

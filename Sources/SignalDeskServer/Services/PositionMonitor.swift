@@ -35,7 +35,8 @@ final class PositionMonitor: LifecycleHandler, Sendable {
     @discardableResult
     static func sweep(app: Application, now: Date? = nil) async throws -> Int {
         let now = now ?? app.wallClock.now()
-        var closed = 0
+        // DYDX positions a TP or SL closed on the chain (issue 23) first: they are flat already.
+        var closed = await DydxProtectionSync.sweep(app: app)
         var strategies: [StrategyKey: EffectiveStrategy] = [:]
         for position in try await Position.query(on: try app.database).filter(\.$status == .open).all() {
             guard let price = await app.marketPrices.last(position.symbol),
