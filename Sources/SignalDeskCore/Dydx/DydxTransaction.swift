@@ -12,7 +12,8 @@ public enum DydxTransaction {
     public static let publicKeyTypeURL = "/cosmos.crypto.secp256k1.PubKey"
     /// SIGN_MODE_DIRECT.
     public static let signModeDirect: Int32 = 1
-    /// dYdX order messages pay no fee; the gas limit is the one the official clients send.
+    /// dYdX order messages pay no fee (no coins); REFERENCE.md names no gas limit, so SignalDesk
+    /// sends this generous one. Part of the signed bytes (the vectors in `DydxOrderTests`).
     public static let gasLimit: UInt64 = 1_000_000
 
     /// A message of a transaction.

@@ -19,8 +19,9 @@ public enum DydxNetwork: String, Sendable, CaseIterable {
 }
 
 extension DydxNetwork {
-    /// A public REST endpoint of a node of the network, used when `DYDX_NODE_REST_URL` is not set
-    /// (operators should name their own node: public endpoints change and are rate limited).
+    /// A public REST endpoint of a node of the network, used when `DYDX_NODE_REST_URL` is not set.
+    /// Not checked from this machine (no internet): operators should name their own node, since
+    /// public endpoints change and are rate limited.
     public var publicNodeRESTURL: String {
         switch self {
         case .testnet: "https://test-dydx-rest.kingnodes.com"
