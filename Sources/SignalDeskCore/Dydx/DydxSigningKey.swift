@@ -19,11 +19,11 @@ public final class DydxSigningKey: @unchecked Sendable {
     /// The key of `mnemonic`; nil only in the negligible case of an invalid BIP-32 child.
     public init?(mnemonic: BIP39.Mnemonic) {
         guard let account = DydxAccount(mnemonic: mnemonic) else { return nil }
-        var derived = account.privateKey
-        secret = derived
+        // Shares the account's buffer; once the account is released this is its only owner, so
+        // `wipe()` zeroes that buffer in place.
+        secret = account.privateKey
         publicKey = account.publicKey
         address = account.address
-        Self.zero(&derived)
     }
 
     /// A low-S compact signature of `digest`; nil once wiped.
