@@ -161,8 +161,8 @@ import Testing
     /// by its client id; placing it again is refused by the chain as a duplicate.
     @Test func anUnknownOutcomeIsResolvedByTheClientID() async throws {
         try await Self.withChain { chain in
-            let client = Self.client(chain, timeout: .milliseconds(500))
-            chain.behavior = .acceptThenDelay(.seconds(2))
+            let client = Self.client(chain, timeout: .seconds(3))
+            chain.behavior = .acceptThenDelay(.seconds(6))
             let order = OrderRequest(symbol: "BTC-USD", side: .long, qty: 0.01, clientOrderID: Self.entryID)
             do {
                 _ = try await client.placeOrder(order, credentials: Self.credentials)
@@ -171,8 +171,8 @@ import Testing
                 #expect(error.outcomeUnknown)
             }
             chain.behavior = .normal
-            // The follow-up calls with a normal deadline: 500 ms is for provoking the unknown
-            // outcome above, and a loaded machine (CI with every suite at once) missed it here.
+            // The follow-up calls with a normal deadline: the 3 s one is for provoking the unknown
+            // outcome above (the node answers after 6 s), and a loaded machine missed 500 ms here.
             let patient = Self.client(chain)
             let known = try await patient.queryOrder(
                 clientOrderID: Self.entryID, symbol: "BTC-USD", credentials: Self.credentials)
