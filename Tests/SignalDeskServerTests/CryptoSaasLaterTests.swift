@@ -462,3 +462,55 @@ import VaporTesting
         }
     }
 }
+
+/// Per-user risk settings and the largest risk per trade (part of group 11).
+@Suite struct RiskSettingsTests {
+    /// test_user_risk_settings_admin_only, test_open_position_blocks_when_risk_per_trade_exceeded.
+    @Test(arguments: TestDatabase.all)
+    func riskSettingsByIDAndTheLargestRiskPerTrade(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let client = Client(app: app)
+            let (admin, _) = try await client.signIn("admin@test.com", role: .admin)
+            let (trader, _) = try await client.signIn("trader@test.com")
+            let traderID = try #require(
+                try await User.query(on: app.db).filter(\.$email == "trader@test.com").first()?.id
+            ).uuidString
+            let path = "users/\(traderID)/risk-settings"
+            #expect(
+                try await client.send(.PUT, path, token: trader, json: ["capital_base_usd": 2500.0]).status
+                    == .forbidden)
+            #expect(try await client.send(.GET, path, token: trader).status == .forbidden)
+            #expect(
+                try await client.send(.PUT, path, token: admin, json: ["capital_base_usd": -1.0]).status
+                    == .unprocessableEntity)
+            #expect(try await client.send(.PUT, path, token: admin, json: [:]).status == .unprocessableEntity)
+            #expect(
+                try await client.send(.GET, "users/not-a-uuid/risk-settings", token: admin).status
+                    == .unprocessableEntity)
+            #expect(
+                try await client.send(.GET, "users/\(UUID().uuidString)/risk-settings", token: admin).status
+                    == .notFound)
+            #expect(try await client.auditCount("risk.profile.updated") == 0)
+
+            let updated = try await client.send(.PUT, path, token: admin, json: ["capital_base_usd": 1000.0])
+            #expect(updated.status == .ok)
+            #expect(updated.json()["capital_base_usd"] as? Double == 1000)
+            let fetched = try await client.send(.GET, path, token: admin).json()
+            #expect(fetched["capital_base_usd"] as? Double == 1000)
+            let maxRisk = try #require(fetched["max_risk_amount_usd"] as? Double)
+            #expect(maxRisk > 0)
+            #expect(try await client.auditCount("risk.profile.updated") == 1)
+
+            // The trader sees the same number, and an open that risks more is refused.
+            let today = try await client.send(.GET, "positions/risk/today", token: trader).json()
+            #expect(today["max_risk_amount_usd"] as? Double == maxRisk)
+            let signal = try await client.createSignal(trader)  // entry 100, stop 95: 5 per unit
+            #expect(try await client.claim(trader).count == 1)
+            let blocked = try await client.open(trader, signal: signal, qty: maxRisk / 5 + 1)
+            #expect(blocked.status == .conflict)
+            #expect(CryptoSaasLaterTests.detail(blocked).contains("risk per trade exceeded"))
+            let allowed = try await client.open(trader, signal: signal, qty: max(maxRisk / 5 * 0.8, 0.01))
+            #expect(allowed.status == .ok, "\(allowed.body.string)")
+        }
+    }
+}

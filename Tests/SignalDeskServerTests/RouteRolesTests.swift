@@ -113,6 +113,8 @@ import VaporTesting
         "GET /ops/admin/trading-control": .admin,
         "POST /ops/admin/trading-control": .admin,
         "POST /users/:user_id/2fa/reset": .admin,
+        "GET /users/:user_id/risk-settings": .admin,
+        "PUT /users/:user_id/risk-settings": .admin,
         "GET /ops/backoffice/summary": .opsReader,
         "GET /ops/backoffice/users": .opsReader,
         "GET /ops/admin/audit/export": .admin,

@@ -140,6 +140,8 @@ struct PositionsController: RouteCollection {
         let cooldownBetweenTradesMinutes: Int
         let remainingTrades: Int
         let remainingLossBuffer: Double
+        /// The most one trade may risk (capital × risk per trade; crypto-saas's later field).
+        let maxRiskAmountUsd: Double
     }
 
     @Sendable static func riskToday(req: Request) async throws -> RiskToday {
@@ -155,7 +157,8 @@ struct PositionsController: RouteCollection {
             maxTrades: limits.profile.limits.maxTradesPerDay, maxOpenPositions: limits.profile.limits.maxOpenPositions,
             openPositionsNow: state.openPositions, cooldownBetweenTradesMinutes: limits.profile.limits.cooldownMinutes,
             remainingTrades: limits.remainingTrades(tradesToday: state.tradesToday),
-            remainingLossBuffer: limits.remainingLossBuffer(realizedPnLToday: state.realizedPnLToday))
+            remainingLossBuffer: limits.remainingLossBuffer(realizedPnLToday: state.realizedPnLToday),
+            maxRiskAmountUsd: limits.maxRiskPerTrade)
     }
 
     struct Summary: Content {

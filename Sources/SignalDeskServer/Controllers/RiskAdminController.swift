@@ -2,10 +2,13 @@ import Fluent
 import SignalDeskCore
 import Vapor
 
-/// `PUT /ops/risk/users/{email}`: an admin sets a user's risk profile and capital base.
+/// `PUT /ops/risk/users/{email}`: an admin sets a user's risk profile and capital base; the same
+/// by user id, and read, at `/users/{id}/risk-settings` (crypto-saas's later paths).
 struct RiskAdminController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.adminOnly.put("ops", "risk", "users", ":email", use: Self.update)
+        routes.adminOnly.get("users", ":user_id", "risk-settings", use: Self.readByID)
+        routes.adminOnly.put("users", ":user_id", "risk-settings", use: Self.updateByID)
     }
 
     struct Body: Content {
@@ -13,16 +16,77 @@ struct RiskAdminController: RouteCollection {
         let capitalBaseUsd: Double?
     }
 
+    /// The answer of `PUT /ops/risk/users/{email}`, as the contract gives it.
     struct Answer: Content {
         let userId: UUID
         let email: String
         let riskProfile: String
         let capitalBaseUsd: Double
+
+        init(userID: UUID, user: User, limits: RiskLimits) {
+            userId = userID
+            email = user.email
+            riskProfile = limits.profile.rawValue
+            capitalBaseUsd = limits.capitalBaseUSD
+        }
+    }
+
+    /// The answer of `/users/{id}/risk-settings`: the same, and the most one trade may risk
+    /// (capital × the profile's risk per trade).
+    struct Settings: Content {
+        let userId: UUID
+        let email: String
+        let riskProfile: String
+        let capitalBaseUsd: Double
+        let maxRiskAmountUsd: Double
+
+        init(_ answer: Answer, limits: RiskLimits) {
+            userId = answer.userId
+            email = answer.email
+            riskProfile = answer.riskProfile
+            capitalBaseUsd = answer.capitalBaseUsd
+            maxRiskAmountUsd = limits.maxRiskPerTrade
+        }
     }
 
     @Sendable static func update(req: Request) async throws -> Answer {
-        let caller = try req.caller
         let body = try req.content.decode(Body.self)
+        let profile = try checked(body)
+        let email = EmailAddress.normalized(req.parameters.get("email") ?? "")
+        guard let user = try await User.query(on: req.db).filter(\.$email == email).first() else {
+            throw APIError(.notFound, "User not found")
+        }
+        return try await apply(body, profile: profile, to: user, req: req)
+    }
+
+    /// `GET /users/{id}/risk-settings` (issue 25, group 11; crypto-saas's per-user settings).
+    @Sendable static func readByID(req: Request) async throws -> Settings {
+        let user = try await user(byID: req)
+        let limits = PositionBook(app: req.application, db: req.db).limits(for: user)
+        return Settings(Answer(userID: try user.requireID(), user: user, limits: limits), limits: limits)
+    }
+
+    /// `PUT /users/{id}/risk-settings`: the same change as `PUT /ops/risk/users/{email}`, by id.
+    @Sendable static func updateByID(req: Request) async throws -> Settings {
+        let body = try req.content.decode(Body.self)
+        let profile = try checked(body)
+        let user = try await user(byID: req)
+        let answer = try await apply(body, profile: profile, to: user, req: req)
+        return Settings(answer, limits: PositionBook(app: req.application, db: req.db).limits(for: user))
+    }
+
+    static func user(byID req: Request) async throws -> User {
+        guard let userID = req.parameters.get("user_id").flatMap(UUID.init(uuidString:)) else {
+            throw APIError(
+                .unprocessableEntity,
+                items: [.init(loc: ["path", "user_id"], msg: "user_id must be a UUID", type: "uuid_parsing")])
+        }
+        guard let user = try await User.find(userID, on: req.db) else { throw APIError(.notFound, "User not found") }
+        return user
+    }
+
+    /// The body's fields, checked: 422 naming each wrong one (nothing changes).
+    static func checked(_ body: Body) throws -> RiskProfile? {
         var problems: [APIError.ValidationItem] = []
         let profile = body.riskProfile.map { RiskProfile(rawValue: $0) }
         if profile == .some(nil) {
@@ -42,13 +106,16 @@ struct RiskAdminController: RouteCollection {
             problems.append(.init(loc: ["body"], msg: "give risk_profile, capital_base_usd or both", type: "missing"))
         }
         guard problems.isEmpty else { throw APIError(.unprocessableEntity, items: problems) }
-        let email = EmailAddress.normalized(req.parameters.get("email") ?? "")
-        guard let user = try await User.query(on: req.db).filter(\.$email == email).first(), let userID = user.id else {
-            throw APIError(.notFound, "User not found")
-        }
-        if let profile = profile.flatMap({ $0 }) { user.riskProfile = profile.rawValue }
+        return profile.flatMap { $0 }
+    }
+
+    static func apply(_ body: Body, profile: RiskProfile?, to user: User, req: Request) async throws -> Answer {
+        let caller = try req.caller
+        let userID = try user.requireID()
+        if let profile { user.riskProfile = profile.rawValue }
         if let capital = body.capitalBaseUsd { user.capitalBaseUSD = capital }
         let limits = PositionBook(app: req.application, db: req.db).limits(for: user)
+        let email = user.email
         try await req.application.stores.transactions.run(on: req.db) { tx in
             try await user.save(on: tx)
             try await AuditLog.record(
@@ -58,7 +125,6 @@ struct RiskAdminController: RouteCollection {
                     "capital_base_usd": .double(limits.capitalBaseUSD),
                 ], on: tx)
         }
-        return Answer(
-            userId: userID, email: email, riskProfile: limits.profile.rawValue, capitalBaseUsd: limits.capitalBaseUSD)
+        return Answer(userID: userID, user: user, limits: limits)
     }
 }
