@@ -514,3 +514,19 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct PostureExchangesTests {
+    /// A dYdX mnemonic is a configured exchange for the dashboard, the back office and readiness
+    /// alike (they once each read the flags themselves, and two left DYDX out).
+    @Test func aMnemonicCountsAsAConfiguredExchange() {
+        let row = SecurityPosture.UserRow(
+            userId: UUID(), email: "0xab@wallet.invalid", role: .trader, twoFactorEnabled: true,
+            binanceSecretConfigured: false, ibkrSecretConfigured: false, bybitSecretConfigured: false,
+            dydxSecretConfigured: true, oldestSecretAgeDays: nil, staleSecret: false)
+        #expect(row.exchangesConfigured == [.dydx])
+        #expect(
+            TradingReadiness.missing(
+                twoFactorEnabled: true, exchangesConfigured: row.exchangesConfigured.count, staleSecret: false
+            ).isEmpty)
+    }
+}

@@ -61,10 +61,7 @@ struct Backoffice {
         let book = PositionBook(app: app, db: db)
         return posture.users.compactMap { entry in
             guard let user = byID[entry.userId] else { return nil }
-            var exchanges: [String] = []
-            if entry.binanceSecretConfigured { exchanges.append(Exchange.binance.rawValue) }
-            if entry.bybitSecretConfigured { exchanges.append(Exchange.bybit.rawValue) }
-            if entry.ibkrSecretConfigured { exchanges.append(Exchange.ibkr.rawValue) }
+            let exchanges = entry.exchangesConfigured.map(\.rawValue)
             return UserRow(
                 id: entry.userId, email: entry.email, role: entry.role,
                 riskProfile: book.limits(

@@ -311,11 +311,7 @@ struct OpsReports {
         var rows: [UserRow] = []
         for entry in posture.users {
             guard let user = users[entry.userId] else { continue }
-            var exchanges = Set<Exchange>()
-            if entry.binanceSecretConfigured { exchanges.insert(.binance) }
-            if entry.ibkrSecretConfigured { exchanges.insert(.ibkr) }
-            if entry.bybitSecretConfigured { exchanges.insert(.bybit) }
-            if entry.dydxSecretConfigured { exchanges.insert(.dydx) }
+            let exchanges = entry.exchangesConfigured
             let traded = positions[entry.userId]?.keys.map { $0 } ?? []
             guard
                 scope.includes(

@@ -83,10 +83,7 @@ struct Readiness {
         let rows: [UserRow] = posture.users.compactMap { entry in
             guard entry.role == .admin || entry.role == .trader, scope.includes(email: entry.email, exchanges: [])
             else { return nil }
-            var exchanges: [String] = []
-            if entry.binanceSecretConfigured { exchanges.append(Exchange.binance.rawValue) }
-            if entry.bybitSecretConfigured { exchanges.append(Exchange.bybit.rawValue) }
-            if entry.ibkrSecretConfigured { exchanges.append(Exchange.ibkr.rawValue) }
+            let exchanges = entry.exchangesConfigured.map(\.rawValue)
             let missing = TradingReadiness.missing(
                 twoFactorEnabled: entry.twoFactorEnabled, exchangesConfigured: exchanges.count,
                 staleSecret: entry.staleSecret)

@@ -18,6 +18,17 @@ struct SecurityPosture {
         let dydxSecretConfigured: Bool
         @NullEncodable var oldestSecretAgeDays: Int?
         let staleSecret: Bool
+
+        /// The exchanges the user holds credentials for: API keys, or a dYdX mnemonic. The one
+        /// reading of the four flags, for the dashboard, the back office and readiness.
+        var exchangesConfigured: Set<Exchange> {
+            var exchanges = Set<Exchange>()
+            if binanceSecretConfigured { exchanges.insert(.binance) }
+            if ibkrSecretConfigured { exchanges.insert(.ibkr) }
+            if bybitSecretConfigured { exchanges.insert(.bybit) }
+            if dydxSecretConfigured { exchanges.insert(.dydx) }
+            return exchanges
+        }
     }
 
     struct Summary: Content, Equatable {
