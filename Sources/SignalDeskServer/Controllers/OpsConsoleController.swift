@@ -16,15 +16,7 @@ struct OpsConsoleController: RouteCollection {
         routes.get("ops", "console") { [page] _ in
             Response(
                 status: .ok,
-                headers: [
-                    "Content-Type": "text/html; charset=utf-8",
-                    "Cache-Control": "no-store",
-                    "X-Content-Type-Options": "nosniff",
-                    "Referrer-Policy": "no-referrer",
-                    "X-Frame-Options": "DENY",
-                    "Content-Security-Policy":
-                        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-                ],
+                headers: OpsDashboardController.pageHeaders,
                 body: .init(buffer: page))
         }
     }

@@ -13,6 +13,18 @@ struct OpsDashboardController: RouteCollection {
         page = try DocsController.resource("dashboard", ext: "html")
     }
 
+    /// The headers of the ops pages (this dashboard, ``OpsConsoleController``'s console): no
+    /// caching, no framing, scripts and styles only inline, requests only to this server.
+    static let pageHeaders: HTTPHeaders = [
+        "Content-Type": "text/html; charset=utf-8",
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",
+        "Content-Security-Policy":
+            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ]
+
     func boot(routes: any RoutesBuilder) throws {
         routes.adminOnly.get("ops", "risk", "daily-compare", use: Self.dailyCompare)
         routes.opsReaders.get("ops", "dashboard", "summary", use: Self.summary)
@@ -21,15 +33,7 @@ struct OpsDashboardController: RouteCollection {
         routes.get("ops", "dashboard") { _ in
             Response(
                 status: .ok,
-                headers: [
-                    "Content-Type": "text/html; charset=utf-8",
-                    "Cache-Control": "no-store",
-                    "X-Content-Type-Options": "nosniff",
-                    "Referrer-Policy": "no-referrer",
-                    "X-Frame-Options": "DENY",
-                    "Content-Security-Policy":
-                        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-                ],
+                headers: Self.pageHeaders,
                 body: .init(buffer: page))
         }
     }

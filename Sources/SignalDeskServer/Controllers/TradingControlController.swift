@@ -29,7 +29,8 @@ struct TradingControlController: RouteCollection {
     static let minimumReasonLength = 8
 
     static func answer(_ state: KillSwitch.State, on db: any Database) async throws -> Answer {
-        let email = try await state.updatedBy.asyncFlatMap { try await User.find($0, on: db)?.email }
+        var email: String?
+        if let updatedBy = state.updatedBy { email = try await User.find(updatedBy, on: db)?.email }
         return Answer(
             tradingEnabled: !state.enabled, updatedBy: email, reason: state.reason, updatedAt: state.updatedAt)
     }
@@ -80,13 +81,5 @@ enum TradingControl {
             AuditAction.executionBlockedKillSwitch, userID: caller.id, entityType: "execution",
             details: ["action": .string(action), "exchange": .string(exchange.rawValue)], on: req.db)
         throw APIError(.conflict, "Trading is globally disabled by admin kill-switch")
-    }
-}
-
-extension Optional {
-    /// `flatMap` with an async transform.
-    fileprivate func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }

@@ -71,10 +71,8 @@ struct AuditExport {
         ])
         let canonical = CanonicalJSON.object(["meta": meta, "records": .array(records)]).text
         let bytes = Data(canonical.utf8)
-        let sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-        let signature = Data(HMAC<SHA256>.authenticationCode(for: bytes, using: key)).map {
-            String(format: "%02x", $0)
-        }.joined()
+        let sha256 = Hex.encode(SHA256.hash(data: bytes))
+        let signature = Hex.encode(HMAC<SHA256>.authenticationCode(for: bytes, using: key))
         return Result(canonical: canonical, sha256: sha256, signature: signature, recordsCount: records.count)
     }
 }
