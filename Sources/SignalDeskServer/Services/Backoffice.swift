@@ -49,6 +49,14 @@ struct Backoffice {
     static let tenantID = "default"
 
     func users(now: Date, maxSecretAgeDays: Int = 30) async throws -> [UserRow] {
+        try await load(now: now, maxSecretAgeDays: maxSecretAgeDays).rows
+    }
+
+    /// The rows and the posture they were read from (whose summary counts 2FA as the posture and
+    /// the dashboard do).
+    private func load(now: Date, maxSecretAgeDays: Int) async throws -> (
+        rows: [UserRow], posture: SecurityPosture.Report
+    ) {
         let facts = OpsFacts(db: db, store: app.stores.opsFacts)
         let everyone = try await facts.users()
         let byID = Dictionary(everyone.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -59,7 +67,7 @@ struct Backoffice {
         let signals = try await facts.signals(failedSince: now)
         let subscriptions = try await SubscriptionStore().termsByUser(on: db)
         let book = PositionBook(app: app, db: db)
-        return posture.users.compactMap { entry in
+        let rows: [UserRow] = posture.users.compactMap { entry in
             guard let user = byID[entry.userId] else { return nil }
             let exchanges = entry.exchangesConfigured.map(\.rawValue)
             return UserRow(
@@ -74,17 +82,17 @@ struct Backoffice {
                 signalsPending: signals[entry.userId]?.pending ?? 0,
                 subscription: (subscriptions[entry.userId] ?? .none).status)
         }
+        return (rows, posture)
     }
 
     func summary(now: Date) async throws -> Summary {
-        let rows = try await users(now: now)
+        let (rows, posture) = try await load(now: now, maxSecretAgeDays: 30)
         func count(_ role: UserRole) -> Int { rows.filter { $0.role == role }.count }
-        let active = rows.filter { $0.role == .admin || $0.role == .trader }
         return Summary(
             tenantId: Self.tenantID, generatedAt: now, usersTotal: rows.count, admins: count(.admin),
             traders: count(.trader), viewers: count(.viewer), disabled: count(.disabled),
             usersWith2fa: rows.filter(\.twoFactorEnabled).count,
-            usersMissing2fa: active.filter { !$0.twoFactorEnabled }.count,
+            usersMissing2fa: posture.summary.usersMissing2fa,
             usersWithExchangeSecrets: rows.filter { !$0.exchangesConfigured.isEmpty }.count,
             openPositionsTotal: rows.reduce(0) { $0 + $1.openPositions },
             signalsPending: rows.reduce(0) { $0 + $1.signalsPending },
