@@ -28,6 +28,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
         try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
     }
     app.marketPrices = MarketPrices()
+    app.tradingSettings = TradingSettingsCache()
     app.killSwitch = KillSwitch()
     app.signalWakeup = SignalWakeup()
     app.priceWakeup = SignalWakeup()

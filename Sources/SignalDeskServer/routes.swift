@@ -13,6 +13,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: SignalsController())
     try app.register(collection: PositionsController())
     try app.register(collection: RiskAdminController())
+    try app.register(collection: TradingSettingsController())
     try app.register(collection: StrategyController())
     try app.register(collection: ExecutionController())
     try app.register(collection: WebhooksController())

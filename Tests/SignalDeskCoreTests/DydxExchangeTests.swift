@@ -31,7 +31,8 @@ import Testing
             rewardRisk: 1.3, trendTimeframe: "1H", signalTimeframe: "15M", timingTimeframe: "5M", spreadBps: 9,
             slippageBps: 12, volume24hUSDT: 79_999_999)
         let checks = PretradeCheck.evaluate(exchange: .dydx, account: account, proposal: proposal, now: Date())
-        #expect(Array(checks.map(\.name).suffix(3)) == ["liq_volume_24h", "liq_spread_bps", "liq_slippage_bps"])
+        #expect(
+            Array(checks.map(\.name).dropLast(2).suffix(3)) == ["liq_volume_24h", "liq_spread_bps", "liq_slippage_bps"])
         #expect(checks.filter { !$0.passed }.map(\.name) == ["liq_volume_24h", "liq_spread_bps"])
         #expect(!checks.contains { $0.name.hasPrefix("ibkr_") })
     }

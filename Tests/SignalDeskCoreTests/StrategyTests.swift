@@ -62,7 +62,8 @@ import Testing
             order == common
                 + (exchange == .ibkr
                     ? ["ibkr_in_rth", "ibkr_no_macro_block", "ibkr_no_earnings_24h"]
-                    : ["liq_volume_24h", "liq_spread_bps", "liq_slippage_bps"]))
+                    : ["liq_volume_24h", "liq_spread_bps", "liq_slippage_bps"])
+                + ["market_regime_allowed", "max_leverage"])
         #expect(
             Self.failing(PretradeCheck.evaluate(exchange: exchange, account: account, proposal: base, now: Self.now))
                 .isEmpty)

@@ -63,7 +63,7 @@ import VaporTesting
             #expect(answer["strategy_id"] as? String == "INTRADAY_V1")
             #expect(answer["passed"] as? Bool == true, "\(passed.body.string)")
             let names = (answer["checks"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-            #expect(Array(names.suffix(3)) == ["liq_volume_24h", "liq_spread_bps", "liq_slippage_bps"])
+            #expect(Array(names.dropLast(2).suffix(3)) == ["liq_volume_24h", "liq_spread_bps", "liq_slippage_bps"])
 
             var wide = Self.pretrade
             wide["spread_bps"] = 9.0

@@ -99,7 +99,8 @@ import VaporTesting
                     && blocked.json()["strategy_source"] as? String == "default")
             #expect(blocked.json()["risk_profile"] as? String == "model2_conservador_productivo")
             let checks = try #require(blocked.json()["checks"] as? [[String: Any]])
-            #expect(checks.count == 13)
+            // The contract's 13, then issue 25's market_regime_allowed and max_leverage.
+            #expect(checks.count == 15)
             #expect(
                 checks.filter { $0["passed"] as? Bool == false }.map { $0["name"] as? String } == [
                     "exchange_secret_configured"
@@ -122,7 +123,9 @@ import VaporTesting
                     "in_rth": false,
                 ])
             let names = (ibkr.json()["checks"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
-            #expect(names.suffix(3) == ["ibkr_in_rth", "ibkr_no_macro_block", "ibkr_no_earnings_24h"])
+            #expect(
+                names.dropLast(2).suffix(3) == ["ibkr_in_rth", "ibkr_no_macro_block", "ibkr_no_earnings_24h"]
+                    && names.suffix(2) == ["market_regime_allowed", "max_leverage"])
             #expect(
                 (ibkr.json()["checks"] as? [[String: Any]])?.filter { $0["passed"] as? Bool == false }.compactMap {
                     $0["name"] as? String

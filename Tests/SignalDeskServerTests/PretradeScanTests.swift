@@ -42,23 +42,26 @@ import VaporTesting
             #expect(body["exchange"] as? String == "BINANCE")
             #expect(body["scanned_assets"] as? Int == 3)
             #expect(body["returned_assets"] as? Int == 3)
-            #expect(body["passed_assets"] as? Int == 2)
-            #expect(body["blocked_assets"] as? Int == 1)
+            #expect(body["passed_assets"] as? Int == 1)
+            #expect(body["blocked_assets"] as? Int == 2)
             #expect((body["duration_ms_total"] as? Double ?? -1) >= 0)
             #expect((body["duration_ms_avg"] as? Double ?? -1) >= 0)
             let assets = Self.assets(scan)
-            // BTC: 60 + 11.33 + 6 + 2 - 7.5; ETH: 60 + 14.67 - 7.5; DOGE (spread 40 > 10, blocked):
-            // 55.38 + 11.33 + 6 + 2 - 20.
+            // BTC: 60 + 11.33 + 6 + 2 - 7.5; ETH (no trend or momentum, ATR 3 %: the `range` regime,
+            // which the default policy does not allow, as crypto-saas's): 60 × 14/15 + 14.67 - 7.5;
+            // DOGE (spread 40 > 10): 60 × 14/15 + 11.33 + 6 + 2 - 20.
             #expect(assets.compactMap { $0["symbol"] as? String } == ["BTCUSDT", "ETHUSDT", "DOGEUSDT"])
-            #expect(assets.compactMap { $0["score"] as? Double } == [71.83, 67.17, 54.72])
-            #expect(assets.compactMap { $0["passed"] as? Bool } == [true, true, false])
+            #expect(assets.compactMap { $0["score"] as? Double } == [71.83, 63.17, 55.33])
+            #expect(assets.compactMap { $0["passed"] as? Bool } == [true, false, false])
+            #expect(assets.compactMap { $0["market_regime"] as? String } == ["bull", "range", "bull"])
+            #expect(assets[1]["failed_checks"] as? [String] == ["market_regime_allowed"])
             #expect(assets.last?["failed_checks"] as? [String] == ["liq_spread_bps"])
-            #expect(assets.first?["total_checks"] as? Int == 13)
-            #expect(assets.first?["passed_checks"] as? Int == 13)
+            #expect(assets.first?["total_checks"] as? Int == 15)
+            #expect(assets.first?["passed_checks"] as? Int == 15)
             #expect((assets.first?["duration_ms"] as? Double ?? -1) >= 0)
             let pretrade = try #require(assets.first?["pretrade"] as? [String: Any])
             #expect(pretrade["strategy_id"] as? String == "SWING_V1")
-            #expect((pretrade["checks"] as? [[String: Any]])?.count == 13)
+            #expect((pretrade["checks"] as? [[String: Any]])?.count == 15)
 
             let onlyPassed = try await client.send(
                 .POST, "ops/execution/pretrade/binance/scan", token: token,

@@ -28,13 +28,15 @@ import VaporTesting
             ExecutionController.PretradeBody.self,
             """
             {"symbol":"BTCUSDT","side":"BUY","qty":1,"rr_estimate":2.0,"trend_tf":"4H","signal_tf":"1H","timing_tf":"15M",
-             "spread_bps":5.0,"slippage_bps":10.0,"volume_24h_usdt":1e8,"in_rth":true,"macro_event_block":false,"earnings_within_24h":false}
+             "spread_bps":5.0,"slippage_bps":10.0,"volume_24h_usdt":1e8,"in_rth":true,"macro_event_block":false,"earnings_within_24h":false,
+             "market_trend_score":0.4,"atr_pct":3,"momentum_score":0.2,"leverage":1}
             """)
         try Self.expectEveryFieldRead(
             ExecutionController.ExitBody.self,
             """
             {"symbol":"BTCUSDT","side":"BUY","entry_price":100,"current_price":101,"stop_loss":95,"take_profit":110,"opened_minutes":0,
-             "trend_break":false,"signal_reverse":false,"macro_event_block":false,"earnings_within_24h":false}
+             "trend_break":false,"signal_reverse":false,"macro_event_block":false,"earnings_within_24h":false,
+             "market_trend_score":0.4,"atr_pct":3,"momentum_score":0.2}
             """)
         try Self.expectEveryFieldRead(
             ExecutionController.OrderBody.self, #"{"exchange":"BINANCE","symbol":"BTCUSDT","side":"BUY","qty":0.01}"#)

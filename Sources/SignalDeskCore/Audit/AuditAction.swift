@@ -22,6 +22,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case executionBinanceTestOrderError = "execution.binance.test_order.error"
     case executionBinanceTestOrderSuccess = "execution.binance.test_order.success"
     case executionBlockedExchangeDisabled = "execution.blocked.exchange_disabled"
+    /// `MAX_OPEN_QTY_PER_SYMBOL` refused a pretrade check (issue 25 group 11; crypto-saas's name).
+    case executionBlockedExposureSymbolQty = "execution.blocked.exposure.symbol_qty"
     case executionBlockedKillSwitch = "execution.blocked.kill_switch"
     case executionBlockedSubscription = "execution.blocked.subscription"
     case executionBybitTestOrderError = "execution.bybit.test_order.error"
@@ -54,11 +56,14 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case positionOpenBlockedMaxOpenPositions = "position.open.blocked.max_open_positions"
     case positionOpenBlockedMaxTrades = "position.open.blocked.max_trades"
     case positionOpenBlockedRiskPerTrade = "position.open.blocked.risk_per_trade"
+    case positionOpenBlockedStopLossRequired = "position.open.blocked.stop_loss_required"
+    case positionOpenBlockedSymbolExposure = "position.open.blocked.symbol_exposure"
     case pretradeCheckBlocked = "pretrade.check.blocked"
     case pretradeAutoPickCompleted = "pretrade.auto_pick.completed"
     case pretradeAutoPickStarted = "pretrade.auto_pick.started"
     case pretradeCheckPassed = "pretrade.check.passed"
     case pretradeScanCompleted = "pretrade.scan.completed"
+    case riskProfileConfigUpdated = "risk.profile.config.updated"
     case riskProfileUpdated = "risk.profile.updated"
     case securityIdempotencyCleanup = "security.idempotency.cleanup"
     case securityIdempotencyStatsRead = "security.idempotency.stats.read"
@@ -69,6 +74,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case signalFailed = "signal.failed"
     case signalRejected = "signal.rejected"
     case strategyAssignmentUpdated = "strategy.assignment.updated"
+    case strategyRuntimePolicyUpdated = "strategy.runtime_policy.updated"
     case subscriptionUpdate = "subscription.update"
     case userCreate = "user.create"
     case webhookAccepted = "webhook.accepted"
@@ -94,7 +100,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
         }
     }
 
-    /// `position.open.blocked.{max_open_positions,cooldown,daily_stop,max_trades,risk_per_trade}`.
+    /// `position.open.blocked.{max_open_positions,cooldown,daily_stop,max_trades,risk_per_trade}`, and
+    /// `stop_loss_required` / `symbol_exposure` for the limits issue 25 added.
     public static func openBlocked(_ block: OpenBlock) -> AuditAction {
         switch block {
         case .maxOpenPositions: .positionOpenBlockedMaxOpenPositions
@@ -102,6 +109,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
         case .dailyStop: .positionOpenBlockedDailyStop
         case .maxTrades: .positionOpenBlockedMaxTrades
         case .riskPerTrade: .positionOpenBlockedRiskPerTrade
+        case .stopLossRequired: .positionOpenBlockedStopLossRequired
+        case .symbolExposure: .positionOpenBlockedSymbolExposure
         }
     }
 }

@@ -7,7 +7,7 @@ public enum PositionSizing {
         -> Double?
     {
         guard let stop, entry.isFinite, stop.isFinite, entry > 0, stop > 0, entry != stop else { return nil }
-        let allowed = limits.profile.limits.riskPerTradePct
+        let allowed = limits.rules.riskPerTradePct
         let pct = min(requestedRiskPct.map { $0 > 0 ? $0 : allowed } ?? allowed, allowed)
         let qty = limits.capitalBaseUSD * pct / 100 / abs(entry - stop)
         guard qty.isFinite, qty > 0 else { return nil }

@@ -14,12 +14,20 @@ public enum PretradeCheck {
         public var inRegularTradingHours: Bool
         public var macroEventBlock: Bool
         public var earningsWithin24h: Bool
+        /// The market regime's inputs (issue 25 group 12); all zero is the contract's request.
+        public var marketTrendScore: Double
+        public var atrPct: Double
+        public var momentumScore: Double
+        /// The leverage asked for (`max_leverage` check against the risk profile).
+        public var leverage: Double
 
         public init(
             rewardRisk: Double = 2.0, trendTimeframe: String = "4H", signalTimeframe: String = "1H",
             timingTimeframe: String = "15M", spreadBps: Double = 5, slippageBps: Double = 10,
             volume24hUSDT: Double = 100_000_000, inRegularTradingHours: Bool = true, macroEventBlock: Bool = false,
-            earningsWithin24h: Bool = false
+            earningsWithin24h: Bool = false, marketTrendScore: Double = 0, atrPct: Double = 0,
+            momentumScore: Double = 0,
+            leverage: Double = 1
         ) {
             self.rewardRisk = rewardRisk
             self.trendTimeframe = trendTimeframe
@@ -31,6 +39,15 @@ public enum PretradeCheck {
             self.inRegularTradingHours = inRegularTradingHours
             self.macroEventBlock = macroEventBlock
             self.earningsWithin24h = earningsWithin24h
+            self.marketTrendScore = marketTrendScore
+            self.atrPct = atrPct
+            self.momentumScore = momentumScore
+            self.leverage = leverage
+        }
+
+        /// The market regime these inputs describe.
+        public var regime: (regime: MarketRegime, source: MarketRegime.Source) {
+            MarketRegime.infer(trend: marketTrendScore, atr: atrPct, momentum: momentumScore)
         }
     }
 
@@ -41,22 +58,29 @@ public enum PretradeCheck {
         public var secretConfigured: Bool
         public var limits: RiskLimits
         public var risk: OpenRiskCheck.State
+        /// The strategy's runtime policy on the exchange; nil for the defaults.
+        public var policy: StrategyRuntimePolicy?
 
         public init(
             strategyEnabled: Bool, strategy: StrategyID, secretConfigured: Bool, limits: RiskLimits,
-            risk: OpenRiskCheck.State
+            risk: OpenRiskCheck.State, policy: StrategyRuntimePolicy? = nil
         ) {
             self.strategyEnabled = strategyEnabled
             self.strategy = strategy
             self.secretConfigured = secretConfigured
             self.limits = limits
             self.risk = risk
+            self.policy = policy
         }
     }
 
+    /// The contract's checks in its order, with the numbers of the strategy's runtime policy in the
+    /// proposal's market regime, then `market_regime_allowed` and `max_leverage` (issue 25).
     public static func evaluate(exchange: Exchange, account: Account, proposal: Proposal, now: Date) -> [RuleCheck] {
-        let rules = account.strategy.rules(on: exchange)
-        let profile = account.limits.profile.limits
+        let regime = proposal.regime.regime
+        let policy = account.policy ?? .defaults(account.strategy, on: exchange)
+        let rules = policy.rules(account.strategy.rules(on: exchange), in: regime, exchange: exchange)
+        let profile = account.limits.rules
         let risk = account.risk
         var checks: [RuleCheck] = [
             RuleCheck(
@@ -112,18 +136,23 @@ public enum PretradeCheck {
                     detail: "earnings_within_24h=\(proposal.earningsWithin24h)"),
             ]
         }
+        checks.append(policy.regimeCheck(regime))
+        checks.append(
+            RuleCheck(
+                name: "max_leverage", passed: proposal.leverage.isFinite && proposal.leverage <= profile.maxLeverage,
+                detail: "value=\(number(proposal.leverage)) max=\(number(profile.maxLeverage))"))
         return checks
     }
 
-    private static func cooldown(last: Date?, minutes: Int, now: Date) -> RuleCheck {
+    private static func cooldown(last: Date?, minutes: Double, now: Date) -> RuleCheck {
         guard let last else {
             return RuleCheck(
-                name: "cooldown_passed", passed: true, detail: "minutes_since_last=none cooldown=\(minutes)")
+                name: "cooldown_passed", passed: true, detail: "minutes_since_last=none cooldown=\(number(minutes))")
         }
         let since = now.timeIntervalSince(last) / 60
         return RuleCheck(
-            name: "cooldown_passed", passed: since >= Double(minutes),
-            detail: "minutes_since_last=\(number(since)) cooldown=\(minutes)")
+            name: "cooldown_passed", passed: since >= minutes,
+            detail: "minutes_since_last=\(number(since)) cooldown=\(number(minutes))")
     }
 
     private static func timeframe(_ name: String, _ value: String, _ allowed: [String]) -> RuleCheck {

@@ -1,18 +1,27 @@
 /// A user's limits in currency: the profile's percentages applied to their capital base.
 public struct RiskLimits: Sendable, Equatable {
-    public let profile: RiskProfile
+    /// The profile's name (a built-in ``RiskProfile`` or one an admin stored).
+    public let profileName: String
+    /// The profile's limits as they are now (built-in, or changed by an admin).
+    public let rules: RiskProfile.Limits
     public let capitalBaseUSD: Double
 
-    public init(profile: RiskProfile, capitalBaseUSD: Double) {
-        self.profile = profile
+    public init(profileName: String, rules: RiskProfile.Limits, capitalBaseUSD: Double) {
+        self.profileName = profileName
+        self.rules = rules
         self.capitalBaseUSD = capitalBaseUSD
     }
 
+    /// A built-in profile with its built-in limits.
+    public init(profile: RiskProfile, capitalBaseUSD: Double) {
+        self.init(profileName: profile.rawValue, rules: profile.limits, capitalBaseUSD: capitalBaseUSD)
+    }
+
     /// The realized PnL at which the day stops: `-capital * max_daily_loss_pct / 100` (negative).
-    public var dailyStop: Double { -capitalBaseUSD * profile.limits.maxDailyLossPct / 100 }
+    public var dailyStop: Double { -capitalBaseUSD * rules.maxDailyLossPct / 100 }
 
     /// The most one trade may risk: `capital * risk_per_trade_pct / 100`.
-    public var maxRiskPerTrade: Double { capitalBaseUSD * profile.limits.riskPerTradePct / 100 }
+    public var maxRiskPerTrade: Double { capitalBaseUSD * rules.riskPerTradePct / 100 }
 
     /// What a position of `qty` risks between `entry` and `stop`.
     public static func riskOf(qty: Double, entry: Double, stop: Double) -> Double {
@@ -26,6 +35,6 @@ public struct RiskLimits: Sendable, Equatable {
 
     /// Trades left today, never negative.
     public func remainingTrades(tradesToday: Int) -> Int {
-        max(0, profile.limits.maxTradesPerDay - tradesToday)
+        max(0, rules.maxTradesPerDay - tradesToday)
     }
 }

@@ -1,4 +1,5 @@
-/// The risk profiles of contract.md: limits per user, as data.
+/// The two built-in risk profiles of contract.md. Admins may change their limits or add profiles
+/// (`PUT /ops/admin/risk/profiles/{name}`, issue 25 group 11): see ``RiskProfileCatalog``.
 public enum RiskProfile: String, Sendable, CaseIterable, Codable {
     case model2ConservadorProductivo = "model2_conservador_productivo"
     case modeloSueltoControlado = "modelo_suelto_controlado"
@@ -12,12 +13,18 @@ public enum RiskProfile: String, Sendable, CaseIterable, Codable {
         public let maxDailyLossPct: Double
         public let maxTradesPerDay: Int
         public let maxOpenPositions: Int
-        public let cooldownMinutes: Int
+        /// Minutes between trades; may be fractional.
+        public let cooldownMinutes: Double
         public let minRewardRisk: Double
+        /// The most leverage a pretrade check accepts (`max_leverage` check).
+        public let maxLeverage: Double
+        /// Whether an open without a stop loss is refused. The built-in profiles open without one
+        /// (the contract's risk-per-trade check is skipped then); a stored profile may require it.
+        public let stopLossRequired: Bool
 
         public init(
             riskPerTradePct: Double, maxDailyLossPct: Double, maxTradesPerDay: Int, maxOpenPositions: Int,
-            cooldownMinutes: Int, minRewardRisk: Double
+            cooldownMinutes: Double, minRewardRisk: Double, maxLeverage: Double = 1.0, stopLossRequired: Bool = false
         ) {
             self.riskPerTradePct = riskPerTradePct
             self.maxDailyLossPct = maxDailyLossPct
@@ -25,6 +32,8 @@ public enum RiskProfile: String, Sendable, CaseIterable, Codable {
             self.maxOpenPositions = maxOpenPositions
             self.cooldownMinutes = cooldownMinutes
             self.minRewardRisk = minRewardRisk
+            self.maxLeverage = maxLeverage
+            self.stopLossRequired = stopLossRequired
         }
     }
 

@@ -37,6 +37,9 @@ extension AppConfig {
         config.riskProfileModel2Email = reader.email("RISK_PROFILE_MODEL2_EMAIL")
         config.riskProfileLooseEmail = reader.email("RISK_PROFILE_LOOSE_EMAIL")
         config.defaultCapitalUSD = reader.positiveDouble("DEFAULT_CAPITAL_USD") ?? config.defaultCapitalUSD
+        if let maxQty = reader.double("MAX_OPEN_QTY_PER_SYMBOL", in: 0...1e15) {
+            config.symbolExposure = SymbolExposureLimit(maxOpenQty: maxQty)
+        }
         config.enforce2FAForAdmins = reader.bool("ENFORCE_2FA_FOR_ADMINS") ?? false
         config.enforce2FAEmails = Set(reader.list("ENFORCE_2FA_EMAILS").map { $0.lowercased() })
         config.tradingDayTimeZone = reader.timeZone("TRADING_DAY_TZ") ?? config.tradingDayTimeZone

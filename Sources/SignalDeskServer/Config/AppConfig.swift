@@ -35,6 +35,8 @@ public struct AppConfig: Sendable {
     public var riskProfileModel2Email: String?
     public var riskProfileLooseEmail: String?
     public var defaultCapitalUSD: Double
+    /// MAX_OPEN_QTY_PER_SYMBOL: the most of one symbol a user may hold open (0, the default: no limit).
+    public var symbolExposure: SymbolExposureLimit
     public var enforce2FAForAdmins: Bool
     public var enforce2FAEmails: Set<String>
     public var tradingDayTimeZone: TimeZone
@@ -101,6 +103,7 @@ public struct AppConfig: Sendable {
         self.riskProfileModel2Email = nil
         self.riskProfileLooseEmail = nil
         self.defaultCapitalUSD = 10_000
+        self.symbolExposure = .off
         self.enforce2FAForAdmins = false
         self.enforce2FAEmails = []
         self.tradingDayTimeZone = TimeZone(identifier: "America/Bogota")!

@@ -53,6 +53,45 @@ struct ExecutionController: RouteCollection {
         }
     }
 
+    /// The market-regime inputs of a pretrade or exit body (issue 25 group 12): finite numbers, the
+    /// ATR percent not negative; 422 naming each wrong one.
+    static func regimeInputs(trend: Double?, atr: Double?, momentum: Double?) throws -> (Double, Double, Double) {
+        var problems: [APIError.ValidationItem] = []
+        for (field, value) in [("market_trend_score", trend), ("atr_pct", atr), ("momentum_score", momentum)] {
+            guard let value else { continue }
+            if !value.isFinite || (field == "atr_pct" && value < 0) {
+                problems.append(
+                    .init(
+                        loc: ["body", field],
+                        msg: field == "atr_pct"
+                            ? "atr_pct must be a finite number ≥ 0" : "\(field) must be a finite number",
+                        type: "value_error"))
+            }
+        }
+        guard problems.isEmpty else { throw APIError(.unprocessableEntity, items: problems) }
+        return (trend ?? 0, atr ?? 0, momentum ?? 0)
+    }
+
+    /// 409 `Risk block: symbol exposure exceeded (x>y)` when `MAX_OPEN_QTY_PER_SYMBOL` is on and
+    /// `qty` more of `symbol` would pass it (crypto-saas's exposure guard), audited
+    /// `execution.blocked.exposure.symbol_qty`.
+    static func requireSymbolExposure(
+        _ req: Request, caller: AuthenticatedUser, exchange: Exchange, symbol: String, qty: Double
+    ) async throws {
+        let limit = req.application.appConfig.symbolExposure
+        guard limit.isOn else { return }
+        let held = try await RiskStateStore.openQtyBySymbol(userID: caller.id, on: req.db)[symbol.uppercased()] ?? 0
+        guard case .symbolExposure(let projected, let max)? = limit.block(openQty: held, adding: qty) else { return }
+        try await AuditLog.record(
+            AuditAction.executionBlockedExposureSymbolQty, userID: caller.id, entityType: "risk",
+            entityID: symbol.uppercased(),
+            details: [
+                "exchange": .string(exchange.rawValue), "symbol": .string(symbol.uppercased()),
+                "projected_qty": .double(projected), "max_qty_per_symbol": .double(max),
+            ], on: req.db)
+        throw APIError(.conflict, OpenBlock.symbolExposure(projected: projected, max: max).message)
+    }
+
     static func symbol(_ text: String) throws -> String {
         let symbol = text.trimmingCharacters(in: .whitespaces).uppercased()
         guard (1...40).contains(symbol.count) else {
@@ -79,6 +118,10 @@ struct ExecutionController: RouteCollection {
         let inRth: Bool?
         let macroEventBlock: Bool?
         let earningsWithin24h: Bool?
+        let marketTrendScore: Double?
+        let atrPct: Double?
+        let momentumScore: Double?
+        let leverage: Double?
     }
 
     struct PretradeAnswer: Content {
@@ -87,6 +130,8 @@ struct ExecutionController: RouteCollection {
         let strategyId: StrategyID
         let strategySource: String
         let riskProfile: String
+        let marketRegime: MarketRegime
+        let regimeSource: MarketRegime.Source
         let checks: [RuleCheck]
     }
 
@@ -114,8 +159,12 @@ struct ExecutionController: RouteCollection {
                         loc: ["body", "qty"], msg: "qty must be at most \(Int(InputCaps.maxQty))", type: "value_error")
                 ])
         }
+        let (trend, atr, momentum) = try regimeInputs(
+            trend: body.marketTrendScore, atr: body.atrPct, momentum: body.momentumScore)
+        if let leverage = body.leverage { try positive(leverage, "leverage") }
         let key = try IdempotencyKeyHeader.read(req.headers)
         try await TradingControl.requireTradingEnabled(req, caller: caller, action: "pretrade", exchange: exchange)
+        try await requireSymbolExposure(req, caller: caller, exchange: exchange, symbol: symbol, qty: body.qty)
         let defaults = PretradeCheck.Proposal()
         let proposal = PretradeCheck.Proposal(
             rewardRisk: body.rrEstimate ?? defaults.rewardRisk, trendTimeframe: body.trendTf ?? defaults.trendTimeframe,
@@ -123,7 +172,8 @@ struct ExecutionController: RouteCollection {
             timingTimeframe: body.timingTf ?? defaults.timingTimeframe,
             spreadBps: body.spreadBps ?? defaults.spreadBps, slippageBps: body.slippageBps ?? defaults.slippageBps,
             volume24hUSDT: body.volume24hUsdt ?? defaults.volume24hUSDT, inRegularTradingHours: body.inRth ?? true,
-            macroEventBlock: body.macroEventBlock ?? false, earningsWithin24h: body.earningsWithin24h ?? false)
+            macroEventBlock: body.macroEventBlock ?? false, earningsWithin24h: body.earningsWithin24h ?? false,
+            marketTrendScore: trend, atrPct: atr, momentumScore: momentum, leverage: body.leverage ?? defaults.leverage)
         let keys = IdempotencyKeys(db: req.db)
         let scope = "pretrade.check.\(exchange.rawValue.lowercased())"
         let fingerprint = try RequestFingerprint.of(
@@ -148,10 +198,12 @@ struct ExecutionController: RouteCollection {
                 "exchange": .string(exchange.rawValue), "symbol": .string(symbol),
                 "strategy_id": .string(account.strategy.strategy.rawValue),
                 "failed_checks": .string(failed.joined(separator: ",")),
+                "market_regime": .string(proposal.regime.regime.rawValue),
             ], on: req.db)
         let answer = PretradeAnswer(
             passed: failed.isEmpty, exchange: exchange, strategyId: account.strategy.strategy,
-            strategySource: account.strategy.source, riskProfile: account.limits.profile.rawValue, checks: checks)
+            strategySource: account.strategy.source, riskProfile: account.limits.profileName,
+            marketRegime: proposal.regime.regime, regimeSource: proposal.regime.source, checks: checks)
         let text = String(decoding: try JSONCoding.encode(answer), as: UTF8.self)
         if let key {
             try await IdempotencyAnswers.refusing {
@@ -177,6 +229,9 @@ struct ExecutionController: RouteCollection {
         let signalReverse: Bool?
         let macroEventBlock: Bool?
         let earningsWithin24h: Bool?
+        let marketTrendScore: Double?
+        let atrPct: Double?
+        let momentumScore: Double?
     }
 
     struct ExitAnswer: Content {
@@ -184,6 +239,8 @@ struct ExecutionController: RouteCollection {
         let exchange: Exchange
         let strategyId: StrategyID
         let strategySource: String
+        let marketRegime: MarketRegime
+        let regimeSource: MarketRegime.Source
         let reasons: [String]
         let checks: [RuleCheck]
     }
@@ -209,8 +266,13 @@ struct ExecutionController: RouteCollection {
                         type: "value_error")
                 ])
         }
+        let (trend, atr, momentum) = try regimeInputs(
+            trend: body.marketTrendScore, atr: body.atrPct, momentum: body.momentumScore)
+        let regime = MarketRegime.infer(trend: trend, atr: atr, momentum: momentum)
         let strategy = try await EffectiveStrategy.load(userID: caller.id, exchange: exchange, on: req.db)
         try await requireEnabled(exchange, strategy: strategy, caller: caller, on: req.db)
+        let policy = try await req.application.tradingSettings.current(on: req.db).policies.policy(
+            strategy.strategy, on: exchange)
         let outcome = ExitCheck.evaluate(
             .init(
                 side: side, entryPrice: body.entryPrice, currentPrice: body.currentPrice, stopLoss: body.stopLoss,
@@ -218,7 +280,8 @@ struct ExecutionController: RouteCollection {
                 openedMinutes: minutes, trendBreak: body.trendBreak ?? false,
                 signalReverse: body.signalReverse ?? false,
                 macroEventBlock: body.macroEventBlock ?? false, earningsWithin24h: body.earningsWithin24h ?? false),
-            rules: strategy.strategy.rules(on: exchange), exchange: exchange)
+            rules: policy.rules(strategy.strategy.rules(on: exchange), in: regime.regime, exchange: exchange),
+            exchange: exchange)
         try await AuditLog.record(
             outcome.shouldExit ? AuditAction.exitCheckTriggered : AuditAction.exitCheckHold, userID: caller.id,
             entityType: "exchange",
@@ -226,11 +289,12 @@ struct ExecutionController: RouteCollection {
             details: [
                 "exchange": .string(exchange.rawValue), "symbol": .string(symbol),
                 "reasons": .string(outcome.reasons.joined(separator: ",")),
+                "market_regime": .string(regime.regime.rawValue),
             ],
             on: req.db)
         return ExitAnswer(
             shouldExit: outcome.shouldExit, exchange: exchange, strategyId: strategy.strategy,
-            strategySource: strategy.source,
+            strategySource: strategy.source, marketRegime: regime.regime, regimeSource: regime.source,
             reasons: outcome.reasons, checks: outcome.checks)
     }
 }

@@ -137,7 +137,7 @@ struct PositionsController: RouteCollection {
         let maxTrades: Int
         let maxOpenPositions: Int
         let openPositionsNow: Int
-        let cooldownBetweenTradesMinutes: Int
+        let cooldownBetweenTradesMinutes: Double
         let remainingTrades: Int
         let remainingLossBuffer: Double
         /// The most one trade may risk (capital × risk per trade; crypto-saas's later field).
@@ -148,14 +148,14 @@ struct PositionsController: RouteCollection {
         let user = try await user(req)
         let userID = try user.requireID()
         let book = PositionBook(app: req.application, db: req.db)
-        let limits = book.limits(for: user)
+        let limits = try await book.limits(for: user)
         let day = book.calendar.day(of: req.application.wallClock.now())
         let state = try await book.riskState(userID: userID, day: day, on: req.db)
         return RiskToday(
-            userId: userID, day: day, riskProfile: limits.profile.rawValue, capitalBaseUsd: limits.capitalBaseUSD,
+            userId: userID, day: day, riskProfile: limits.profileName, capitalBaseUsd: limits.capitalBaseUSD,
             tradesToday: state.tradesToday, realizedPnlToday: state.realizedPnLToday, dailyStop: limits.dailyStop,
-            maxTrades: limits.profile.limits.maxTradesPerDay, maxOpenPositions: limits.profile.limits.maxOpenPositions,
-            openPositionsNow: state.openPositions, cooldownBetweenTradesMinutes: limits.profile.limits.cooldownMinutes,
+            maxTrades: limits.rules.maxTradesPerDay, maxOpenPositions: limits.rules.maxOpenPositions,
+            openPositionsNow: state.openPositions, cooldownBetweenTradesMinutes: limits.rules.cooldownMinutes,
             remainingTrades: limits.remainingTrades(tradesToday: state.tradesToday),
             remainingLossBuffer: limits.remainingLossBuffer(realizedPnLToday: state.realizedPnLToday),
             maxRiskAmountUsd: limits.maxRiskPerTrade)

@@ -28,6 +28,7 @@ struct PretradeScanController: RouteCollection {
         let marketTrendScore: Double?
         let momentumScore: Double?
         let atrPct: Double?
+        let leverage: Double?
     }
 
     struct Body: Content {
@@ -42,6 +43,8 @@ struct PretradeScanController: RouteCollection {
         let qty: Double
         let passed: Bool
         let score: Double
+        let marketRegime: MarketRegime
+        let regimeSource: MarketRegime.Source
         let passedChecks: Int
         let totalChecks: Int
         let failedChecks: [String]
@@ -110,6 +113,10 @@ struct PretradeScanController: RouteCollection {
             for (name, value) in numbers where value.map({ !$0.isFinite }) ?? false {
                 throw invalid(at + [name], "\(name) must be a finite number")
             }
+            if let atr = candidate.atrPct, atr < 0 { throw invalid(at + ["atr_pct"], "atr_pct must be ≥ 0") }
+            if let leverage = candidate.leverage, !(leverage.isFinite && leverage > 0) {
+                throw invalid(at + ["leverage"], "leverage must be a positive finite number")
+            }
             let proposal = PretradeCheck.Proposal(
                 rewardRisk: candidate.rrEstimate ?? defaults.rewardRisk,
                 trendTimeframe: candidate.trendTf ?? defaults.trendTimeframe,
@@ -119,7 +126,9 @@ struct PretradeScanController: RouteCollection {
                 slippageBps: candidate.slippageBps ?? defaults.slippageBps,
                 volume24hUSDT: candidate.volume24hUsdt ?? defaults.volume24hUSDT,
                 inRegularTradingHours: candidate.inRth ?? true, macroEventBlock: candidate.macroEventBlock ?? false,
-                earningsWithin24h: candidate.earningsWithin24h ?? false)
+                earningsWithin24h: candidate.earningsWithin24h ?? false,
+                marketTrendScore: candidate.marketTrendScore ?? 0, atrPct: candidate.atrPct ?? 0,
+                momentumScore: candidate.momentumScore ?? 0, leverage: candidate.leverage ?? defaults.leverage)
             return Checked(
                 symbol: symbol, side: side, qty: candidate.qty, proposal: proposal,
                 market: .init(trendScore: candidate.marketTrendScore ?? 0, momentumScore: candidate.momentumScore ?? 0))
@@ -136,19 +145,31 @@ struct PretradeScanController: RouteCollection {
         let clock = ContinuousClock()
         let started = clock.now
         let account = try await PretradeAccount.load(user: user, exchange: exchange, app: req.application, on: req.db)
+        // MAX_OPEN_QTY_PER_SYMBOL: each candidate against what the user holds (crypto-saas's
+        // `exposure_limits` check), read once for the whole scan.
+        let exposure = req.application.appConfig.symbolExposure
+        let held = exposure.isOn ? try await RiskStateStore.openQtyBySymbol(userID: caller.id, on: req.db) : [:]
         var rows: [PretradeScan.Ranked<Asset>] = []
         rows.reserveCapacity(candidates.count)
         for candidate in candidates {
             let tick = clock.now
-            let checks = account.evaluate(candidate.proposal)
+            var checks = account.evaluate(candidate.proposal)
+            if exposure.isOn {
+                let block = exposure.block(openQty: held[candidate.symbol] ?? 0, adding: candidate.qty)
+                checks.append(
+                    RuleCheck(name: "exposure_limits", passed: block == nil, detail: block?.message ?? "ok"))
+            }
             let failed = checks.filter { !$0.passed }.map(\.name)
+            let regime = candidate.proposal.regime
             let score = PretradeScan.score(checks: checks, proposal: candidate.proposal, market: candidate.market)
             let pretrade = ExecutionController.PretradeAnswer(
                 passed: failed.isEmpty, exchange: exchange, strategyId: account.strategy.strategy,
-                strategySource: account.strategy.source, riskProfile: account.limits.profile.rawValue, checks: checks)
+                strategySource: account.strategy.source, riskProfile: account.limits.profileName,
+                marketRegime: regime.regime, regimeSource: regime.source, checks: checks)
             let asset = Asset(
                 symbol: candidate.symbol, side: candidate.side.orderWord, qty: candidate.qty, passed: failed.isEmpty,
-                score: score, passedChecks: checks.count - failed.count, totalChecks: checks.count,
+                score: score, marketRegime: regime.regime, regimeSource: regime.source,
+                passedChecks: checks.count - failed.count, totalChecks: checks.count,
                 failedChecks: failed, durationMs: milliseconds(clock.now - tick), pretrade: pretrade)
             rows.append(.init(passed: asset.passed, score: score, payload: asset))
         }

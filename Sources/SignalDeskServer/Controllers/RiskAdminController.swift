@@ -26,7 +26,7 @@ struct RiskAdminController: RouteCollection {
         init(userID: UUID, user: User, limits: RiskLimits) {
             userId = userID
             email = user.email
-            riskProfile = limits.profile.rawValue
+            riskProfile = limits.profileName
             capitalBaseUsd = limits.capitalBaseUSD
         }
     }
@@ -51,7 +51,7 @@ struct RiskAdminController: RouteCollection {
 
     @Sendable static func update(req: Request) async throws -> Answer {
         let body = try req.content.decode(Body.self)
-        let profile = try checked(body)
+        let profile = try await checked(body, req: req)
         let email = EmailAddress.normalized(req.parameters.get("email") ?? "")
         guard let user = try await User.query(on: req.db).filter(\.$email == email).first() else {
             throw APIError(.notFound, "User not found")
@@ -62,17 +62,17 @@ struct RiskAdminController: RouteCollection {
     /// `GET /users/{id}/risk-settings` (issue 25, group 11; crypto-saas's per-user settings).
     @Sendable static func readByID(req: Request) async throws -> Settings {
         let user = try await user(byID: req)
-        let limits = PositionBook(app: req.application, db: req.db).limits(for: user)
+        let limits = try await PositionBook(app: req.application, db: req.db).limits(for: user)
         return Settings(Answer(userID: try user.requireID(), user: user, limits: limits), limits: limits)
     }
 
     /// `PUT /users/{id}/risk-settings`: the same change as `PUT /ops/risk/users/{email}`, by id.
     @Sendable static func updateByID(req: Request) async throws -> Settings {
         let body = try req.content.decode(Body.self)
-        let profile = try checked(body)
+        let profile = try await checked(body, req: req)
         let user = try await user(byID: req)
         let answer = try await apply(body, profile: profile, to: user, req: req)
-        return Settings(answer, limits: PositionBook(app: req.application, db: req.db).limits(for: user))
+        return Settings(answer, limits: try await PositionBook(app: req.application, db: req.db).limits(for: user))
     }
 
     static func user(byID req: Request) async throws -> User {
@@ -85,15 +85,16 @@ struct RiskAdminController: RouteCollection {
         return user
     }
 
-    /// The body's fields, checked: 422 naming each wrong one (nothing changes).
-    static func checked(_ body: Body) throws -> RiskProfile? {
+    /// The body's fields, checked: 422 naming each wrong one (nothing changes). A profile is one of
+    /// the catalog's: the built-in ones and those an admin stored (`PUT /ops/admin/risk/profiles`).
+    static func checked(_ body: Body, req: Request) async throws -> String? {
         var problems: [APIError.ValidationItem] = []
-        let profile = body.riskProfile.map { RiskProfile(rawValue: $0) }
-        if profile == .some(nil) {
+        let catalog = try await req.application.tradingSettings.current(on: req.db).profiles
+        if let name = body.riskProfile, catalog.limits(named: name) == nil {
             problems.append(
                 .init(
                     loc: ["body", "risk_profile"],
-                    msg: "risk_profile must be one of: \(RiskProfile.allCases.map(\.rawValue).joined(separator: ", "))",
+                    msg: "risk_profile must be one of: \(catalog.names.joined(separator: ", "))",
                     type: "enum"))
         }
         if let capital = body.capitalBaseUsd, !(capital.isFinite && capital > 0) {
@@ -106,22 +107,22 @@ struct RiskAdminController: RouteCollection {
             problems.append(.init(loc: ["body"], msg: "give risk_profile, capital_base_usd or both", type: "missing"))
         }
         guard problems.isEmpty else { throw APIError(.unprocessableEntity, items: problems) }
-        return profile.flatMap { $0 }
+        return body.riskProfile
     }
 
-    static func apply(_ body: Body, profile: RiskProfile?, to user: User, req: Request) async throws -> Answer {
+    static func apply(_ body: Body, profile: String?, to user: User, req: Request) async throws -> Answer {
         let caller = try req.caller
         let userID = try user.requireID()
-        if let profile { user.riskProfile = profile.rawValue }
+        if let profile { user.riskProfile = profile }
         if let capital = body.capitalBaseUsd { user.capitalBaseUSD = capital }
-        let limits = PositionBook(app: req.application, db: req.db).limits(for: user)
+        let limits = try await PositionBook(app: req.application, db: req.db).limits(for: user)
         let email = user.email
         try await req.application.stores.transactions.run(on: req.db) { tx in
             try await user.save(on: tx)
             try await AuditLog.record(
                 AuditAction.riskProfileUpdated, userID: caller.id, entityType: "user", entityID: userID.uuidString,
                 details: [
-                    "target_email": .string(email), "risk_profile": .string(limits.profile.rawValue),
+                    "target_email": .string(email), "risk_profile": .string(limits.profileName),
                     "capital_base_usd": .double(limits.capitalBaseUSD),
                 ], on: tx)
         }

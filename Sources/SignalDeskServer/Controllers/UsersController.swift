@@ -47,13 +47,10 @@ struct UsersController: RouteCollection {
         let twoFactor =
             try await TwoFactor.query(on: req.db)
             .filter(\.$user.$id == caller.id).filter(\.$enabled == true).count() > 0
-        let config = req.application.appConfig
-        let profile = RiskProfile.resolve(
-            stored: user.riskProfile, email: user.email,
-            looseEmail: config.riskProfileLooseEmail, model2Email: config.riskProfileModel2Email)
+        let limits = try await PositionBook(app: req.application, db: req.db).limits(for: user)
         return MeOut(
             id: caller.id, email: user.email, displayName: user.displayName, role: user.role,
-            twoFactorEnabled: twoFactor, riskProfile: profile.rawValue)
+            twoFactorEnabled: twoFactor, riskProfile: limits.profileName)
     }
 
     @Sendable static func create(req: Request) async throws -> Response {

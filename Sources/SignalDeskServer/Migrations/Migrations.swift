@@ -30,5 +30,6 @@ enum SignalDeskMigrations {
         CreateSubscriptions(),
         AddIdempotencyRequestHash(),
         AddPasswordChangedAt(),
+        CreateRuntimeConfigs(),
     ]
 }

@@ -59,6 +59,7 @@ struct AutoExitTick {
 
     func run(_ options: Options, policy: ExitTick.Policy, callerID: UUID, now: Date) async throws -> Answer {
         let wanted = options.userEmail?.lowercased()
+        let policies = try await app.tradingSettings.current(on: db).policies
         let users = try await User.query(on: db).filter(\.$role ~~ [.admin, .trader]).all().filter { user in
             if let wanted, user.email.lowercased() != wanted { return false }
             if options.realOnly, !RealUser.isReal(email: user.email) { return false }
@@ -101,7 +102,8 @@ struct AutoExitTick {
                 strategies[key] = strategy
             }
             let outcome = ExitRules.evaluate(
-                position: position, price: price, strategy: strategy, exchange: exchange, now: now)
+                position: position, price: price, strategy: strategy, exchange: exchange, policies: policies,
+                now: now)
             row = Row(
                 userEmail: row.userEmail, exchange: row.exchange, positionId: row.positionId, symbol: row.symbol,
                 side: row.side, openedMinutes: row.openedMinutes, shouldExit: outcome.shouldExit, closed: false,

@@ -67,15 +67,16 @@ struct Backoffice {
         let signals = try await facts.signals(failedSince: now)
         let subscriptions = try await SubscriptionStore().termsByUser(on: db)
         let book = PositionBook(app: app, db: db)
+        let profiles = try await app.tradingSettings.current(on: db).profiles
         let rows: [UserRow] = posture.users.compactMap { entry in
             guard let user = byID[entry.userId] else { return nil }
             let exchanges = entry.exchangesConfigured.map(\.rawValue)
             return UserRow(
                 id: entry.userId, email: entry.email, role: entry.role,
                 riskProfile: book.limits(
-                    storedProfile: user.riskProfile, email: user.email, capital: user.capitalBaseUSD
+                    storedProfile: user.riskProfile, email: user.email, capital: user.capitalBaseUSD, profiles: profiles
                 )
-                .profile.rawValue,
+                .profileName,
                 twoFactorEnabled: entry.twoFactorEnabled, exchangesConfigured: exchanges.sorted(),
                 staleSecret: entry.staleSecret,
                 openPositions: (positions[entry.userId] ?? [:]).values.reduce(0) { $0 + $1.openNow },

@@ -27,12 +27,12 @@ struct OpsReports {
         let capitalBaseUsd: Double
 
         init(_ limits: RiskLimits) {
-            maxRiskPerTradePct = limits.profile.limits.riskPerTradePct
-            maxDailyLossPct = limits.profile.limits.maxDailyLossPct
-            maxTradesPerDay = limits.profile.limits.maxTradesPerDay
-            maxOpenPositions = limits.profile.limits.maxOpenPositions
-            cooldownBetweenTradesMinutes = Double(limits.profile.limits.cooldownMinutes)
-            minRr = limits.profile.limits.minRewardRisk
+            maxRiskPerTradePct = limits.rules.riskPerTradePct
+            maxDailyLossPct = limits.rules.maxDailyLossPct
+            maxTradesPerDay = limits.rules.maxTradesPerDay
+            maxOpenPositions = limits.rules.maxOpenPositions
+            cooldownBetweenTradesMinutes = limits.rules.cooldownMinutes
+            minRr = limits.rules.minRewardRisk
             capitalBaseUsd = limits.capitalBaseUSD
         }
     }
@@ -77,12 +77,14 @@ struct OpsReports {
         async let blockedOpens = facts.blockedOpens(today[0])
         let (users, risk, positions, blocked) = try await (everyone, dailyRisk, positionCounts, blockedOpens)
         let book = PositionBook(app: app, db: db)
+        let profiles = try await app.tradingSettings.current(on: db).profiles
         let rows = users.filter { !realOnly || RealUser.isReal(email: $0.email) }.map { user -> CompareUser in
-            let limits = book.limits(storedProfile: user.riskProfile, email: user.email, capital: user.capitalBaseUSD)
+            let limits = book.limits(
+                storedProfile: user.riskProfile, email: user.email, capital: user.capitalBaseUSD, profiles: profiles)
             let mine = Array((positions[user.id] ?? [:]).values)
             let trades = risk[user.id]?.trades ?? 0
             return CompareUser(
-                userId: user.id, email: user.email, role: user.role, riskProfile: limits.profile.rawValue,
+                userId: user.id, email: user.email, role: user.role, riskProfile: limits.profileName,
                 limits: LimitsOut(limits),
                 today: TodayOut(
                     day: day,
@@ -92,7 +94,7 @@ struct OpsReports {
                     openPositionsNow: mine.reduce(0) { $0 + $1.openNow },
                     closedPositionsToday: mine.reduce(0) { $0 + $1.closedToday },
                     blockedOpenAttemptsToday: blocked[user.id] ?? 0,
-                    tradesUtilizationPct: utilizationPercent(trades, of: limits.profile.limits.maxTradesPerDay)))
+                    tradesUtilizationPct: utilizationPercent(trades, of: limits.rules.maxTradesPerDay)))
         }
         return DailyCompare(day: day, generatedFor: caller, generatedAt: now, realOnly: realOnly, users: rows)
     }
@@ -306,6 +308,7 @@ struct OpsReports {
         let subscriptionTerms = try await SubscriptionStore().termsByUser(on: db)
         var standings: [SubscriptionStanding: Int] = [:]
         let book = PositionBook(app: app, db: db)
+        let catalog = try await app.tradingSettings.current(on: db).profiles
         let exchangeKey = scope.exchange?.rawValue
 
         var rows: [UserRow] = []
@@ -329,8 +332,9 @@ struct OpsReports {
                 UserRow(
                     userId: entry.userId, email: entry.email, role: entry.role,
                     riskProfile: book.limits(
-                        storedProfile: user.riskProfile, email: user.email, capital: user.capitalBaseUSD
-                    ).profile.rawValue,
+                        storedProfile: user.riskProfile, email: user.email, capital: user.capitalBaseUSD,
+                        profiles: catalog
+                    ).profileName,
                     twoFactorEnabled: entry.twoFactorEnabled,
                     exchangesConfigured: exchanges.sorted().map(\.rawValue),
                     staleSecret: entry.staleSecret,
@@ -368,7 +372,7 @@ struct OpsReports {
         }
 
         let profiles = Dictionary(grouping: rows, by: \.riskProfile).map { name, members in
-            let maxTrades = RiskProfile(rawValue: name)?.limits.maxTradesPerDay ?? 0
+            let maxTrades = catalog.limits(named: name)?.maxTradesPerDay ?? 0
             let tradesToday = members.reduce(0) { $0 + $1.tradesToday }
             return ProfileRow(
                 riskProfile: name, users: members.count, tradesToday: tradesToday,

@@ -21,17 +21,20 @@ struct PositionBook {
         case notFound, notOwner, notOpen(PositionStatus)
     }
 
-    /// The risk limits of `user`: their profile and capital, or the configured defaults.
-    func limits(for user: User) -> RiskLimits {
-        limits(storedProfile: user.riskProfile, email: user.email, capital: user.capitalBaseUSD)
+    /// The risk limits of `user`: their profile (with its limits as an admin last set them) and
+    /// capital, or the configured defaults.
+    func limits(for user: User) async throws -> RiskLimits {
+        limits(for: user, profiles: try await app.tradingSettings.current(on: db).profiles)
     }
 
-    func limits(storedProfile: String?, email: String, capital: Double?) -> RiskLimits {
-        RiskLimits(
-            profile: RiskProfile.resolve(
-                stored: storedProfile, email: email,
-                looseEmail: config.riskProfileLooseEmail, model2Email: config.riskProfileModel2Email),
-            capitalBaseUSD: capital ?? config.defaultCapitalUSD)
+    func limits(for user: User, profiles: RiskProfileCatalog) -> RiskLimits {
+        limits(storedProfile: user.riskProfile, email: user.email, capital: user.capitalBaseUSD, profiles: profiles)
+    }
+
+    func limits(storedProfile: String?, email: String, capital: Double?, profiles: RiskProfileCatalog) -> RiskLimits {
+        profiles.limits(
+            assigned: storedProfile, email: email, looseEmail: config.riskProfileLooseEmail,
+            model2Email: config.riskProfileModel2Email, capitalBaseUSD: capital ?? config.defaultCapitalUSD)
     }
 
     /// Runs `body` in one ``TransactionStore`` transaction that holds `userID`'s lock: on PostgreSQL
@@ -65,7 +68,7 @@ struct PositionBook {
     func open(signalID: UUID, qty: Double, for user: User, now: Date? = nil) async throws -> Position {
         let now = now ?? app.wallClock.now()
         let userID = try user.requireID()
-        let limits = limits(for: user)
+        let limits = try await limits(for: user)
         let day = calendar.day(of: now)
         return try await decideOpen(userID: userID, now: now) { tx, state in
             guard let signal = try await Signal.find(signalID, on: tx) else { throw OpenFailure.notFound }
@@ -76,7 +79,13 @@ struct PositionBook {
                 throw OpenFailure.subscriptionInactive
             }
 
-            if let block = OpenRiskCheck(limits: limits).firstBlock(
+            var state = state
+            let exposure = config.symbolExposure
+            if exposure.isOn {
+                state.symbolOpenQty =
+                    try await RiskStateStore.openQtyBySymbol(userID: userID, on: tx)[signal.symbol.uppercased()] ?? 0
+            }
+            if let block = OpenRiskCheck(limits: limits, exposure: exposure).firstBlock(
                 state: state, qty: qty, entry: entry, stop: signal.stopLoss, now: now)
             {
                 throw OpenFailure.blocked(block)

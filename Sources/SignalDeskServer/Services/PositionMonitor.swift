@@ -38,6 +38,7 @@ final class PositionMonitor: LifecycleHandler, Sendable {
         // DYDX positions a TP or SL closed on the chain (issue 23) first: they are flat already.
         var closed = await DydxProtectionSync.sweep(app: app)
         var strategies: [StrategyKey: EffectiveStrategy] = [:]
+        let policies = try await app.tradingSettings.current(on: try app.database).policies
         for position in try await Position.query(on: try app.database).filter(\.$status == .open).all() {
             guard let price = await app.marketPrices.last(position.symbol),
                 let exchange = Exchange(rawValue: position.exchange)
@@ -52,7 +53,8 @@ final class PositionMonitor: LifecycleHandler, Sendable {
                 strategies[key] = strategy
             }
             let outcome = ExitRules.evaluate(
-                position: position, price: price, strategy: strategy, exchange: exchange, now: now)
+                position: position, price: price, strategy: strategy, exchange: exchange, policies: policies,
+                now: now)
             guard let reason = outcome.reasons.first else { continue }
             let id = try position.requireID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             if try await SignalExecution(app: app).closePosition(

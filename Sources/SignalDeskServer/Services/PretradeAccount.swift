@@ -19,7 +19,8 @@ struct PretradeAccount {
         let userID = try user.requireID()
         let strategy = try await EffectiveStrategy.load(userID: userID, exchange: exchange, on: db)
         let book = PositionBook(app: app, db: db)
-        let limits = book.limits(for: user)
+        let settings = try await app.tradingSettings.current(on: db)
+        let limits = book.limits(for: user, profiles: settings.profiles)
         let now = app.wallClock.now()
         let risk = try await book.riskState(userID: userID, day: book.calendar.day(of: now), on: db)
         let configured = try await TradingCredentials.configured(
@@ -28,7 +29,7 @@ struct PretradeAccount {
             exchange: exchange, strategy: strategy, limits: limits,
             account: .init(
                 strategyEnabled: strategy.enabled, strategy: strategy.strategy, secretConfigured: configured,
-                limits: limits, risk: risk),
+                limits: limits, risk: risk, policy: settings.policies.policy(strategy.strategy, on: exchange)),
             now: now)
     }
 

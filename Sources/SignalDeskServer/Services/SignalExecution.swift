@@ -132,7 +132,9 @@ struct SignalExecution {
             return
         }
         let book = PositionBook(app: app, db: try db)
-        let limits = book.limits(for: user)
+        let settings = try await app.tradingSettings.current(on: try db)
+        let limits = book.limits(for: user, profiles: settings.profiles)
+        let exposure = config.symbolExposure
         var strategies: [Exchange: EffectiveStrategy] = [:]
         var venues: [Exchange: (any Venue, VenueCredentials?)] = [:]
         var contexts: [OpenContext] = []
@@ -174,18 +176,24 @@ struct SignalExecution {
             // while these alerts waited stops them. An open an earlier attempt reserved may
             // already be at the venue: it is finished, not refused.
             let subscribed = try await gate.allowsOpens(userID: userID, now: now, on: tx)
+            // MAX_OPEN_QTY_PER_SYMBOL: what the user holds per symbol, this batch's reservations added.
+            var held = exposure.isOn ? try await RiskStateStore.openQtyBySymbol(userID: userID, on: tx) : [:]
             for context in decided {
                 if !subscribed, earlierByID[context.clientOrderID] == nil {
                     decisions.append(.rejected([SubscriptionGate.reason]))
                     continue
                 }
+                let symbol = context.signal.symbol.uppercased()
+                state.symbolOpenQty = held[symbol] ?? 0
                 let decision = try await decide(
-                    context, earlier: earlierByID[context.clientOrderID], limits: limits, state: state, now: now,
-                    on: tx)
-                if case .place = decision {
+                    context, earlier: earlierByID[context.clientOrderID], limits: limits,
+                    policy: settings.policies.policy(context.strategy.strategy, on: context.exchange), state: state,
+                    now: now, on: tx)
+                if case .place(let qty, _) = decision {
                     // What the state read again would say: one more open in flight, reserved now.
                     state.pendingOpens += 1
                     state.lastActivityAt = max(state.lastActivityAt ?? now, now)
+                    held[symbol, default: 0] += qty
                 }
                 decisions.append(decision)
             }
@@ -224,15 +232,17 @@ struct SignalExecution {
     /// The locked decision about one open (``executeOpens(_:)``, step 1) against `state`.
     /// `earlier` is the order an earlier attempt reserved for this signal, if any.
     private func decide(
-        _ context: OpenContext, earlier: Order?, limits: RiskLimits, state risk: OpenRiskCheck.State, now: Date,
-        on tx: any Database
+        _ context: OpenContext, earlier: Order?, limits: RiskLimits, policy: StrategyRuntimePolicy,
+        state risk: OpenRiskCheck.State, now: Date, on tx: any Database
     ) async throws -> OpenDecision {
         let signal = context.signal
         let clientOrderID = context.clientOrderID
         if let earlier { return .resume(qty: earlier.qty, price: earlier.price) }
         let exchange = context.exchange
         let strategy = context.strategy
-        let rules = strategy.strategy.rules(on: exchange)
+        // Alerts carry no market-regime inputs: the policy's `bull` numbers, the regime a request
+        // without them is judged in (issue 25 group 12).
+        let rules = policy.rules(strategy.strategy.rules(on: exchange), in: .bull, exchange: exchange)
         let entry = context.entry
         let mode = config.executionMode
         // Alerts carry no timeframes or liquidity figures: those checks take the strategy's own
@@ -248,7 +258,7 @@ struct SignalExecution {
             exchange: exchange,
             account: .init(
                 strategyEnabled: strategy.enabled, strategy: strategy.strategy,
-                secretConfigured: context.credentials != nil, limits: limits, risk: risk),
+                secretConfigured: context.credentials != nil, limits: limits, risk: risk, policy: policy),
             proposal: proposal, now: now
         ).filter { !$0.passed }.map(\.name)
         if mode == .live { failed.append("live_trading_not_enabled") }
@@ -262,6 +272,10 @@ struct SignalExecution {
             RiskLimits.riskOf(qty: qty, entry: entry, stop: stop) > limits.maxRiskPerTrade + 1e-9
         {
             failed.append("risk_per_trade")
+        }
+        if limits.rules.stopLossRequired && signal.stopLoss == nil { failed.append(OpenBlock.stopLossRequired.code) }
+        if let block = config.symbolExposure.block(openQty: risk.symbolOpenQty, adding: qty) {
+            failed.append(block.code)
         }
         guard failed.isEmpty, context.credentials != nil else { return .rejected(failed) }
         // The paper venue fills a market order at the alert's price: in a worker process of its

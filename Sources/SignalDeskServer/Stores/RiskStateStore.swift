@@ -52,6 +52,24 @@ enum RiskStateStore {
             realizedPnLToday: try row.decode(column: "pnl_today", as: Double?.self) ?? 0)
     }
 
+    /// `userID`'s open quantity per symbol (upper-cased): booked `OPEN` positions and opens in flight
+    /// (``MAX_OPEN_QTY_PER_SYMBOL``, issue 25 group 11). Read only when that limit is on.
+    static func openQtyBySymbol(userID: UUID, on db: any Database) async throws -> [String: Double] {
+        let sql = """
+            SELECT UPPER(symbol) AS symbol, SUM(qty) AS qty FROM (
+              SELECT symbol, qty FROM positions WHERE user_id = $1 AND status = '\(PositionStatus.open.rawValue)'
+              UNION ALL
+              SELECT symbol, qty \(inFlight)
+            ) held GROUP BY UPPER(symbol)
+            """
+        let rows = try await db.sql(for: "RiskStateStore").raw(SQLQueryString(numbered: sql, binds: [userID])).all()
+        var held: [String: Double] = [:]
+        for row in rows {
+            held[try row.decode(column: "symbol", as: String.self)] = try row.decode(column: "qty", as: Double.self)
+        }
+        return held
+    }
+
     /// A `SELECT` without `FROM` answered no row: never, unless the driver lost it.
     struct RiskStateMissing: Error {}
 }
