@@ -32,4 +32,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: AuditExportController())
     try app.register(collection: ReadinessController())
     try app.register(collection: OpsConsoleController())
+    try app.register(collection: LearningController())
 }

@@ -43,6 +43,10 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case exitAutoCloseTriggered = "exit.auto_close.triggered"
     case exitCheckHold = "exit.check.hold"
     case exitCheckTriggered = "exit.check.triggered"
+    /// An admin's labeling run that wrote outcomes (issue 25 group 13; dry runs write nothing).
+    case learningLabelRun = "learning.label.run"
+    /// An admin's refresh of the hourly learning rollups (issue 25 group 13).
+    case learningRollupRefreshed = "learning.rollup.refreshed"
     case notificationsTelegramCleared = "notifications.telegram.cleared"
     case notificationsTelegramSet = "notifications.telegram.set"
     case opsAuditExport = "ops.audit.export"

@@ -152,6 +152,7 @@ struct AutoPickController: RouteCollection {
             let answer = try await pick(
                 req, caller: caller, exchange: exchange, candidates: candidates.filter { direction.admits($0.side) },
                 topN: topN, dryRun: dryRun, direction: direction)
+            let decisionID = await recordLearning(req, caller: caller, candidates: candidates, answer: answer)
             let text = String(decoding: try JSONCoding.encode(answer), as: UTF8.self)
             if let reservation { try await keys.finish(reservation, statusCode: 200, body: text) }
             try await AuditLog.record(
@@ -166,6 +167,7 @@ struct AutoPickController: RouteCollection {
                     "selected_score": answer.selectedScore.map(AuditValue.double) ?? .null,
                     "top_failed_checks": .string(answer.topFailedChecks.joined(separator: ",")),
                     "scanned_assets": .int(answer.scan.scannedAssets),
+                    "learning_decision_id": decisionID.map { AuditValue.string($0.uuidString.lowercased()) } ?? .null,
                 ], on: req.db)
             return Response(status: .ok, headers: ["Content-Type": "application/json"], body: .init(string: text))
         } catch {
@@ -226,6 +228,40 @@ struct AutoPickController: RouteCollection {
             selectedSymbol: chosen.symbol, selectedSide: chosen.side, selectedQty: chosen.qty,
             selectedScore: chosen.score, decision: decision, executionStatus: decision.executionStatus,
             topFailedChecks: [], execution: execution, predictionVsReal: "no_prediction", scan: scan)
+    }
+
+    /// Records the pick for the learning pipeline (issue 25, group 13). A failure is logged, not
+    /// thrown: the pick (and any test order it sent) stands, and its idempotency key must keep it.
+    static func recordLearning(
+        _ req: Request, caller: AuthenticatedUser, candidates: [PretradeScanController.Checked], answer: Answer
+    ) async -> UUID? {
+        let assets = answer.scan.assets
+        let asset = answer.selected ? assets.first { $0.symbol == answer.selectedSymbol && $0.passed } : assets.first
+        let checked = asset.flatMap { asset in
+            candidates.first { $0.symbol == asset.symbol && $0.side.orderWord == asset.side && $0.qty == asset.qty }
+        }
+        var candidate: LearningRecorder.Decision.Candidate?
+        if let asset, let checked {
+            candidate = .init(
+                symbol: asset.symbol, side: checked.side, qty: asset.qty, score: asset.score,
+                rrEstimate: checked.proposal.rewardRisk, trendScore: checked.market.trendScore,
+                momentumScore: checked.market.momentumScore, volume24hUSDT: checked.proposal.volume24hUSDT,
+                spreadBps: checked.proposal.spreadBps, slippageBps: checked.proposal.slippageBps)
+        }
+        let decision = LearningRecorder.Decision(
+            userID: caller.id, exchange: answer.exchange, dryRun: answer.dryRun, selected: answer.selected,
+            decision: answer.decision.rawValue, candidate: candidate,
+            averageScore: assets.isEmpty ? nil : assets.map(\.score).reduce(0, +) / Double(assets.count),
+            scannedAssets: answer.scan.scannedAssets, topFailedChecks: answer.topFailedChecks)
+        let entry: Double? = if let candidate { await req.application.marketPrices.last(candidate.symbol) } else { nil }
+        do {
+            return try await LearningRecorder.record(
+                decision, entryPrice: entry, now: req.application.wallClock.now(),
+                transactions: req.application.stores.transactions, on: req.db)
+        } catch {
+            req.logger.warning("Learning decision not recorded: \(String(reflecting: type(of: error)))")
+            return nil
+        }
     }
 
     @Sendable static func report(req: Request) async throws -> AutoPickReport.Answer {

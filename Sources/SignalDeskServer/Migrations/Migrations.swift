@@ -31,5 +31,6 @@ enum SignalDeskMigrations {
         AddIdempotencyRequestHash(),
         AddPasswordChangedAt(),
         CreateRuntimeConfigs(),
+        CreateLearning(),
     ]
 }
