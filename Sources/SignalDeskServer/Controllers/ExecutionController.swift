@@ -104,25 +104,8 @@ struct ExecutionController: RouteCollection {
 
     // MARK: pretrade
 
-    struct PretradeBody: Content {
-        let symbol: String
-        let side: String
-        let qty: Double
-        let rrEstimate: Double?
-        let trendTf: String?
-        let signalTf: String?
-        let timingTf: String?
-        let spreadBps: Double?
-        let slippageBps: Double?
-        let volume24hUsdt: Double?
-        let inRth: Bool?
-        let macroEventBlock: Bool?
-        let earningsWithin24h: Bool?
-        let marketTrendScore: Double?
-        let atrPct: Double?
-        let momentumScore: Double?
-        let leverage: Double?
-    }
+    /// The body of a pretrade check (``PretradeRequest``, shared with the scan and auto-pick).
+    typealias PretradeBody = PretradeRequest
 
     struct PretradeAnswer: Content {
         let passed: Bool
@@ -148,32 +131,11 @@ struct ExecutionController: RouteCollection {
         let caller = try req.caller
         let exchange = try exchange(req)
         let body = try req.content.decode(PretradeBody.self)
-        let symbol = try symbol(body.symbol)
-        let side = try side(body.side)
-        try positive(body.qty, "qty")
-        guard InputCaps.acceptsQty(body.qty) else {
-            throw APIError(
-                .unprocessableEntity,
-                items: [
-                    .init(
-                        loc: ["body", "qty"], msg: "qty must be at most \(Int(InputCaps.maxQty))", type: "value_error")
-                ])
-        }
-        let (trend, atr, momentum) = try regimeInputs(
-            trend: body.marketTrendScore, atr: body.atrPct, momentum: body.momentumScore)
-        if let leverage = body.leverage { try positive(leverage, "leverage") }
+        let request = try body.checked()
+        let (symbol, side, proposal) = (request.symbol, request.side, request.proposal)
         let key = try IdempotencyKeyHeader.read(req.headers)
         try await TradingControl.requireTradingEnabled(req, caller: caller, action: "pretrade", exchange: exchange)
-        try await requireSymbolExposure(req, caller: caller, exchange: exchange, symbol: symbol, qty: body.qty)
-        let defaults = PretradeCheck.Proposal()
-        let proposal = PretradeCheck.Proposal(
-            rewardRisk: body.rrEstimate ?? defaults.rewardRisk, trendTimeframe: body.trendTf ?? defaults.trendTimeframe,
-            signalTimeframe: body.signalTf ?? defaults.signalTimeframe,
-            timingTimeframe: body.timingTf ?? defaults.timingTimeframe,
-            spreadBps: body.spreadBps ?? defaults.spreadBps, slippageBps: body.slippageBps ?? defaults.slippageBps,
-            volume24hUSDT: body.volume24hUsdt ?? defaults.volume24hUSDT, inRegularTradingHours: body.inRth ?? true,
-            macroEventBlock: body.macroEventBlock ?? false, earningsWithin24h: body.earningsWithin24h ?? false,
-            marketTrendScore: trend, atrPct: atr, momentumScore: momentum, leverage: body.leverage ?? defaults.leverage)
+        try await requireSymbolExposure(req, caller: caller, exchange: exchange, symbol: symbol, qty: request.qty)
         let keys = IdempotencyKeys(db: req.db)
         let scope = "pretrade.check.\(exchange.rawValue.lowercased())"
         let fingerprint = try RequestFingerprint.of(

@@ -10,26 +10,8 @@ struct PretradeScanController: RouteCollection {
             .post("ops", "execution", "pretrade", ":exchange", "scan", use: Self.scan)
     }
 
-    /// One candidate: the pretrade check's body plus the market hints the score reads.
-    struct Candidate: Content {
-        let symbol: String
-        let side: String
-        let qty: Double
-        let rrEstimate: Double?
-        let trendTf: String?
-        let signalTf: String?
-        let timingTf: String?
-        let spreadBps: Double?
-        let slippageBps: Double?
-        let volume24hUsdt: Double?
-        let inRth: Bool?
-        let macroEventBlock: Bool?
-        let earningsWithin24h: Bool?
-        let marketTrendScore: Double?
-        let momentumScore: Double?
-        let atrPct: Double?
-        let leverage: Double?
-    }
+    /// One candidate: a pretrade check's body, whose market hints the score reads too.
+    typealias Candidate = PretradeRequest
 
     struct Body: Content {
         let candidates: [Candidate]
@@ -64,13 +46,7 @@ struct PretradeScanController: RouteCollection {
     }
 
     /// A candidate checked and normalised: what the scan evaluates.
-    struct Checked {
-        let symbol: String
-        let side: TradeSide
-        let qty: Double
-        let proposal: PretradeCheck.Proposal
-        let market: PretradeScan.Market
-    }
+    typealias Checked = PretradeRequest.Checked
 
     static func invalid(_ loc: [String], _ message: String) -> APIError {
         APIError(.unprocessableEntity, items: [.init(loc: ["body"] + loc, msg: message, type: "value_error")])
@@ -88,50 +64,8 @@ struct PretradeScanController: RouteCollection {
                 ["top_n"],
                 "top_n must be from \(PretradeScan.topNRange.lowerBound) to \(PretradeScan.topNRange.upperBound)")
         }
-        let defaults = PretradeCheck.Proposal()
-        let checked = try body.candidates.enumerated().map { index, candidate -> Checked in
-            let at = ["candidates", String(index)]
-            let symbol = candidate.symbol.trimmingCharacters(in: .whitespaces).uppercased()
-            guard (1...40).contains(symbol.count) else {
-                throw invalid(at + ["symbol"], "symbol must be 1 to 40 characters")
-            }
-            guard let side = TradeSide(parsing: candidate.side) else {
-                throw invalid(at + ["side"], "side must be BUY or SELL (or LONG/SHORT)")
-            }
-            guard candidate.qty.isFinite, candidate.qty > 0 else {
-                throw invalid(at + ["qty"], "qty must be a positive finite number")
-            }
-            guard InputCaps.acceptsQty(candidate.qty) else {
-                throw invalid(at + ["qty"], "qty must be at most \(Int(InputCaps.maxQty))")
-            }
-            let numbers: [(String, Double?)] = [
-                ("rr_estimate", candidate.rrEstimate), ("spread_bps", candidate.spreadBps),
-                ("slippage_bps", candidate.slippageBps), ("volume_24h_usdt", candidate.volume24hUsdt),
-                ("market_trend_score", candidate.marketTrendScore), ("momentum_score", candidate.momentumScore),
-                ("atr_pct", candidate.atrPct),
-            ]
-            for (name, value) in numbers where value.map({ !$0.isFinite }) ?? false {
-                throw invalid(at + [name], "\(name) must be a finite number")
-            }
-            if let atr = candidate.atrPct, atr < 0 { throw invalid(at + ["atr_pct"], "atr_pct must be ≥ 0") }
-            if let leverage = candidate.leverage, !(leverage.isFinite && leverage > 0) {
-                throw invalid(at + ["leverage"], "leverage must be a positive finite number")
-            }
-            let proposal = PretradeCheck.Proposal(
-                rewardRisk: candidate.rrEstimate ?? defaults.rewardRisk,
-                trendTimeframe: candidate.trendTf ?? defaults.trendTimeframe,
-                signalTimeframe: candidate.signalTf ?? defaults.signalTimeframe,
-                timingTimeframe: candidate.timingTf ?? defaults.timingTimeframe,
-                spreadBps: candidate.spreadBps ?? defaults.spreadBps,
-                slippageBps: candidate.slippageBps ?? defaults.slippageBps,
-                volume24hUSDT: candidate.volume24hUsdt ?? defaults.volume24hUSDT,
-                inRegularTradingHours: candidate.inRth ?? true, macroEventBlock: candidate.macroEventBlock ?? false,
-                earningsWithin24h: candidate.earningsWithin24h ?? false,
-                marketTrendScore: candidate.marketTrendScore ?? 0, atrPct: candidate.atrPct ?? 0,
-                momentumScore: candidate.momentumScore ?? 0, leverage: candidate.leverage ?? defaults.leverage)
-            return Checked(
-                symbol: symbol, side: side, qty: candidate.qty, proposal: proposal,
-                market: .init(trendScore: candidate.marketTrendScore ?? 0, momentumScore: candidate.momentumScore ?? 0))
+        let checked = try body.candidates.enumerated().map { index, candidate in
+            try candidate.checked(at: ["body", "candidates", String(index)])
         }
         return (checked, topN, body.includeBlocked ?? true)
     }
