@@ -304,6 +304,40 @@ import VaporTesting
         }
     }
 
+    /// `limit` takes the oldest due outcomes first; `hours` keeps the decisions of the window only.
+    @Test(arguments: TestDatabase.all)
+    func limitTakesTheOldestDueFirstAndHoursBoundTheWindow(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let clock = MovableClock(Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
+            app.wallClock = clock
+            let client = Client(app: app)
+            let (trader, _) = try await client.signIn("trader@test.com")
+            try await ExecutionTests.saveSecret(client, trader, "BINANCE")
+            await app.marketPrices.update("BTCUSDT", 100)
+            await app.marketPrices.update("ETHUSDT", 50)
+            #expect(try await Self.autoPick(client, trader, ["BTCUSDT"]).status == .ok)
+            clock.advance(by: 2 * 3600)
+            let trader2 = try await Self.token(client, "trader@test.com")
+            #expect(try await Self.autoPick(client, trader2, ["ETHUSDT"]).status == .ok)
+            clock.advance(by: 61 * 60)
+            let (admin, _) = try await client.signIn("admin@test.com", role: .admin)
+            let run = try await client.send(.POST, "ops/admin/learning/label?dry_run=false&limit=1", token: admin)
+            #expect(run.json()["scanned"] as? Int == 1)
+            #expect(run.json()["labeled"] as? Int == 1)
+            #expect(try await Self.statuses(app) == ["labeled", "pending"])
+            for (path, symbols) in [
+                ("dataset?hours=2", ["ETHUSDT"]), ("dataset?hours=4", ["ETHUSDT", "BTCUSDT"]),
+                ("suggestion-report?hours=2", ["ETHUSDT"]), ("suggestion-report?hours=4&limit=1", ["ETHUSDT"]),
+            ] {
+                let response = try await client.send(.GET, "ops/admin/learning/" + path, token: admin).json()
+                let rows = response["rows"] as? [[String: Any]] ?? []
+                #expect(rows.map { $0["symbol"] as? String } == symbols, "\(path)")
+                #expect(
+                    response["hours"] as? Int == Int(path.split(separator: "=")[1].prefix { $0.isNumber }), "\(path)")
+            }
+        }
+    }
+
     /// Admin only, as crypto-saas's require_role("admin"): traders and viewers get 403.
     @Test(arguments: TestDatabase.all)
     func onlyAdminsReachTheLearningEndpoints(_ database: TestDatabase) async throws {
