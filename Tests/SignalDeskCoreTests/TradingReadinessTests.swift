@@ -4,12 +4,12 @@ import Testing
 
 @Suite struct TradingReadinessTests {
     @Test func missingNamesEachGapInOrder() {
-        #expect(TradingReadiness.missing(twoFactorEnabled: true, exchangesConfigured: 1, staleSecret: false).isEmpty)
+        #expect(TradingReadiness.missing(twoFactorMissing: false, exchangesConfigured: 1, staleSecret: false).isEmpty)
         #expect(
-            TradingReadiness.missing(twoFactorEnabled: false, exchangesConfigured: 0, staleSecret: true)
+            TradingReadiness.missing(twoFactorMissing: true, exchangesConfigured: 0, staleSecret: true)
                 == [.twoFactor, .exchangeSecret, .freshSecret])
         #expect(
-            TradingReadiness.missing(twoFactorEnabled: true, exchangesConfigured: 0, staleSecret: false) == [
+            TradingReadiness.missing(twoFactorMissing: false, exchangesConfigured: 0, staleSecret: false) == [
                 .exchangeSecret
             ])
     }

@@ -526,7 +526,34 @@ import VaporTesting
         #expect(row.exchangesConfigured == [.dydx])
         #expect(
             TradingReadiness.missing(
-                twoFactorEnabled: true, exchangesConfigured: row.exchangesConfigured.count, staleSecret: false
+                twoFactorMissing: SecurityPosture.missesTwoFactor(row),
+                exchangesConfigured: row.exchangesConfigured.count,
+                staleSecret: false
             ).isEmpty)
+    }
+
+    /// Readiness asks 2FA of the same people the posture does: a wallet trader without it is
+    /// not missing it (their sign-in has no OTP step, docs/wallets.md), a password trader is.
+    @Test(arguments: TestDatabase.all)
+    func readinessAndPostureAgreeOnWhoNeeds2FA(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let client = Client(app: app)
+            let (admin, _) = try await client.signIn("admin@test.com", role: .admin)
+            _ = try await client.signIn("ana@trading.co")
+            let wallet = "0x\(String(repeating: "ab", count: 20))@wallet.invalid"
+            try await User(email: wallet, passwordHash: "!wallet", role: .trader).create(on: app.db)
+            let report = try await client.send(.GET, "users/readiness/report?real_only=false", token: admin).json()
+            let users = try #require(report["users"] as? [[String: Any]])
+            func missing(_ email: String) -> [String]? {
+                users.first { $0["email"] as? String == email }?["missing"] as? [String]
+            }
+            #expect(missing(wallet) == ["exchange_secret"])
+            #expect(missing("ana@trading.co") == ["2fa", "exchange_secret"])
+            let posture = try await client.send(.GET, "ops/security/posture?real_only=false", token: admin).json()
+            let summary = try #require(posture["summary"] as? [String: Any])
+            // The admin and ana: the same two the readiness report counts.
+            #expect(summary["users_missing_2fa"] as? Int == 2)
+            #expect((report["summary"] as? [String: Any])?["missing_2fa"] as? Int == 2)
+        }
     }
 }

@@ -12,9 +12,11 @@ public enum TradingReadiness {
         case freshSecret = "fresh_secret"
     }
 
-    public static func missing(twoFactorEnabled: Bool, exchangesConfigured: Int, staleSecret: Bool) -> [Missing] {
+    /// `twoFactorMissing`: the security posture's rule (an admin or trader without 2FA, wallet users
+    /// excepted), so readiness and the posture count the same people.
+    public static func missing(twoFactorMissing: Bool, exchangesConfigured: Int, staleSecret: Bool) -> [Missing] {
         var missing: [Missing] = []
-        if !twoFactorEnabled { missing.append(.twoFactor) }
+        if twoFactorMissing { missing.append(.twoFactor) }
         if exchangesConfigured == 0 { missing.append(.exchangeSecret) }
         if staleSecret { missing.append(.freshSecret) }
         return missing

@@ -85,7 +85,7 @@ struct Readiness {
             else { return nil }
             let exchanges = entry.exchangesConfigured.map(\.rawValue)
             let missing = TradingReadiness.missing(
-                twoFactorEnabled: entry.twoFactorEnabled, exchangesConfigured: exchanges.count,
+                twoFactorMissing: SecurityPosture.missesTwoFactor(entry), exchangesConfigured: exchanges.count,
                 staleSecret: entry.staleSecret)
             return UserRow(
                 userId: entry.userId, email: entry.email, role: entry.role, ready: missing.isEmpty, missing: missing,
