@@ -88,6 +88,17 @@ struct Backoffice {
 
     func summary(now: Date) async throws -> Summary {
         let (rows, posture) = try await load(now: now, maxSecretAgeDays: 30)
+        return try await summary(rows: rows, posture: posture, now: now)
+    }
+
+    /// The summary and the users from one read (the daily snapshot's two parts). The summary's
+    /// counts do not depend on the secret age.
+    func summaryAndUsers(now: Date, maxSecretAgeDays: Int) async throws -> (summary: Summary, users: [UserRow]) {
+        let (rows, posture) = try await load(now: now, maxSecretAgeDays: maxSecretAgeDays)
+        return (try await summary(rows: rows, posture: posture, now: now), rows)
+    }
+
+    private func summary(rows: [UserRow], posture: SecurityPosture.Report, now: Date) async throws -> Summary {
         func count(_ role: UserRole) -> Int { rows.filter { $0.role == role }.count }
         return Summary(
             tenantId: Self.tenantID, generatedAt: now, usersTotal: rows.count, admins: count(.admin),

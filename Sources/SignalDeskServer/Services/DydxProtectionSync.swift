@@ -53,7 +53,16 @@ enum DydxProtectionSync {
         guard let fill else { return false }
         // The other one must not fire on a flat position (reduce-only makes the chain refuse it
         // anyway; cancelling keeps the book of open orders clean).
-        try? await client.cancelProtection(entryClientOrderID: entry, symbol: position.symbol, credentials: credentials)
+        // A failed cancel does not keep the fill from being booked: the next close or sweep tries
+        // again, and the operator sees why in the log.
+        do {
+            try await client.cancelProtection(
+                entryClientOrderID: entry, symbol: position.symbol, credentials: credentials)
+        } catch {
+            app.logger.warning(
+                "dYdX: cancelling the leftover TP/SL of position \(position.id?.uuidString ?? "?") failed: \(String(reflecting: error))"
+            )
+        }
         do {
             _ = try await PositionBook(app: app, db: try app.database).close(
                 positionID: try position.requireID(), exitPrice: fill.result.averagePrice ?? position.entryPrice,

@@ -103,8 +103,9 @@ struct Readiness {
             maxSecretAgeDays: options.maxSecretAgeDays, summary: summary, users: rows)
     }
 
-    func gate(_ options: Options, now: Date) async throws -> Gate {
-        let posture = try await self.posture(options, now: now)
+    func gate(_ options: Options, now: Date, posture given: SecurityPosture.Report? = nil) async throws -> Gate {
+        let posture: SecurityPosture.Report
+        if let given { posture = given } else { posture = try await self.posture(options, now: now) }
         let readiness = try await report(options, now: now, posture: posture)
         let chain = try await AuditChainSealing(app: app, db: db).verify()
         let killSwitch = try await app.killSwitch.state(on: db)
@@ -124,15 +125,16 @@ struct Readiness {
         let scope = UserScope(
             realOnly: options.realOnly, includeServiceUsers: options.includeServiceUsers, emailContains: nil,
             exchange: nil)
+        // One posture for the posture part and the gate, one read for both back-office parts.
+        let posture = try await posture(options, now: now)
+        let office = try await backoffice.summaryAndUsers(now: now, maxSecretAgeDays: options.maxSecretAgeDays)
         return Snapshot(
             generatedAt: now,
             dashboard: try await reports.summary(
                 scope: scope, maxSecretAgeDays: options.maxSecretAgeDays, recentHours: options.recentHours, for: caller,
                 now: now),
-            backofficeSummary: try await backoffice.summary(now: now),
-            backofficeUsers: try await backoffice.users(now: now, maxSecretAgeDays: options.maxSecretAgeDays),
-            securityPosture: try await posture(options, now: now),
+            backofficeSummary: office.summary, backofficeUsers: office.users, securityPosture: posture,
             riskDailyCompare: try await reports.dailyCompare(realOnly: options.realOnly, for: caller, now: now),
-            dailyGate: try await gate(options, now: now))
+            dailyGate: try await gate(options, now: now, posture: posture))
     }
 }
