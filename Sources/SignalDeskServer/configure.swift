@@ -91,6 +91,12 @@ public func prepareForServing(_ app: Application) async throws {
     app.lifecycle.use(TelegramSender())
     app.lifecycle.use(PositionMonitor())
     app.lifecycle.use(SubscriptionSweep())
+    if app.appConfig.learningPipelineEnabled {
+        app.lifecycle.use(
+            LearningPipelineLoop(
+                labelIntervalMinutes: app.appConfig.learningLabelIntervalMinutes,
+                rollupIntervalMinutes: app.appConfig.learningRollupIntervalMinutes))
+    }
     if app.appConfig.workerEnabled { app.lifecycle.use(ExecutionWorker()) }
     // Last, so that it is the first to stop: requests finish before what they use stops.
     app.http.server.configuration.shutdownTimeout = HTTPServerDrain.timeout

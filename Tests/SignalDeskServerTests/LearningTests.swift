@@ -338,6 +338,65 @@ import VaporTesting
         }
     }
 
+    /// The pipeline in `serve` labels due outcomes on each step and refreshes the rollups when
+    /// their interval has passed.
+    @Test(arguments: TestDatabase.all)
+    func thePipelineLoopLabelsEachStepAndRollsUpOnItsInterval(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let clock = MovableClock(Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
+            app.wallClock = clock
+            let client = Client(app: app)
+            let (trader, _) = try await client.signIn("trader@test.com")
+            try await ExecutionTests.saveSecret(client, trader, "BINANCE")
+            await app.marketPrices.update("BTCUSDT", 100)
+            #expect(try await Self.autoPick(client, trader, ["BTCUSDT"]).status == .ok)
+            let pipeline = LearningPipelineLoop(labelIntervalMinutes: 5, rollupIntervalMinutes: 60)
+            var run = try await pipeline.step(app: app)
+            #expect(run.label.scanned == 0)
+            #expect(run.rollup?.groups == 0)
+            clock.advance(by: 61 * 60)
+            await app.marketPrices.update("BTCUSDT", 90)
+            run = try await pipeline.step(app: app)
+            #expect(run.label.labeled == 1)
+            #expect(run.rollup?.upserted == 1)
+            let outcome = try #require(try await LearningOutcomeRow.query(on: app.db).first())
+            #expect(outcome.status == "labeled")
+            #expect(outcome.hit == false)
+            #expect(abs((outcome.returnPct ?? 0) + 10) < 1e-9)
+            #expect(try await LearningRollupHour.query(on: app.db).count() == 1)
+            // Within the rollup interval only labeling runs; the background writes no audit row.
+            clock.advance(by: 5 * 60)
+            run = try await pipeline.step(app: app)
+            #expect(run.rollup == nil)
+            #expect(try await client.auditCount("learning.label.run") == 0)
+            #expect(try await client.auditCount("learning.rollup.refreshed") == 0)
+        }
+    }
+
+    @Test func thePipelineSettingsHaveCryptoSaasDefaultsAndRanges() throws {
+        let minimal = ConfigTests.minimal
+        let config = try AppConfig.parse(environment: minimal, production: false)
+        #expect(config.learningPipelineEnabled)
+        #expect(config.learningLabelIntervalMinutes == 5)
+        #expect(config.learningRollupIntervalMinutes == 60)
+        let set = try AppConfig.parse(
+            environment: minimal.merging([
+                "LEARNING_PIPELINE_ENABLED": "false", "LEARNING_LABEL_INTERVAL_MINUTES": "1",
+                "LEARNING_ROLLUP_INTERVAL_MINUTES": "1440",
+            ]) { $1 }, production: false)
+        #expect(!set.learningPipelineEnabled)
+        #expect(set.learningLabelIntervalMinutes == 1)
+        #expect(set.learningRollupIntervalMinutes == 1440)
+        for (name, value) in [
+            ("LEARNING_LABEL_INTERVAL_MINUTES", "0"), ("LEARNING_ROLLUP_INTERVAL_MINUTES", "1441"),
+            ("LEARNING_PIPELINE_ENABLED", "maybe"),
+        ] {
+            #expect(throws: (any Error).self, "\(name)") {
+                try AppConfig.parse(environment: minimal.merging([name: value]) { $1 }, production: false)
+            }
+        }
+    }
+
     /// Admin only, as crypto-saas's require_role("admin"): traders and viewers get 403.
     @Test(arguments: TestDatabase.all)
     func onlyAdminsReachTheLearningEndpoints(_ database: TestDatabase) async throws {

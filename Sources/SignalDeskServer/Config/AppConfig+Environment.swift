@@ -83,6 +83,9 @@ extension AppConfig {
             symbolCooldownSeconds: reader.integer("AUTO_EXIT_INTERNAL_SYMBOL_COOLDOWN_SECONDS", in: 0...604_800) ?? 300,
             maxErrorsPerTick: reader.integer("AUTO_EXIT_INTERNAL_MAX_ERRORS_PER_TICK", in: 1...10_000) ?? 3)
         config.idempotencyKeyMaxAgeDays = reader.integer("IDEMPOTENCY_KEY_MAX_AGE_DAYS", in: 1...3650) ?? 30
+        config.learningPipelineEnabled = reader.bool("LEARNING_PIPELINE_ENABLED") ?? true
+        config.learningLabelIntervalMinutes = reader.integer("LEARNING_LABEL_INTERVAL_MINUTES", in: 1...1440) ?? 5
+        config.learningRollupIntervalMinutes = reader.integer("LEARNING_ROLLUP_INTERVAL_MINUTES", in: 1...1440) ?? 60
         config.workerConcurrency = reader.integer("WORKER_CONCURRENCY", in: 1...64) ?? 4
         config.signalLeaseSeconds = reader.integer("SIGNAL_LEASE_SECONDS", in: 5...86_400) ?? 120
         config.paperFeeBps = reader.double("PAPER_FEE_BPS", in: 0...1_000) ?? config.paperFeeBps

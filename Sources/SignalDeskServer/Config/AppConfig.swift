@@ -75,6 +75,12 @@ public struct AppConfig: Sendable {
     public var autoExitPolicy: ExitTick.Policy
     /// IDEMPOTENCY_KEY_MAX_AGE_DAYS: `POST /ops/admin/idempotency/cleanup` deletes keys older than this.
     public var idempotencyKeyMaxAgeDays: Int
+    /// LEARNING_PIPELINE_ENABLED, LEARNING_LABEL_INTERVAL_MINUTES, LEARNING_ROLLUP_INTERVAL_MINUTES:
+    /// `serve` labels due learning outcomes and refreshes the hourly rollups on these intervals
+    /// (issue 25, group 13; crypto-saas's names and defaults).
+    public var learningPipelineEnabled: Bool
+    public var learningLabelIntervalMinutes: Int
+    public var learningRollupIntervalMinutes: Int
     public var workerConcurrency: Int
     public var signalLeaseSeconds: Int
     public var paperFeeBps: Double
@@ -129,6 +135,9 @@ public struct AppConfig: Sendable {
         self.superuserEmails = []
         self.autoExitPolicy = ExitTick.Policy()
         self.idempotencyKeyMaxAgeDays = 30
+        self.learningPipelineEnabled = true
+        self.learningLabelIntervalMinutes = 5
+        self.learningRollupIntervalMinutes = 60
         self.workerConcurrency = 4
         self.signalLeaseSeconds = 120
         self.paperFeeBps = 10
