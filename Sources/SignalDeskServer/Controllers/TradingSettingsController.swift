@@ -30,28 +30,29 @@ struct TradingSettingsController: RouteCollection {
 
     // MARK: risk profiles
 
+    /// A profile as crypto-saas lists it: `profile_name` beside the limits' fields.
     struct ProfileOut: Content {
         let profileName: String
-        let maxRiskPerTradePct: Double
-        let maxDailyLossPct: Double
-        let maxTradesPerDay: Int
-        let maxOpenPositions: Int
-        let cooldownBetweenTradesMinutes: Double
-        let maxLeverage: Double
-        let stopLossRequired: Bool
-        let minRr: Double
+        let limits: TradingSettings.ProfileBody
 
         init(name: String, limits: RiskProfile.Limits) {
-            let body = TradingSettings.ProfileBody(limits)
             profileName = name
-            maxRiskPerTradePct = body.maxRiskPerTradePct
-            maxDailyLossPct = body.maxDailyLossPct
-            maxTradesPerDay = body.maxTradesPerDay
-            maxOpenPositions = body.maxOpenPositions
-            cooldownBetweenTradesMinutes = body.cooldownBetweenTradesMinutes
-            maxLeverage = body.maxLeverage
-            stopLossRequired = body.stopLossRequired
-            minRr = body.minRr
+            self.limits = TradingSettings.ProfileBody(limits)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            try limits.encode(to: encoder)
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(profileName, forKey: .profileName)
+        }
+
+        init(from decoder: any Decoder) throws {
+            profileName = try decoder.container(keyedBy: Keys.self).decode(String.self, forKey: .profileName)
+            limits = try TradingSettings.ProfileBody(from: decoder)
+        }
+
+        enum Keys: String, CodingKey {
+            case profileName
         }
     }
 
