@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import NIOConcurrencyHelpers
 import PostgresNIO
+import SQLKit
 import Testing
 import Vapor
 
@@ -191,11 +192,11 @@ import Vapor
             let a = try row("a"), b = try row("b"), twin = try row("a")
             #expect(
                 try await PostgresSignalWriteStore.storeAccepted([a, b, twin], on: postgres, logger: app.logger) == [
-                    true, true, false,
+                    .stored, .stored, .taken,
                 ])
             #expect(
                 try await PostgresSignalWriteStore.storeAccepted([try row("b")], on: postgres, logger: app.logger) == [
-                    false
+                    .taken
                 ])
             #expect(try await Signal.query(on: app.db).count() == 2)
             let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "webhook.accepted").all()
@@ -205,17 +206,44 @@ import Vapor
             // Through the application's batcher: the refused value (NUL) fails alone.
             let batcher = try #require(app.stores.signalWrites as? PostgresSignalWriteStore).acceptBatcher
             let rows = try (0..<6).map { try row("c\($0)", symbol: $0 == 3 ? "BAD\u{0}" : "ETHUSDT") }
-            let outcomes = await withTaskGroup(of: (Int, Bool?).self) { group in
+            let outcomes = await withTaskGroup(of: (Int, PostgresSignalWriteStore.AcceptOutcome?).self) { group in
                 for (index, item) in rows.enumerated() {
                     group.addTask { (index, try? await batcher.submit(item)) }
                 }
-                return await group.reduce(into: [Int: Bool?]()) { $0[$1.0] = $1.1 }
+                return await group.reduce(into: [Int: PostgresSignalWriteStore.AcceptOutcome?]()) { $0[$1.0] = $1.1 }
             }
             for index in 0..<6 {
-                let stored: Bool? = try #require(outcomes[index])
-                #expect(stored == (index == 3 ? nil : true), "alert \(index)")
+                let stored: PostgresSignalWriteStore.AcceptOutcome? = try #require(outcomes[index])
+                #expect(stored == (index == 3 ? nil : .stored), "alert \(index)")
             }
             #expect(try await Signal.query(on: app.db).count() == 7)
+
+            // With the endpoint it was authenticated against: stored only while the endpoint has
+            // that secret digest, owner, switch and a role that is not disabled.
+            func checked(_ alertID: String, _ digest: String) throws -> PostgresSignalWriteStore.Accepted {
+                var accepted = try row(alertID)
+                accepted.endpoint = WebhookEndpointRow(
+                    webhookUUID: uuid, id: endpoint.id, userID: endpoint.userID, secretSealed: "",
+                    secretDigest: digest, enabled: true, role: UserRole.trader.rawValue)
+                return accepted
+            }
+            #expect(
+                try await PostgresSignalWriteStore.storeAccepted(
+                    [try checked("e1", endpoint.secretDigest), try checked("e2", "stale"), try checked("e1", "stale")],
+                    on: postgres, logger: app.logger) == [.stored, .endpointChanged, .endpointChanged])
+            let sql = try #require(app.db as? any SQLDatabase)
+            try await sql.raw("UPDATE webhook_endpoints SET enabled = false WHERE id = \(bind: endpoint.id)").run()
+            #expect(
+                try await PostgresSignalWriteStore.storeAccepted(
+                    [try checked("e3", endpoint.secretDigest), try row("e4")], on: postgres, logger: app.logger)
+                    == [.endpointChanged, .stored])
+            try await sql.raw("UPDATE webhook_endpoints SET enabled = true WHERE id = \(bind: endpoint.id)").run()
+            try await sql.raw("UPDATE users SET role = 'disabled' WHERE id = \(bind: endpoint.userID)").run()
+            #expect(
+                try await PostgresSignalWriteStore.storeAccepted(
+                    [try checked("e5", endpoint.secretDigest)], on: postgres, logger: app.logger) == [.endpointChanged])
+            #expect(try await Signal.query(on: app.db).count() == 9)
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "webhook.accepted").count() == 9)
         }
     }
 }

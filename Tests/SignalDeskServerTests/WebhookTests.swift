@@ -276,6 +276,60 @@ extension Client {
         }
     }
 
+    /// On PostgreSQL an alert whose secret matches the endpoint an earlier alert read is stored
+    /// without reading the endpoint again, by a statement that checks the endpoint itself: a
+    /// rotated secret, a switched-off webhook or a disabled owner, changed by this process or
+    /// directly in the database (another instance), refuses the next alert with an id at once.
+    @Test(arguments: TestDatabase.all)
+    func aRememberedEndpointIsCheckedWhenTheAlertIsStored(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let client = Client(app: app)
+            let (token, uuid, secret) = try await client.webhookUser()
+            let sql = app.db as! any SQLDatabase
+            func send(_ secret: String, _ id: String) async throws -> HTTPStatus {
+                try await client.alert(uuid, Self.body(secret, extra: #","alert_id":"\#(id)""#)).status
+            }
+            func stored(_ id: String) async throws -> Bool {
+                try await Signal.query(on: app.db).filter(\.$alertID == "id:" + id).count() == 1
+            }
+            #expect(try await send(secret, "r1") == .accepted)
+
+            // A secret rotated through the API: the old one no longer stores anything.
+            let rotated = try await client.send(.POST, "webhooks/secret", token: token).json()
+            let fresh = try #require(rotated["webhook_secret"] as? String)
+            #expect(try await send(secret, "r2") == .unauthorized)
+            #expect(try await send(fresh, "r3") == .accepted)
+
+            // Changed in the database behind this process's back.
+            try await sql.raw("UPDATE webhook_endpoints SET enabled = false WHERE webhook_uuid = \(bind: uuid)").run()
+            #expect(try await send(fresh, "r4") == .locked)
+            try await sql.raw("UPDATE webhook_endpoints SET enabled = true WHERE webhook_uuid = \(bind: uuid)").run()
+            #expect(try await send(fresh, "r5") == .accepted)
+            try await sql.raw("UPDATE users SET role = 'disabled' WHERE email = 'ana@trading.co'").run()
+            #expect(try await send(fresh, "r6") == .locked)
+            try await sql.raw("UPDATE users SET role = 'trader' WHERE email = 'ana@trading.co'").run()
+            #expect(try await send(fresh, "r7") == .accepted)
+            try await sql.raw(
+                "UPDATE webhook_endpoints SET secret_digest = \(bind: WebhookIntake.digest(Array("other".utf8))) WHERE webhook_uuid = \(bind: uuid)"
+            ).run()
+            #expect(try await send(fresh, "r8") == .unauthorized)
+            try await sql.raw(
+                "UPDATE webhook_endpoints SET secret_digest = \(bind: WebhookIntake.digest(Array(fresh.utf8))) WHERE webhook_uuid = \(bind: uuid)"
+            ).run()
+            #expect(try await send(fresh, "r9") == .accepted)
+            // An alert without an id (stored by a transaction that does not check the endpoint).
+            try await sql.raw("UPDATE webhook_endpoints SET enabled = false WHERE webhook_uuid = \(bind: uuid)").run()
+            #expect(try await client.alert(uuid, Self.body(fresh)).status == .locked)
+
+            for id in ["r1", "r3", "r5", "r7", "r9"] { #expect(try await stored(id)) }
+            for id in ["r2", "r4", "r6", "r8"] { #expect(try await !stored(id)) }
+            #expect(try await Signal.query(on: app.db).count() == 5)
+            #expect(try await client.auditCount("webhook.accepted") == 5)
+            #expect(try await client.auditCount("webhook.auth_failed") == 2)
+            #expect(try await client.auditCount("webhook.rejected") == 3)
+        }
+    }
+
     /// PostgreSQL refuses NUL in text: such input is a 4xx with a clear message, never a 500.
     @Test(arguments: TestDatabase.all)
     func nulCharactersAreRefusedNotFatal(_ database: TestDatabase) async throws {

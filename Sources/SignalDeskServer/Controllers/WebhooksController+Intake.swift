@@ -101,21 +101,51 @@ extension WebhooksController {
         let uuid = (req.parameters.get("webhook_uuid") ?? "").lowercased()
         let object = TradingViewAlert.object(from: body)
         let provided = object.flatMap(TradingViewAlert.secret(in:)) ?? ""
-        let found = try await WebhookIntake.endpoint(uuid: uuid, app: req.application, on: req.db)
-        // Always one constant-time comparison, against a decoy when the uuid is unknown.
-        let matches = ConstantTime.equals(
-            WebhookIntake.digest(Array(provided.utf8)), found?.secretDigest ?? WebhookIntake.decoyDigest)
-        guard let endpoint = found, matches, !provided.isEmpty, let object else {
-            try await refuseAuthentication(
-                req, route: "tradingview", userID: found?.userID,
-                reason: found == nil ? "unknown_webhook" : "bad_secret")
+        let digest = WebhookIntake.digest(Array(provided.utf8))
+        // The endpoint as an earlier alert read it, when this secret matches it: stored only if
+        // the endpoint is unchanged when the alert is written, else read again below.
+        if let object, !provided.isEmpty,
+            let endpoint = WebhookIntake.remembered(uuid: uuid, digest: digest, app: req.application)
+        {
+            do {
+                return try await tradingView(req, object: object, body: body, endpoint: endpoint)
+            } catch is WebhookEndpointChanged {}
         }
+        return try await readingEndpointAgain {
+            let found = try await WebhookIntake.endpoint(uuid: uuid, app: req.application, on: req.db)
+            // Always one constant-time comparison, against a decoy when the uuid is unknown.
+            let matches = ConstantTime.equals(digest, found?.secretDigest ?? WebhookIntake.decoyDigest)
+            guard let endpoint = found, matches, !provided.isEmpty, let object else {
+                try await refuseAuthentication(
+                    req, route: "tradingview", userID: found?.userID,
+                    reason: found == nil ? "unknown_webhook" : "bad_secret")
+            }
+            return try await tradingView(req, object: object, body: body, endpoint: endpoint)
+        }
+    }
+
+    /// A TradingView alert authenticated by its secret against `endpoint`: signature, admission, intake.
+    static func tradingView(
+        _ req: Request, object: [String: JSONValue], body: [UInt8], endpoint: WebhookEndpointRow
+    ) async throws -> Response {
         let signature = req.headers.first(name: "X-Signature")
         if signature != nil || req.application.appConfig.webhookRequireSignature {
             try await verifySignature(req, signature: signature, body: body, endpoint: endpoint, route: "tradingview")
         }
         try await admit(req, endpoint: endpoint)
         return try await intake(req, object: object, body: body, endpoint: endpoint, source: .tradingview)
+    }
+
+    /// Runs `attempt` (which reads the endpoint and handles the alert) again when the endpoint
+    /// changed between its read and the alert's insert (``WebhookEndpointChanged``), at most
+    /// three times; then the alert is refused with 409 and nothing stored.
+    static func readingEndpointAgain(_ attempt: () async throws -> Response) async throws -> Response {
+        for _ in 0..<3 {
+            do {
+                return try await attempt()
+            } catch is WebhookEndpointChanged {}
+        }
+        throw APIError(.conflict, "The webhook changed while the alert was being stored; send it again")
     }
 
     static func verifySignature(
@@ -147,21 +177,24 @@ extension WebhooksController {
         let signature = req.headers.first(name: "X-Signature")
         let object = TradingViewAlert.object(from: body)
         let token: String? = if case .string(let value)? = object?["token"] { value.lowercased() } else { nil }
-        let found =
-            try await token.asyncMap {
-                try await WebhookIntake.endpoint(uuid: $0, app: req.application, on: req.db)
-            } ?? nil
-        try await verifySignature(req, signature: signature, body: body, endpoint: found, route: "hmac")
-        guard let endpoint = found, let object else { throw APIError(.unauthorized, "Invalid signature") }
-        try await admit(req, endpoint: endpoint)
-        let action = object["action"]?.text?.lowercased() ?? ""
-        guard ["buy", "sell", "close"].contains(action) else {
-            try await reject(req, userID: endpoint.userID, message: "Invalid action. Must be one of: buy, sell, close")
+        return try await readingEndpointAgain {
+            let found =
+                try await token.asyncMap {
+                    try await WebhookIntake.endpoint(uuid: $0, app: req.application, on: req.db)
+                } ?? nil
+            try await verifySignature(req, signature: signature, body: body, endpoint: found, route: "hmac")
+            guard let endpoint = found, let object else { throw APIError(.unauthorized, "Invalid signature") }
+            try await admit(req, endpoint: endpoint)
+            let action = object["action"]?.text?.lowercased() ?? ""
+            guard ["buy", "sell", "close"].contains(action) else {
+                try await reject(
+                    req, userID: endpoint.userID, message: "Invalid action. Must be one of: buy, sell, close")
+            }
+            // The token is the webhook id, not a secret to keep: drop it so parsing sees no credential.
+            var fields = object
+            fields["token"] = nil
+            return try await intake(req, object: fields, body: body, endpoint: endpoint, source: .hmac)
         }
-        // The token is the webhook id, not a secret to keep: drop it so parsing sees no credential.
-        var fields = object
-        fields["token"] = nil
-        return try await intake(req, object: fields, body: body, endpoint: endpoint, source: .hmac)
     }
 }
 

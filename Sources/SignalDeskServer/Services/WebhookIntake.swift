@@ -46,6 +46,20 @@ struct WebhookIntake {
         return try await app.stores.webhookEndpoints.endpoint(uuid: uuid, on: db())
     }
 
+    /// The endpoint of `uuid` as an earlier lookup read it, if its secret digest is `digest` (one
+    /// constant-time comparison), it is enabled and its owner is not disabled: an alert with that
+    /// secret may be stored without a lookup, because ``accept(_:body:endpoint:source:now:)``
+    /// stores it only if all of this still holds when it is written (PostgreSQL; SQLite remembers
+    /// nothing). Anything else (not remembered, another secret, switched off) is nil: the caller
+    /// reads the endpoint as it is now and answers from that.
+    static func remembered(uuid: String, digest: String, app: Application) -> WebhookEndpointRow? {
+        guard var row = app.stores.webhookEndpoints.remembered(uuid: uuid),
+            ConstantTime.equals(digest, row.secretDigest), row.enabled, row.ownerRole != .disabled
+        else { return nil }
+        row.remembered = true
+        return row
+    }
+
     static func digest(_ bytes: some DataProtocol) -> String {
         Hex.encode(SHA256.hash(data: bytes))
     }
@@ -94,6 +108,8 @@ struct WebhookIntake {
             else { return nil }
             return try await duplicate(earlier, userID: userID, alert: alert)
         }
+        // Alerts without an id are stored by a transaction that does not check the endpoint again.
+        if endpoint.remembered, alert.alertID == nil { throw WebhookEndpointChanged() }
         do {
             if alert.alertID == nil {
                 if let earlier = try await insertUnlessRepeated(
@@ -101,7 +117,9 @@ struct WebhookIntake {
                 {
                     return try await duplicate(earlier, userID: userID, alert: alert)
                 }
-            } else if try await !app.stores.signalWrites.accept(signal, auditDetails: details, on: db) {
+            } else if try await !app.stores.signalWrites.accept(
+                signal, auditDetails: details, endpoint: endpoint, on: db)
+            {
                 // Its alert id is taken; the signal holding it was deleted since only if its user
                 // was removed in between.
                 guard let outcome = try await twin() else { throw Failure.alertIDTaken }

@@ -12,12 +12,24 @@ import SignalDeskCore
 /// of concurrent alerts at once (``StatementBatcher``: one statement and one commit per group).
 struct PostgresSignalWriteStore: SignalWriteStore {
     /// Groups the inserts of concurrent webhook alerts.
-    let acceptBatcher: StatementBatcher<Accepted, Bool>
+    let acceptBatcher: StatementBatcher<Accepted, AcceptOutcome>
 
-    /// One new signal and the JSON details of its audit row.
+    /// One new signal and the JSON details of its audit row; for a webhook alert, the endpoint
+    /// it was authenticated against, checked again by the insert.
     struct Accepted: Sendable {
         let signal: NewSignal
         let details: String
+        var endpoint: WebhookEndpointRow? = nil
+    }
+
+    /// What the grouped insert did with one alert.
+    enum AcceptOutcome: Sendable, Equatable {
+        case stored
+        /// Its `(webhook_id, alert_id)` is taken.
+        case taken
+        /// Its endpoint no longer has the secret digest, owner, switch or owner role it was
+        /// authenticated with (``WebhookEndpointChanged``).
+        case endpointChanged
     }
 
     func create(_ signal: NewSignal, auditDetails: [String: AuditValue], on db: any Database) async throws {
@@ -27,10 +39,16 @@ struct PostgresSignalWriteStore: SignalWriteStore {
         guard stored == [signal.id.uuidString] else { throw SignalNotStored() }
     }
 
-    func accept(_ signal: NewSignal, auditDetails: [String: AuditValue], on db: @autoclosure () -> any Database)
-        async throws -> Bool
-    {
-        try await acceptBatcher.submit(Accepted(signal: signal, details: try AuditLog.detailsJSON(auditDetails)))
+    func accept(
+        _ signal: NewSignal, auditDetails: [String: AuditValue], endpoint: WebhookEndpointRow?,
+        on db: @autoclosure () -> any Database
+    ) async throws -> Bool {
+        let accepted = Accepted(signal: signal, details: try AuditLog.detailsJSON(auditDetails), endpoint: endpoint)
+        switch try await acceptBatcher.submit(accepted) {
+        case .stored: return true
+        case .taken: return false
+        case .endpointChanged: throw WebhookEndpointChanged()
+        }
     }
 
     /// `POST /signals`' statement: the insert of one row, whose `ON CONFLICT (webhook_id,
@@ -55,18 +73,76 @@ struct PostgresSignalWriteStore: SignalWriteStore {
     /// its signal was stored (false: its `(webhook_id, alert_id)` is taken, by an earlier alert or
     /// by a twin in the same group; its audit row is skipped with it).
     static func storeAccepted(_ rows: [Accepted], on postgres: any PostgresDatabase, logger: Logger) async throws
-        -> [Bool]
+        -> [AcceptOutcome]
     {
-        var bindings = PostgresBindings(capacity: rows.count * batchColumnTypes.count)
-        for row in rows { append(row, to: &bindings) }
-        let query = PostgresQuery(
-            unsafeSQL: insertSQL(rowCount: rows.count, action: .webhookAccepted), binds: bindings)
+        var bindings = PostgresBindings(capacity: rows.count * acceptColumnTypes.count)
+        for row in rows {
+            append(row, to: &bindings)
+            bindings.append(row.endpoint?.secretDigest)
+        }
+        let query = PostgresQuery(unsafeSQL: acceptSQL(rowCount: rows.count), binds: bindings)
         let result = try await postgres.withConnection { connection in
             connection.query(query, logger: logger)
         }.get()
         var stored = Set<String>()
-        for row in result.rows { stored.insert(try row.decode(String.self)) }
-        return rows.map { stored.contains($0.signal.id.uuidString) }
+        var refused = Set<String>()
+        for row in result.rows {
+            let (id, wasStored) = try row.decode((String, Bool).self)
+            if wasStored { stored.insert(id) } else { refused.insert(id) }
+        }
+        return rows.map {
+            let id = $0.signal.id.uuidString
+            return stored.contains(id) ? .stored : refused.contains(id) ? .endpointChanged : .taken
+        }
+    }
+
+    /// The types of one row of ``acceptSQL(rowCount:)``'s `VALUES`: ``batchColumnTypes`` and the
+    /// secret digest the alert was authenticated with (NULL: not checked).
+    static let acceptColumnTypes = batchColumnTypes + ["text"]
+
+    /// The roles whose webhooks may store alerts (every role but `disabled`).
+    static let acceptingRoles = UserRole.allCases.filter { $0 != .disabled }.map { "'\($0.rawValue)'" }
+        .joined(separator: ", ")
+
+    /// The webhook accept path's statement for `rowCount` alerts: like ``insertSQL(rowCount:action:)``
+    /// with `webhook.accepted`, but an alert with a secret digest is stored only if its endpoint
+    /// (`webhook_id`) still belongs to its user, has that digest, is enabled and its owner's role
+    /// is not `disabled`, read by this statement. Returns one row per stored signal
+    /// (`entity_id`, true) and one per alert refused for its endpoint (`entity_id`, false); an
+    /// alert with neither had its `(webhook_id, alert_id)` taken.
+    static func acceptSQL(rowCount: Int) -> String {
+        let values = (0..<rowCount).map { row in
+            let first = row * acceptColumnTypes.count + 1
+            let casts = acceptColumnTypes.enumerated().map { "$\(first + $0.offset)::\($0.element)" }
+            return "(" + casts.joined(separator: ", ") + ")"
+        }
+        let bound = NewSignal.boundColumns.map(\.rawValue).joined(separator: ", ")
+        let columns = NewSignal.columns.map(\.rawValue).joined(separator: ", ")
+        let selected = NewSignal.columns.map { NewSignal.fixedSQL($0) ?? $0.rawValue }.joined(separator: ", ")
+        return """
+            WITH batch (\(bound), entity_id, details, endpoint_digest) AS (
+              VALUES \(values.joined(separator: ", "))
+            ), valid AS MATERIALIZED (
+              SELECT * FROM batch b
+              WHERE b.endpoint_digest IS NULL OR EXISTS (
+                SELECT 1 FROM webhook_endpoints e JOIN users u ON u.id = e.user_id
+                WHERE e.id = b.webhook_id AND e.user_id = b.user_id AND e.secret_digest = b.endpoint_digest
+                  AND e.enabled AND u.role IN (\(acceptingRoles)))
+            ), inserted AS (
+              INSERT INTO signals (\(columns))
+              SELECT \(selected) FROM valid
+              ON CONFLICT (webhook_id, alert_id) DO NOTHING
+              RETURNING id
+            ), audited AS (
+              INSERT INTO audit_log (user_id, action, entity_type, entity_id, details, created_at)
+              SELECT v.user_id, '\(AuditAction.webhookAccepted.rawValue)', 'signal', v.entity_id, v.details, v.created_at
+              FROM valid v JOIN inserted i ON i.id = v.id
+              RETURNING entity_id
+            )
+            SELECT entity_id, true FROM audited
+            UNION ALL
+            SELECT b.entity_id, false FROM batch b WHERE NOT EXISTS (SELECT 1 FROM valid v WHERE v.id = b.id)
+            """
     }
 
     /// The SQL type of each signal column in the statement's `VALUES`.

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import PostgresNIO
 
 /// ``WebhookEndpointStore`` on PostgreSQL: concurrent lookups share one statement
@@ -9,6 +10,24 @@ import PostgresNIO
 struct PostgresWebhookEndpointStore: WebhookEndpointStore {
     /// Groups the lookups of concurrent alerts.
     let batcher: StatementBatcher<String, WebhookEndpointRow?>
+    /// The endpoints found by lookups, by uuid (``remembered(uuid:)``): an alert whose secret
+    /// matches one is stored without a lookup, by a statement that checks the endpoint again.
+    let memory = Memory()
+
+    /// Endpoints read from the database, at most `limit` (emptied when full).
+    final class Memory: Sendable {
+        static let limit = 10_000
+        private let rows = NIOLockedValueBox<[String: WebhookEndpointRow]>([:])
+
+        subscript(uuid: String) -> WebhookEndpointRow? { rows.withLockedValue { $0[uuid] } }
+
+        func set(_ uuid: String, _ row: WebhookEndpointRow?) {
+            rows.withLockedValue { rows in
+                if row != nil, rows[uuid] == nil, rows.count >= Self.limit { rows.removeAll(keepingCapacity: true) }
+                rows[uuid] = row
+            }
+        }
+    }
 
     /// The endpoints and their owners' roles for a group of webhook uuids.
     struct Lookup: PostgresPreparedStatement {
@@ -49,6 +68,10 @@ struct PostgresWebhookEndpointStore: WebhookEndpointStore {
     }
 
     func endpoint(uuid: String, on db: @autoclosure () -> any Database) async throws -> WebhookEndpointRow? {
-        try await batcher.submit(uuid)
+        let row = try await batcher.submit(uuid)
+        memory.set(uuid, row)
+        return row
     }
+
+    func remembered(uuid: String) -> WebhookEndpointRow? { memory[uuid] }
 }

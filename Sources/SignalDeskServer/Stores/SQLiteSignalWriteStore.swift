@@ -23,9 +23,12 @@ struct SQLiteSignalWriteStore: SignalWriteStore {
         }
     }
 
-    func accept(_ signal: NewSignal, auditDetails: [String: AuditValue], on db: @autoclosure () -> any Database)
-        async throws -> Bool
-    {
+    /// `endpoint` is not checked again: SQLite's endpoint store remembers nothing, so every
+    /// alert was authenticated against the endpoint as it was read for that alert.
+    func accept(
+        _ signal: NewSignal, auditDetails: [String: AuditValue], endpoint: WebhookEndpointRow?,
+        on db: @autoclosure () -> any Database
+    ) async throws -> Bool {
         let db = db()
         do {
             try await transactions.writing {

@@ -10,6 +10,17 @@ protocol WebhookEndpointStore: Sendable {
     /// The endpoint of `uuid` (a UUID in lower case), nil when there is none. `db` is made only
     /// when the store needs it: on PostgreSQL lookups go through the application's batcher.
     func endpoint(uuid: String, on db: @autoclosure () -> any Database) async throws -> WebhookEndpointRow?
+
+    /// The endpoint of `uuid` as an earlier ``endpoint(uuid:on:)`` read it, without asking the
+    /// database; nil when there is none in memory (always on SQLite). It may be out of date: a
+    /// caller may use it only to store alerts through ``SignalWriteStore/accept(_:auditDetails:endpoint:on:)``,
+    /// which stores nothing unless the endpoint still has that secret digest, is enabled and its
+    /// owner is not disabled when the alert is written (``WebhookEndpointChanged``).
+    func remembered(uuid: String) -> WebhookEndpointRow?
+}
+
+extension WebhookEndpointStore {
+    func remembered(uuid: String) -> WebhookEndpointRow? { nil }
 }
 
 /// One webhook endpoint as the accept path reads it.
@@ -21,6 +32,9 @@ struct WebhookEndpointRow: Sendable, Equatable {
     let secretDigest: String
     let enabled: Bool
     let role: String
+    /// Taken from the store's memory (``WebhookIntake/remembered(uuid:digest:app:)``), not read for
+    /// this alert.
+    var remembered = false
 
     /// The owner's role; an unknown role reads as disabled.
     var ownerRole: UserRole { UserRole(rawValue: role) ?? .disabled }
