@@ -6,7 +6,9 @@
 # OPEN position with TP/SL on the chain, and a close that cancels them. Afterwards the server log
 # must not hold the mnemonic.
 # Called by scripts/test.sh with SIGNALDESK_BIN; signaldesk-fakes must sit beside it. Installs
-# eth-account (in a venv under /tmp) when python3 lacks it.
+# eth-account (in a venv under /tmp) when python3 lacks it. DYDX_DB=postgres runs the server on a
+# throwaway PostgreSQL cluster instead (scripts/lib/postgres.sh; PG_EXTRA_OPTS passes through, e.g.
+# "-c fsync=on -c synchronous_commit=on" for a benchmark with durable commits).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=SCRIPTDIR/../lib/common.sh
@@ -25,7 +27,20 @@ stop_all() {
   done
   pids=()
 }
-trap 'stop_all; rm -rf "$work"' EXIT
+database=()
+case "${DYDX_DB:-sqlite}" in
+  sqlite) trap 'stop_all; rm -rf "$work"' EXIT ;;
+  postgres)
+    # shellcheck source=SCRIPTDIR/../lib/postgres.sh
+    source "$here/lib/postgres.sh"
+    trap 'stop_all; pg_destroy_cluster; rm -rf "$work"' EXIT
+    ensure_packages "path=/usr/lib/postgresql:postgresql" runuser:util-linux
+    pg_start_cluster
+    pg_create_database signaldesk_dydx
+    database=(DATABASE_URL="$(pg_url signaldesk_dydx)")
+    ;;
+  *) echo "DYDX_DB must be sqlite or postgres" >&2; exit 64 ;;
+esac
 
 ensure_packages curl:curl python3:python3
 
@@ -62,7 +77,7 @@ port="$(free_port)"
 base="http://127.0.0.1:$port"
 (cd "$work" && exec env -i PATH="$PATH" HOME="$work" EXECUTION_MODE=testnet DYDX_NETWORK=testnet \
   DYDX_CHAIN_ID=dydx-testnet-4 DYDX_NODE_REST_URL="$chain" DYDX_INDEXER_URL="$chain" \
-  TELEGRAM_API_BASE_URL="$(fake_url telegram)" \
+  TELEGRAM_API_BASE_URL="$(fake_url telegram)" "${database[@]}" \
   "$SIGNALDESK_BIN" serve --hostname 127.0.0.1 --port "$port" >"$work/server.log" 2>&1) &
 pids+=($!)
 if wait_for_http "$base/healthz" 60; then pass "serve answers /healthz with EXECUTION_MODE=testnet and the fake chain"; else
