@@ -282,7 +282,9 @@ extension Client {
     /// directly in the database (another instance), refuses the next alert with an id at once.
     @Test(arguments: TestDatabase.all)
     func aRememberedEndpointIsCheckedWhenTheAlertIsStored(_ database: TestDatabase) async throws {
-        try await withTestApp(database) { app in
+        // More alerts than the default limit of 10 a minute (an alert re-judged after a change
+        // counts once per attempt).
+        try await withTestApp(database, adjust: { $0.webhookRatePerMinute = 1000 }) { app in
             let client = Client(app: app)
             let (token, uuid, secret) = try await client.webhookUser()
             let sql = app.db as! any SQLDatabase
@@ -317,15 +319,25 @@ extension Client {
                 "UPDATE webhook_endpoints SET secret_digest = \(bind: WebhookIntake.digest(Array(fresh.utf8))) WHERE webhook_uuid = \(bind: uuid)"
             ).run()
             #expect(try await send(fresh, "r9") == .accepted)
+            // A refusal is judged on the endpoint as it is now: with its secret changed elsewhere, a
+            // malformed alert with the remembered secret is a 401 (bad secret), not a 400.
+            let digest = WebhookIntake.digest(Array(fresh.utf8))
+            try await sql.raw("UPDATE webhook_endpoints SET secret_digest = 'x' WHERE webhook_uuid = \(bind: uuid)")
+                .run()
+            #expect(try await client.alert(uuid, #"{"secret":"\#(fresh)","symbol":""}"#).status == .unauthorized)
+            try await sql.raw(
+                "UPDATE webhook_endpoints SET secret_digest = \(bind: digest) WHERE webhook_uuid = \(bind: uuid)"
+            ).run()
+            #expect(try await send(fresh, "r10") == .accepted)
             // An alert without an id (stored by a transaction that does not check the endpoint).
             try await sql.raw("UPDATE webhook_endpoints SET enabled = false WHERE webhook_uuid = \(bind: uuid)").run()
             #expect(try await client.alert(uuid, Self.body(fresh)).status == .locked)
 
-            for id in ["r1", "r3", "r5", "r7", "r9"] { #expect(try await stored(id)) }
+            for id in ["r1", "r3", "r5", "r7", "r9", "r10"] { #expect(try await stored(id)) }
             for id in ["r2", "r4", "r6", "r8"] { #expect(try await !stored(id)) }
-            #expect(try await Signal.query(on: app.db).count() == 5)
-            #expect(try await client.auditCount("webhook.accepted") == 5)
-            #expect(try await client.auditCount("webhook.auth_failed") == 2)
+            #expect(try await Signal.query(on: app.db).count() == 6)
+            #expect(try await client.auditCount("webhook.accepted") == 6)
+            #expect(try await client.auditCount("webhook.auth_failed") == 3)
             #expect(try await client.auditCount("webhook.rejected") == 3)
         }
     }

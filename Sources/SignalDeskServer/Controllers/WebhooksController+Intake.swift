@@ -28,9 +28,12 @@ extension WebhooksController {
     }
 
     /// The user switch, the platform kill switch and the rate limit, in that order (after authentication).
+    /// With a remembered endpoint every refusal is decided again on the endpoint as it is now
+    /// (``WebhookEndpointChanged``): only an alert that is stored is answered from memory.
     static func admit(_ req: Request, endpoint: WebhookEndpointRow) async throws {
         let halted = try await req.application.killSwitch.state(on: req.db).enabled
         guard endpoint.enabled, !halted, endpoint.ownerRole != .disabled else {
+            if endpoint.remembered { throw WebhookEndpointChanged() }
             try await AuditLog.record(
                 AuditAction.webhookRejected, userID: endpoint.userID, entityType: "webhook",
                 entityID: endpoint.webhookUUID,
@@ -40,6 +43,7 @@ extension WebhooksController {
         if let retryAfter = await req.application.webhookRateLimiter.attempt(
             endpoint.webhookUUID, now: req.application.wallClock.now())
         {
+            if endpoint.remembered { throw WebhookEndpointChanged() }
             req.application.metrics.rateLimitHit(scope: "webhook")
             throw APIError(
                 .tooManyRequests,
@@ -64,11 +68,13 @@ extension WebhooksController {
         do {
             alert = try TradingViewAlert.parse(object)
         } catch {
+            if endpoint.remembered { throw WebhookEndpointChanged() }
             try await reject(req, userID: endpoint.userID, message: error.message)
         }
         if alert.isStale(
             now: req.application.wallClock.now(), maxAge: Double(req.application.appConfig.webhookMaxAgeSeconds))
         {
+            if endpoint.remembered { throw WebhookEndpointChanged() }
             try await reject(req, userID: endpoint.userID, message: "Stale alert")
         }
         let outcome: WebhookIntake.Outcome
@@ -152,6 +158,7 @@ extension WebhooksController {
         _ req: Request, signature: String?, body: [UInt8], endpoint: WebhookEndpointRow?, route: String
     ) async throws {
         guard let signature, !signature.isEmpty else {
+            if endpoint?.remembered == true { throw WebhookEndpointChanged() }
             try await refuseAuthentication(
                 req, route: route, userID: endpoint?.userID, reason: "missing_signature",
                 error: APIError(.unauthorized, "Missing X-Signature header"))
@@ -164,6 +171,7 @@ extension WebhooksController {
         let expected = RequestSigning.hmacSHA256Hex(secret: secret, payload: String(decoding: body, as: UTF8.self))
         let given = signature.lowercased().replacingOccurrences(of: "sha256=", with: "")
         guard ConstantTime.equals(expected, given), endpoint != nil else {
+            if endpoint?.remembered == true { throw WebhookEndpointChanged() }
             try await refuseAuthentication(
                 req, route: route, userID: endpoint?.userID, reason: "bad_signature",
                 error: APIError(.unauthorized, "Invalid signature"))
