@@ -157,4 +157,21 @@ import Vapor
         }
         stuck.release()
     }
+
+    /// The test suite's applications wait longer for their steps than a served one (see
+    /// ``ShutdownDeadline``): a step given up on under the suite's load crashed a debug run.
+    @Test func theTestSuiteWaitsLongerForStepsThanAServer() async throws {
+        for (environment, budget) in [
+            (Environment.testing, ShutdownDeadline.testingBudget), (.production, .seconds(6)),
+        ] {
+            let app = try await Application.make(environment)
+            let before = ContinuousClock.now
+            let deadline = app.shutdownDeadline
+            #expect(deadline >= before + budget && deadline <= ContinuousClock.now + budget)
+            // The first to ask starts it; later loops share it.
+            #expect(app.shutdownDeadline == deadline)
+            try await app.asyncShutdown()
+        }
+        #expect(ShutdownDeadline.testingBudget > ShutdownDeadline.budget)
+    }
 }

@@ -152,14 +152,26 @@ final class BackgroundLoop: Sendable {
 /// One deadline for every background loop of a shutdown: the first to ask starts it (the HTTP
 /// drain, ``HTTPServerDrain``, when serving; else the first loop to stop), so the whole shutdown
 /// waits at most this long for requests and stuck steps, however many loops there are.
+///
+/// The test suite (Vapor's `.testing` environment) waits longer, ``testingBudget``: there dozens of
+/// applications share two cores, a healthy step can take longer than 6 s, and a step given up on
+/// keeps its SQLite connection past the thread pool's shutdown, so the connection cannot close and
+/// a debug build stops the whole test process (sqlite-nio asserts that every connection was
+/// closed; seen once in `.ci/run`). A stuck step still ends the wait, only later.
 final class ShutdownDeadline: Sendable {
     static let budget: Duration = .seconds(6)
+    static let testingBudget: Duration = .seconds(60)
+    let budget: Duration
     private let instant = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+
+    init(budget: Duration = ShutdownDeadline.budget) {
+        self.budget = budget
+    }
 
     var value: ContinuousClock.Instant {
         instant.withLockedValue { current in
             if let current { return current }
-            let started = ContinuousClock.now + Self.budget
+            let started = ContinuousClock.now + budget
             current = started
             return started
         }
@@ -175,7 +187,8 @@ extension Application {
     /// first to ask).
     var shutdownDeadline: ContinuousClock.Instant {
         if let existing = storage[ShutdownDeadlineKey.self] { return existing.value }
-        let created = ShutdownDeadline()
+        let created = ShutdownDeadline(
+            budget: environment == .testing ? ShutdownDeadline.testingBudget : ShutdownDeadline.budget)
         storage[ShutdownDeadlineKey.self] = created
         return created.value
     }
