@@ -246,4 +246,50 @@ import Vapor
             #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "webhook.accepted").count() == 9)
         }
     }
+
+    /// The grouped insert binds each column as one array: a group whose rows differ in which
+    /// optional values they have stores every value of every row as given (a NULL in one row's
+    /// column must not shift or drop the values of the rows after it).
+    @Test(.enabled(if: TestDatabase.postgresURL != nil))
+    func aGroupStoresEveryValueOfEveryRowNullsIncluded() async throws {
+        try await withTestApp(.postgres) { app in
+            let client = Client(app: app)
+            let (_, uuid, _) = try await client.webhookUser()
+            let endpoint = try #require(try await WebhookIntake.endpoint(uuid: uuid, app: app, on: app.db))
+            let created = Date(timeIntervalSince1970: 1_764_800_000.25)
+            let full = NewSignal(
+                userID: endpoint.userID, symbol: "ETHUSDT", module: "tradingview", side: .short, exchange: .bybit,
+                source: .tradingview, orderType: .limit, action: .close, baseRiskPercent: 0.5, entryPrice: 2_000.5,
+                stopLoss: 2_100.25, takeProfit: 1_800.75, qty: 0.125, webhookID: endpoint.id, alertID: "id:full",
+                bodyHash: "hash-full", createdAt: created)
+            let bare = NewSignal(
+                userID: endpoint.userID, symbol: "BTCUSDT", module: "signals", side: .long, exchange: .binance,
+                source: .tradingview, createdAt: created.addingTimeInterval(1))
+            let last = NewSignal(
+                userID: endpoint.userID, symbol: "SOLUSDT", module: "tradingview", side: .long, exchange: .binance,
+                source: .tradingview, stopLoss: 99, qty: 3, webhookID: endpoint.id, alertID: "id:last",
+                createdAt: created.addingTimeInterval(2))
+            let rows = [full, bare, last].map { PostgresSignalWriteStore.Accepted(signal: $0, details: "{}") }
+            let postgres = try #require(app.db as? any PostgresDatabase)
+            #expect(
+                try await PostgresSignalWriteStore.storeAccepted(rows, on: postgres, logger: app.logger) == [
+                    .stored, .stored, .stored,
+                ])
+            for expected in [full, bare, last] {
+                let stored = try #require(try await Signal.find(expected.id, on: app.db))
+                #expect(stored.$user.id == expected.userID && stored.symbol == expected.symbol)
+                #expect(stored.module == expected.module && stored.side == expected.side)
+                #expect(stored.exchange == expected.exchange.rawValue && stored.source == expected.source)
+                #expect(stored.orderType == expected.orderType && stored.action == expected.action)
+                #expect(stored.baseRiskPercent == expected.baseRiskPercent && stored.entryPrice == expected.entryPrice)
+                #expect(stored.stopLoss == expected.stopLoss && stored.takeProfit == expected.takeProfit)
+                #expect(stored.qty == expected.qty && stored.webhookID == expected.webhookID)
+                #expect(stored.alertID == expected.alertID && stored.bodyHash == expected.bodyHash)
+                #expect(stored.status == .created && stored.reasonCodesJSON == "[]" && stored.leaseCount == 0)
+                #expect(stored.leasedUntil == nil)
+                #expect(abs(stored.createdAt.timeIntervalSince(expected.createdAt)) < 0.001)
+                #expect(stored.updatedAt == stored.createdAt)
+            }
+        }
+    }
 }
