@@ -97,10 +97,11 @@ struct RiskAdminController: RouteCollection {
                     msg: "risk_profile must be one of: \(catalog.names.joined(separator: ", "))",
                     type: "enum"))
         }
-        if let capital = body.capitalBaseUsd, !(capital.isFinite && capital > 0) {
+        if let capital = body.capitalBaseUsd, !InputCaps.acceptsCapitalBase(capital) {
             problems.append(
                 .init(
-                    loc: ["body", "capital_base_usd"], msg: "capital_base_usd must be a positive finite number",
+                    loc: ["body", "capital_base_usd"],
+                    msg: "capital_base_usd must be a positive finite number of at most 1000000000000",
                     type: "value_error"))
         }
         if body.riskProfile == nil && body.capitalBaseUsd == nil {
