@@ -39,4 +39,61 @@ import VaporTesting
             #expect(try await client.send(.GET, "positions/risk/today", token: trader).status == .ok)
         }
     }
+
+    /// Form bodies were read by Vapor's form decoder, which does not convert snake_case keys:
+    /// `trading_enabled=true` never reached `tradingEnabled`, a missing `Bool` reads as `false`, so a
+    /// form asking to enable trading halted it; `current_password` and `new_password` were never
+    /// read, so `POST /auth/change-password` refused every form although it is documented with one;
+    /// `dry_run=false` on an auto-pick was ignored (a dry run was answered).
+    @Test(arguments: TestDatabase.all)
+    func formBodiesReadTheDocumentedFieldNames(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let client = Client(app: app)
+            let (admin, _) = try await client.signIn("admin@test.com", role: .admin)
+            let (trader, _) = try await client.signIn("trader@test.com")
+
+            let enable = try await client.send(
+                .POST, "ops/admin/trading-control", token: admin,
+                form: ["trading_enabled": "true", "reason": "maintenance window"])
+            #expect(enable.status == .ok, "\(enable.body.string)")
+            #expect(enable.json()["trading_enabled"] as? Bool == true)
+            #expect(try await app.killSwitch.state(on: app.db).enabled == false)
+
+            let disable = try await client.send(
+                .POST, "ops/admin/trading-control", token: admin,
+                form: ["trading_enabled": "false", "reason": "maintenance window"])
+            #expect(disable.status == .ok, "\(disable.body.string)")
+            #expect(try await app.killSwitch.state(on: app.db).enabled == true)
+            // Left out, the switch is a missing field (as in JSON), not "false".
+            let missing = try await client.send(
+                .POST, "ops/admin/trading-control", token: admin, form: ["reason": "maintenance window"])
+            #expect(missing.status == .unprocessableEntity, "\(missing.body.string)")
+            let release = try await client.send(
+                .POST, "ops/admin/trading-control", token: admin, form: ["trading_enabled": "true"])
+            #expect(release.status == .ok, "\(release.body.string)")
+            #expect(try await app.killSwitch.state(on: app.db).enabled == false)
+
+            // An execution asked for in a form is one: it needs its idempotency key.
+            let pick = try await client.send(
+                .POST, "ops/execution/pretrade/binance/auto-pick", token: trader, form: ["dry_run": "false"])
+            #expect(pick.status == .badRequest, "\(pick.body.string)")
+
+            let changed = try await client.send(
+                .POST, "auth/change-password",
+                form: [
+                    "email": "trader@test.com", "current_password": "password-123",
+                    "new_password": "brand-new-pass-1",
+                ])
+            #expect(changed.status == .ok, "\(changed.body.string)")
+            #expect(try await client.login("trader@test.com", password: "brand-new-pass-1").status == .ok)
+        }
+    }
+
+    /// `WireFormDecoder`'s key conversion: names before any `[`, percent-decoded; values as sent.
+    @Test func formKeysAreConvertedAsJSONKeysAre() {
+        #expect(WireFormDecoder.camelCasedKeys("trading_enabled=true&reason=a_b") == "tradingEnabled=true&reason=a_b")
+        #expect(WireFormDecoder.camelCasedKeys("trading%5Fenabled=1") == "tradingEnabled=1")
+        #expect(WireFormDecoder.camelCasedKeys("a_b[c_d]=1&flag_x&&x=") == "aB[c_d]=1&flagX&&x=")
+        #expect(WireFormDecoder.camelCasedKeys("username=a%40b.co&otp=") == "username=a%40b.co&otp=")
+    }
 }

@@ -51,6 +51,8 @@ enum JSONCoding {
     static func install() {
         ContentConfiguration.global.use(encoder: WireJSONEncoder(), for: .json)
         ContentConfiguration.global.use(decoder: decoder, for: .json)
+        // Form bodies with the same field names as JSON ones (``WireFormDecoder``).
+        ContentConfiguration.global.use(decoder: WireFormDecoder(), for: .urlEncodedForm)
     }
 }
 
