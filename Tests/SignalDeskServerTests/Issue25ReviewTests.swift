@@ -96,4 +96,36 @@ import VaporTesting
         #expect(WireFormDecoder.camelCasedKeys("a_b[c_d]=1&flag_x&&x=") == "aB[c_d]=1&flagX&&x=")
         #expect(WireFormDecoder.camelCasedKeys("username=a%40b.co&otp=") == "username=a%40b.co&otp=")
     }
+
+    /// `GET`/`PUT /ops/admin/strategy-runtime-policies` answered `min_volume24h_usdt_<regime>`
+    /// (Foundation's snake case keeps a digit on the word before it), not the documented
+    /// `min_volume_24h_usdt_<regime>` the PUT reads: the answer's keys are the body's keys.
+    @Test(arguments: TestDatabase.all)
+    func policyAnswersUseTheKeysThePutReads(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let client = Client(app: app)
+            let (admin, _) = try await client.signIn("admin@test.com", role: .admin)
+            let body = TradingSettingsTests.policyBody()
+            let expected = Set(body.keys).union(["strategy_id", "exchange", "updated_at"])
+            let listed = try TradingSettingsTests.list(
+                try await client.send(.GET, "ops/admin/strategy-runtime-policies", token: admin))
+            #expect(listed.count == 8)
+            for row in listed { #expect(Set(row.keys) == expected, "\(row.keys.sorted())") }
+            let put = try await client.send(
+                .PUT, "ops/admin/strategy-runtime-policies/SWING_V1/BINANCE", token: admin, json: body)
+            #expect(put.status == .ok, "\(put.body.string)")
+            #expect(Set(put.json().keys) == expected)
+            #expect(put.json()["min_volume_24h_usdt_range"] as? Double == 90_000_000)
+            // What GET answers can be sent back as it is.
+            let row = try #require(
+                try TradingSettingsTests.list(
+                    try await client.send(.GET, "ops/admin/strategy-runtime-policies", token: admin)
+                ).first { $0["strategy_id"] as? String == "SWING_V1" && $0["exchange"] as? String == "BINANCE" })
+            #expect(row["min_volume_24h_usdt_bull"] as? Double == 50_000_000)
+            let echoed = row.filter { !["strategy_id", "exchange", "updated_at"].contains($0.key) }
+            let again = try await client.send(
+                .PUT, "ops/admin/strategy-runtime-policies/SWING_V1/BINANCE", token: admin, json: echoed)
+            #expect(again.status == .ok, "\(again.body.string)")
+        }
+    }
 }

@@ -86,6 +86,26 @@ struct TradingSettings: Sendable {
             maxHoldMinutesRange = policy.range.maxHoldMinutes
         }
 
+        /// Written field by field: the synthesized keys would come out as `min_volume24h_usdt_*`
+        /// (Foundation's snake case keeps digits on the word before them), not the
+        /// `min_volume_24h_usdt_*` the API documents and the PUT reads. Decoding accepts both.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: AnyKey.self)
+            for (name, value) in [("allow_bull", allowBull), ("allow_bear", allowBear), ("allow_range", allowRange)] {
+                try container.encode(value, forKey: AnyKey(name))
+            }
+            let numbers: [(String, Double)] = [
+                ("rr_min_bull", rrMinBull), ("rr_min_bear", rrMinBear), ("rr_min_range", rrMinRange),
+                ("min_volume_24h_usdt_bull", minVolume24hUsdtBull), ("min_volume_24h_usdt_bear", minVolume24hUsdtBear),
+                ("min_volume_24h_usdt_range", minVolume24hUsdtRange), ("max_spread_bps_bull", maxSpreadBpsBull),
+                ("max_spread_bps_bear", maxSpreadBpsBear), ("max_spread_bps_range", maxSpreadBpsRange),
+                ("max_slippage_bps_bull", maxSlippageBpsBull), ("max_slippage_bps_bear", maxSlippageBpsBear),
+                ("max_slippage_bps_range", maxSlippageBpsRange), ("max_hold_minutes_bull", maxHoldMinutesBull),
+                ("max_hold_minutes_bear", maxHoldMinutesBear), ("max_hold_minutes_range", maxHoldMinutesRange),
+            ]
+            for (name, value) in numbers { try container.encode(value, forKey: AnyKey(name)) }
+        }
+
         var policy: StrategyRuntimePolicy {
             StrategyRuntimePolicy(
                 bull: .init(
