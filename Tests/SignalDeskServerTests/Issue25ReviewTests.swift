@@ -128,4 +128,51 @@ import VaporTesting
             #expect(again.status == .ok, "\(again.body.string)")
         }
     }
+
+    /// A 422 names the field as the client sends it: `trading_enabled`, `rr_estimate`,
+    /// `volume_24h_usdt`, not the Swift property (`tradingEnabled`, `rrEstimate`).
+    @Test(arguments: TestDatabase.all)
+    func validationErrorsNameTheFieldAsSent(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let client = Client(app: app)
+            let (admin, _) = try await client.signIn("admin@test.com", role: .admin)
+            let (trader, _) = try await client.signIn("trader@test.com")
+            func loc(_ response: TestingHTTPResponse) -> [String] {
+                ((response.json()["detail"] as? [[String: Any]])?.first?["loc"] as? [String]) ?? []
+            }
+            let missing = try await client.send(.POST, "ops/admin/trading-control", token: admin, json: [:])
+            #expect(missing.status == .unprocessableEntity)
+            #expect(loc(missing) == ["body", "trading_enabled"])
+            let missingInForm = try await client.send(
+                .POST, "ops/admin/trading-control", token: admin, form: ["reason": "maintenance window"])
+            #expect(loc(missingInForm) == ["body", "trading_enabled"])
+            var pretrade = CryptoSaasLaterTests.pretrade
+            pretrade["rr_estimate"] = "high"
+            let wrongType = try await client.send(
+                .POST, "ops/execution/pretrade/binance/check", token: trader, json: pretrade)
+            #expect(wrongType.status == .unprocessableEntity)
+            #expect(loc(wrongType) == ["body", "rr_estimate"])
+            var candidate = CryptoSaasLaterTests.pretrade
+            candidate["volume_24h_usdt"] = "lots"
+            let nested = try await client.send(
+                .POST, "ops/execution/pretrade/binance/scan", token: trader, json: ["candidates": [candidate]])
+            #expect(nested.status == .unprocessableEntity)
+            #expect(loc(nested) == ["body", "candidates", "0", "volume_24h_usdt"])
+            let dryRun = try await client.send(
+                .POST, "ops/execution/pretrade/binance/auto-pick", token: trader,
+                json: ["candidates": [], "dry_run": "no"])
+            #expect(loc(dryRun) == ["body", "dry_run"])
+        }
+    }
+
+    @Test func propertyNamesTurnBackIntoTheKeysTheyAreReadFrom() {
+        for key in [
+            "trading_enabled", "rr_estimate", "volume_24h_usdt", "earnings_within_24h", "min_volume_24h_usdt_bull",
+            "top_n", "api_key", "symbol", "capital_base_usd",
+        ] {
+            #expect(SnakeCaseKey.snakeCased(SnakeCaseKey.camelCased(key)) == key)
+        }
+        #expect(SnakeCaseKey.snakeCased("volume_24h_usdt") == "volume_24h_usdt")
+        #expect(SnakeCaseKey.snakeCased("sha256") == "sha256")
+    }
 }

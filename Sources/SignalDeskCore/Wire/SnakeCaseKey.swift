@@ -25,4 +25,26 @@ public enum SnakeCaseKey {
         }
         return result + String(repeating: "_", count: trailing)
     }
+
+    /// The request key a property name is read from, the way back of ``camelCased(_:)`` for the
+    /// names SignalDesk's requests use: an upper-case letter or a digit after a letter starts a
+    /// new word (`volume24hUsdt` → `volume_24h_usdt`, `tradingEnabled` → `trading_enabled`); a
+    /// name with no upper-case letter is returned as it is (keys that are already snake_case).
+    /// Error messages name a field with it, so a client reads the key it sent.
+    public static func snakeCased(_ name: String) -> String {
+        guard name.contains(where: \.isUppercase) else { return name }
+        var result = ""
+        var previous: Character?
+        for character in name {
+            if character.isUppercase, previous != nil, previous != "_" {
+                result += "_" + character.lowercased()
+            } else if character.isNumber, let previous, previous.isLetter {
+                result += "_" + String(character)
+            } else {
+                result += character.lowercased()
+            }
+            previous = character
+        }
+        return result
+    }
 }

@@ -1,3 +1,4 @@
+import SignalDeskCore
 import Vapor
 
 /// Turns every error into `{"detail": ...}` with a fitting status.
@@ -112,8 +113,10 @@ enum DecodingProblem {
         }
     }
 
+    /// The field as the client sends it (`trading_enabled`, `volume_24h_usdt`), not the Swift
+    /// property it decodes into.
     private static func location(_ path: [any CodingKey]) -> [String] {
-        ["body"] + path.map { $0.intValue.map(String.init) ?? $0.stringValue }
+        ["body"] + path.map { $0.intValue.map(String.init) ?? SnakeCaseKey.snakeCased($0.stringValue) }
     }
 
     private static func describe(_ type: Any.Type) -> String {
