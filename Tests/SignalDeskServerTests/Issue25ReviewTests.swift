@@ -175,4 +175,31 @@ import VaporTesting
         #expect(SnakeCaseKey.snakeCased("volume_24h_usdt") == "volume_24h_usdt")
         #expect(SnakeCaseKey.snakeCased("sha256") == "sha256")
     }
+
+    /// A close whose exit price makes the realized PnL overflow ((1e308 − 100) × 2 is infinite)
+    /// failed with a 500; one just under it booked a PnL that made the day's sums infinite. Beyond
+    /// ±1e15 the close is a 422 naming `exit_price`, nothing is booked, and the position stays open.
+    @Test(arguments: TestDatabase.all)
+    func aCloseWhosePnLOverflowsIsRefusedAndBooksNothing(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let client = Client(app: app)
+            let (trader, _) = try await client.signIn("trader@test.com")
+            let position = try await client.openPosition(trader, qty: 2)
+            for (exit, fees) in [("1e308", "0"), ("1e15", "0"), ("100", "1e16")] {
+                let refused = try await client.send(
+                    .POST, "positions/close?position_id=\(position)&exit_price=\(exit)&fees=\(fees)", token: trader,
+                    headers: ["Idempotency-Key": "close-\(exit)-\(fees)"])
+                #expect(refused.status == .unprocessableEntity, "\(exit) \(fees): \(refused.body.string)")
+                #expect(refused.body.string.contains("exit_price"))
+            }
+            #expect(try await client.auditCount("position.close") == 0)
+            #expect(try await client.send(.GET, "positions/risk/today", token: trader).status == .ok)
+            #expect(try await client.send(.GET, "pnl/summary", token: trader).status == .ok)
+            let closed = try await client.send(
+                .POST, "positions/close?position_id=\(position)&exit_price=1e14", token: trader,
+                headers: ["Idempotency-Key": "close-1e308-0"])
+            #expect(closed.status == .ok, "\(closed.body.string)")
+            #expect(try await client.send(.GET, "positions/risk/today", token: trader).status == .ok)
+        }
+    }
 }

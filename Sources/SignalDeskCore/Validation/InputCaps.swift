@@ -12,6 +12,13 @@ public enum InputCaps {
     /// Whether `qty` is a positive finite number no larger than ``maxQty``.
     public static func acceptsQty(_ qty: Double) -> Bool { qty.isFinite && qty > 0 && qty <= maxQty }
 
+    /// The largest realized PnL, either way, one close may book: beyond it the day's sums (risk
+    /// today, the PnL summary) could stop being finite numbers.
+    public static let maxAbsRealizedPnL: Double = 1_000_000_000_000_000
+
+    /// Whether `pnl` is a finite number within ±``maxAbsRealizedPnL``.
+    public static func acceptsRealizedPnL(_ pnl: Double) -> Bool { pnl.isFinite && abs(pnl) <= maxAbsRealizedPnL }
+
     /// Whether `capital` is a positive finite number no larger than ``maxCapitalBaseUSD``.
     public static func acceptsCapitalBase(_ capital: Double) -> Bool {
         capital.isFinite && capital > 0 && capital <= maxCapitalBaseUSD

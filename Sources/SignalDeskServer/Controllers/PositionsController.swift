@@ -84,6 +84,15 @@ struct PositionsController: RouteCollection {
             case .notOwner: throw APIError(.forbidden, "Cannot close another user's position")
             case .notOpen(let status):
                 throw APIError(.conflict, "Position status must be OPEN (got \(status.rawValue))")
+            case .pnlOutOfRange:
+                throw APIError(
+                    .unprocessableEntity,
+                    items: [
+                        .init(
+                            loc: ["query", "exit_price"],
+                            msg: "exit_price and fees give a realized PnL beyond ±1000000000000000",
+                            type: "value_error")
+                    ])
             }
         } catch {
             // The key's row was inserted by a concurrent twin: answer what it answered.

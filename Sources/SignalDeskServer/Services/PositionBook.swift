@@ -19,6 +19,9 @@ struct PositionBook {
 
     enum CloseFailure: Error {
         case notFound, notOwner, notOpen(PositionStatus)
+        /// The exit price and fees give a realized PnL that is not finite or beyond
+        /// ``InputCaps/maxAbsRealizedPnL``; nothing is booked.
+        case pnlOutOfRange
     }
 
     /// The risk limits of `user`: their profile (with its limits as an admin last set them) and
@@ -145,6 +148,7 @@ struct PositionBook {
             guard position.status == .open else { throw CloseFailure.notOpen(position.status) }
             let pnl = position.side.realizedPnL(
                 entry: position.entryPrice, exit: exitPrice, qty: position.qty, fees: fees)
+            guard InputCaps.acceptsRealizedPnL(pnl) else { throw CloseFailure.pnlOutOfRange }
             position.status = .closed
             position.closedAt = now
             position.closedDay = day
