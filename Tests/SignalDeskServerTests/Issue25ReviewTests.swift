@@ -202,4 +202,55 @@ import VaporTesting
             #expect(try await client.send(.GET, "positions/risk/today", token: trader).status == .ok)
         }
     }
+
+    /// The throttle was read before the password was checked, so attempts sent together all
+    /// passed it: 12 wrong passwords at once were 12 Bcrypt guesses, not 5 (for login and for
+    /// `POST /auth/change-password`, which is throttled exactly like it). Each attempt is now
+    /// recorded before the password is checked, so no more than 5 guesses reach it in the window,
+    /// however they are sent.
+    @Test(arguments: TestDatabase.all)
+    func attemptsSentTogetherCannotPassTheThrottle(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            let client = Client(app: app)
+            _ = try await client.signIn("victim@test.com")
+            _ = try await client.signIn("other@test.com")
+            func together(_ attempt: @escaping @Sendable () async throws -> HTTPStatus) async throws -> [HTTPStatus] {
+                try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                    for _ in 0..<12 { group.addTask { try await attempt() } }
+                    return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+                }
+            }
+            func guesses(_ email: String) async throws -> Int {
+                try await AuditEntry.query(on: app.db).filter(\.$action == "auth.login.failed").all()
+                    .filter { ($0.details ?? "").contains(email) && ($0.details ?? "").contains("bad_credentials") }
+                    .count
+            }
+            for _ in 0..<2 {
+                let logins = try await together {
+                    try await client.login("victim@test.com", password: "not-the-password").status
+                }
+                #expect(logins.allSatisfy { $0 == .unauthorized || $0 == .tooManyRequests }, "\(logins)")
+                #expect(logins.filter { $0 == .unauthorized }.count <= 5, "\(logins)")
+            }
+            #expect(try await guesses("victim@test.com") <= 5)
+            // One at a time, the lock still comes after the fifth failure, for the right password too.
+            for _ in 0..<5 { _ = try await client.login("victim@test.com", password: "not-the-password") }
+            #expect(try await guesses("victim@test.com") == 5)
+            #expect(try await client.login("victim@test.com").status == .tooManyRequests)
+
+            for _ in 0..<2 {
+                let changes = try await together {
+                    try await client.send(
+                        .POST, "auth/change-password",
+                        json: [
+                            "email": "other@test.com", "current_password": "not-the-password",
+                            "new_password": "brand-new-pass-1",
+                        ]
+                    ).status
+                }
+                #expect(changes.filter { $0 == .unauthorized }.count <= 5, "\(changes)")
+            }
+            #expect(try await guesses("other@test.com") <= 5)
+        }
+    }
 }
