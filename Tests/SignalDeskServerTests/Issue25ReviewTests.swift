@@ -1,6 +1,8 @@
 import Fluent
 import Foundation
 import SignalDeskCore
+import SignalDeskFakes
+import SignalDeskVenues
 import Testing
 import VaporTesting
 
@@ -252,5 +254,68 @@ import VaporTesting
             }
             #expect(try await guesses("other@test.com") <= 5)
         }
+    }
+
+    /// The exit tick sent its exit as `xt<position>` and the position monitor as `mx<position>`:
+    /// when both judged a position at once, the venue filled both and sold it twice. They share
+    /// one client order id now, so the venue refuses the second; and an exit is not sent for a
+    /// position that is no longer open when the order is about to go.
+    @Test(arguments: TestDatabase.all)
+    func theTickAndTheMonitorNeverBothSellAPosition(_ database: TestDatabase) async throws {
+        let book = FakeOrderBook()
+        let binance = try await FakeBinance.start(accounts: AutoPickTests.accounts, book: book)
+        do {
+            try await withTestApp(
+                database,
+                adjust: {
+                    $0.executionMode = .testnet
+                    $0.binanceTestnetBaseURL = URL(string: binance.baseURL)!
+                    $0.venueTimeoutSeconds = 3
+                    $0.autoExitPolicy = .init(paused: false, maxClosesPerTick: 0, symbolCooldownSeconds: 0)
+                }
+            ) { app in
+                let client = Client(app: app)
+                let (admin, _) = try await client.signIn("admin@test.com", role: .admin)
+                let (trader, _) = try await client.signIn("trader@test.com")
+                try await ExecutionTests.saveSecret(client, trader, "BINANCE")
+                let position = try await ExitTickTests.position(
+                    app, "trader@test.com", symbol: "BTCUSDT", minutesAgo: 30)
+                await app.marketPrices.update("BTCUSDT", 80)  // below the stop at 90
+                let positionID = try position.requireID()
+
+                // The monitor's exit reached the venue; its booking has not happened yet.
+                let execution = SignalExecution(app: app)
+                let (venue, credentials) = try await execution.venue(for: .binance, userID: position.$user.id)
+                _ = try await venue.placeOrder(
+                    OrderRequest(
+                        symbol: "BTCUSDT", side: .short, qty: 0.01,
+                        clientOrderID: "mx"
+                            + positionID.uuidString.replacingOccurrences(of: "-", with: "").lowercased(),
+                        reduceOnly: true),
+                    credentials: try #require(credentials))
+                #expect(book.all.count == 1)
+                let tick = try await client.send(.POST, "ops/admin/exit/tick?dry_run=false", token: admin)
+                #expect(tick.status == .ok, "\(tick.body.string)")
+                #expect(book.all.count == 1, "the position was sold \(book.all.count) times")
+
+                // Closed in the book since it was read: no exit is sent for it.
+                let stale = try #require(try await Position.find(positionID, on: app.db))
+                let fresh = try #require(try await Position.find(positionID, on: app.db))
+                fresh.status = .closed
+                fresh.closedAt = Date()
+                fresh.closedDay = "2026-12-03"
+                fresh.exitPrice = 80
+                fresh.realizedPnL = -0.2
+                try await fresh.save(on: app.db)
+                let sent = try await execution.closePosition(
+                    stale, clientOrderID: "other-exit-id", reason: "stop_loss_hit", signal: nil)
+                #expect(sent == false)
+                #expect(book.all.count == 1)
+            }
+        } catch {
+            await binance.shutdown()
+            throw error
+        }
+        await binance.shutdown()
     }
 }

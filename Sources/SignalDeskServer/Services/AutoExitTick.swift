@@ -156,8 +156,10 @@ struct AutoExitTick {
             var closed = false
             var failure = "venue refused or credentials missing"
             do {
+                // The monitor's client order id: the venue refuses a second exit of one position.
                 closed = try await SignalExecution(app: app).closePosition(
-                    position, clientOrderID: "xt" + id, reason: candidate.reasons.first ?? "exit", signal: nil)
+                    position, clientOrderID: SignalExecution.exitClientOrderID(try position.requireID()),
+                    reason: candidate.reasons.first ?? "exit", signal: nil)
             } catch {
                 failure = "close failed"
                 app.logger.warning("Exit tick: closing position \(id) failed: \(String(reflecting: error))")

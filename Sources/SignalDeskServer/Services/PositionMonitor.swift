@@ -56,9 +56,9 @@ final class PositionMonitor: LifecycleHandler, Sendable {
                 position: position, price: price, strategy: strategy, exchange: exchange, policies: policies,
                 now: now)
             guard let reason = outcome.reasons.first else { continue }
-            let id = try position.requireID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             if try await SignalExecution(app: app).closePosition(
-                position, clientOrderID: "mx" + id, reason: reason, signal: nil)
+                position, clientOrderID: SignalExecution.exitClientOrderID(try position.requireID()), reason: reason,
+                signal: nil)
             {
                 closed += 1
             }

@@ -21,6 +21,13 @@ struct SignalExecution {
     /// Test hook: runs after the venue accepted an order and before the bookkeeping commits.
     typealias Fault = @Sendable (Signal) async throws -> Void
 
+    /// The client order id of a position's exit decided by the rules (the position monitor and
+    /// the exit tick alike): one id per position, so the venue refuses the second of two exits
+    /// sent for it (the tick used `xt…` and the monitor `mx…`, and both were filled).
+    static func exitClientOrderID(_ positionID: UUID) -> String {
+        "mx" + positionID.uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    }
+
     static func clientOrderID(_ signalID: UUID, index: Int? = nil) -> String {
         let hex = signalID.uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         guard let index else { return "sd" + hex }
@@ -571,6 +578,9 @@ struct SignalExecution {
             else { return false }
             result = placed
         } else {
+            // Read again just before the order: the monitor, a tick or a close may have closed it
+            // since the caller read it, and a second exit would sell what is no longer held.
+            guard try await Position.find(try position.requireID(), on: db)?.status == .open else { return false }
             do {
                 result = try await venue.placeOrder(request, credentials: credentials)
             } catch {
