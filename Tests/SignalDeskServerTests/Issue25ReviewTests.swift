@@ -19,9 +19,7 @@ import VaporTesting
             let client = Client(app: app)
             let (admin, _) = try await client.signIn("admin@test.com", role: .admin)
             let (trader, _) = try await client.signIn("trader@test.com")
-            let traderID = try #require(
-                try await User.query(on: app.db).filter(\.$email == "trader@test.com").first()?.id
-            ).uuidString
+            let traderID = try await client.userID("trader@test.com").uuidString
             for capital in [1e308, InputCaps.maxCapitalBaseUSD * 2] {
                 let byID = try await client.send(
                     .PUT, "users/\(traderID)/risk-settings", token: admin, json: ["capital_base_usd": capital])

@@ -118,35 +118,20 @@ struct PostgresSignalWriteStore: SignalWriteStore {
     static func appendColumns(_ rows: [[NewSignal.Value]], to bindings: inout PostgresBindings) throws {
         guard let first = rows.first else { return }
         for column in first.indices {
+            /// The column's values as one array, each row's value taken out by `value` (nil when the
+            /// row's value is of another type).
+            func array<Element>(_ value: (NewSignal.Value) -> Element??) throws -> PostgresNullableArray<Element> {
+                PostgresNullableArray(
+                    try rows.map { row in
+                        guard let element = value(row[column]) else { throw MixedColumn() }
+                        return element
+                    })
+            }
             switch first[column] {
-            case .uuid:
-                bindings.append(
-                    PostgresNullableArray(
-                        try rows.map { row -> UUID? in
-                            guard case .uuid(let value) = row[column] else { throw MixedColumn() }
-                            return value
-                        }))
-            case .text:
-                bindings.append(
-                    PostgresNullableArray(
-                        try rows.map { row -> String? in
-                            guard case .text(let value) = row[column] else { throw MixedColumn() }
-                            return value
-                        }))
-            case .double:
-                bindings.append(
-                    PostgresNullableArray(
-                        try rows.map { row -> Double? in
-                            guard case .double(let value) = row[column] else { throw MixedColumn() }
-                            return value
-                        }))
-            case .date:
-                bindings.append(
-                    PostgresNullableArray(
-                        try rows.map { row -> Date? in
-                            guard case .date(let value) = row[column] else { throw MixedColumn() }
-                            return value
-                        }))
+            case .uuid: bindings.append(try array { if case .uuid(let v) = $0 { v } else { nil } })
+            case .text: bindings.append(try array { if case .text(let v) = $0 { v } else { nil } })
+            case .double: bindings.append(try array { if case .double(let v) = $0 { v } else { nil } })
+            case .date: bindings.append(try array { if case .date(let v) = $0 { .some(v) } else { nil } })
             }
         }
     }
